@@ -1,0 +1,96 @@
+"""The original micrograd's networks, on scalar ``Value``s: Neuron, Layer, MLP.
+
+Code written for the original package runs unchanged; ``activation`` adds tanh and sigmoid
+(the lecture's network is ``MLP(3, [4, 4, 1], activation='tanh')``).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Sequence
+
+from micrograd.engine import Value
+from micrograd.nn.module import Module
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+
+
+def _check_size(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    return n
+
+
+class Neuron(Module):
+    """One neuron: ``activation(w . x + b)``, or just ``w . x + b`` when ``nonlin=False``.
+
+    Weights start uniform in (-1, 1), the bias at 0, as in the original.
+    """
+
+    def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu") -> None:
+        _check_size("nin", nin)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0)
+        self.nonlin = nonlin
+        self.activation = activation
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if not self.nonlin:
+            return act
+        if self.activation == "relu":
+            return act.relu()
+        return act.tanh() if self.activation == "tanh" else act.sigmoid()
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b]
+
+    def __repr__(self) -> str:
+        kind = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}[self.activation]
+        return f"{kind if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs. Returns the Value itself when ``nout == 1``."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: object) -> None:
+        _check_size("nout", nout)
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: hidden layers use ``activation``, the last layer is linear."""
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu") -> None:
+        if isinstance(nouts, int) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sz = [nin] + list(nouts)
+        self.layers = [
+            Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1, activation=activation)
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
