@@ -25,7 +25,7 @@ bench: bench-scalar bench-tensor
 # micrograd 0.1.0 from PyPI goes into its own venv so the two run side by side in one process tree.
 $(VENV)-ref/bin/python:
 	$(PYTHON) -m venv $(VENV)-ref
-	$(VENV)-ref/bin/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0 numpy scikit-learn
+	$(VENV)-ref/bin/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
 
 bench-scalar: $(BIN)/.installed $(VENV)-ref/bin/python
 	$(BIN)/python benchmarks/bench_scalar.py --reference-python $(VENV)-ref/bin/python

@@ -4,8 +4,12 @@ Runs under whichever interpreter imports the ``micrograd`` to measure (ours, or 
 0.1.0 from PyPI in its own venv), using only the API both share, so both build the same graph:
 MLP(2, [16, 16, 1]), max-margin loss ``(1 + -y*score).relu()`` averaged, plus 1e-4 * L2, SGD.
 Prints one JSON object: per-step seconds, losses, node count, bytes per node.
+
+With ``"paused_gc": true`` (ours only) each step runs inside ``micrograd.engine.paused_gc()``,
+as ``micrograd demo`` runs it; otherwise the step is the notebook's code, verbatim.
 """
 
+import contextlib
 import json
 import sys
 import time
@@ -39,24 +43,29 @@ def loss(model, X, y):
 
 def main():
     spec = json.load(sys.stdin)
-    import gc, os
-    if os.environ.get("NOGC"): gc.disable()
     X, y, weights, steps = spec["X"], spec["y"], spec["weights"], spec["steps"]
     model = MLP(2, [16, 16, 1])
     for p, w in zip(model.parameters(), weights, strict=True):
         p.data = w
 
+    if spec.get("paused_gc"):
+        from micrograd.engine import paused_gc
+    else:
+        paused_gc = contextlib.nullcontext
+
     times, losses = [], []
     for k in range(steps):
         t0 = time.perf_counter()
-        total_loss, acc = loss(model, X, y)
-        model.zero_grad()
-        total_loss.backward()
-        learning_rate = 1.0 - 0.9 * k / 100
-        for p in model.parameters():
-            p.data -= learning_rate * p.grad
+        with paused_gc():
+            total_loss, acc = loss(model, X, y)
+            model.zero_grad()
+            total_loss.backward()
+            learning_rate = 1.0 - 0.9 * k / 100
+            for p in model.parameters():
+                p.data -= learning_rate * p.grad
+            losses.append(total_loss.data)
+            del total_loss  # free the graph inside the block, as the demo loop does
         times.append(time.perf_counter() - t0)
-        losses.append(total_loss.data)
 
     # Memory: bytes allocated while building one graph, and after backward fills its grads.
     tracemalloc.start()

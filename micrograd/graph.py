@@ -1,32 +1,35 @@
 """The graph walk shared by every engine and by the drawing code.
 
 A node is anything with a ``_prev`` tuple holding the nodes it was computed from
-(``Value`` and ``Tensor`` both are) that hashes by identity. The walk is iterative, so graphs far deeper than
-Python's recursion limit (about 1,000 frames) are fine.
+(``Value`` and ``Tensor`` both are) that hashes by identity. The walk is iterative, so graphs
+far deeper than Python's recursion limit (about 1,000 frames) are fine.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+_EMIT = object()  # stack marker: "the node below me has had all its operands emitted"
+
 
 def topological_order(root: Any) -> list[Any]:
     """Every node that ``root`` depends on (``root`` included), each listed after its operands.
 
     This is the lecture's recursive ``build_topo`` written with an explicit stack: a node is
-    pushed once to expand its operands and once more to be emitted after them.
+    expanded once (its operands pushed above it) and emitted when the stack comes back to it.
     """
     order: list[Any] = []
     visited: set[Any] = set()
-    stack = [(root, False)]
+    stack = [root]
     while stack:
-        node, operands_done = stack.pop()
-        if operands_done:
-            order.append(node)
+        node = stack.pop()
+        if node is _EMIT:
+            order.append(stack.pop())
         elif node not in visited:
             visited.add(node)
-            stack.append((node, True))
+            stack.append(node)
+            stack.append(_EMIT)
             for operand in node._prev:
                 if operand not in visited:
-                    stack.append((operand, False))
+                    stack.append(operand)
     return order

@@ -7,7 +7,7 @@ Code written for the original package runs unchanged; ``activation`` adds tanh a
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 from micrograd.engine import Value
 from micrograd.nn.module import Module

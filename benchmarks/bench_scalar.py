@@ -1,0 +1,86 @@
+"""The original micrograd demo's training step: ours against micrograd 0.1.0, in one run.
+
+    make bench-scalar      # creates .venv-ref/ with micrograd==0.1.0 from PyPI, then runs this
+
+Each engine runs ``scalar_step.py`` in its own interpreter (both packages are called
+``micrograd``) on the same 100 moons points and the same initial weights, so both build the
+same graph; the losses they report are checked to agree. Runs are interleaved and repeated,
+and the table reports medians and ratios, since absolute times drift on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from sklearn.datasets import make_moons
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(python: str, spec: dict) -> dict:
+    proc = subprocess.run(
+        [python, str(HERE / "scalar_step.py")],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference-python", required=True, help="python with micrograd 0.1.0")
+    parser.add_argument("--steps", type=int, default=12, help="training steps per run")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per engine")
+    args = parser.parse_args()
+
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
+    random.seed(1337)
+    n_params = 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    spec = {
+        "X": X.tolist(),
+        "y": (y * 2 - 1).tolist(),
+        "weights": [random.uniform(-1, 1) for _ in range(n_params)],
+        "steps": args.steps,
+    }
+    engines = {
+        "micrograd 0.1.0": (args.reference_python, {}),
+        "ours, demo code verbatim": (sys.executable, {}),
+        "ours, step in paused_gc()": (sys.executable, {"paused_gc": True}),
+    }
+    results: dict[str, list[dict]] = {name: [] for name in engines}
+    for _ in range(args.repeats):
+        for name, (python, extra) in engines.items():
+            results[name].append(run(python, {**spec, **extra}))
+
+    # The same graph in every engine: the losses agree step by step.
+    reference_losses = results["micrograd 0.1.0"][0]["losses"]
+    for name, runs in results.items():
+        worst = max(abs(a - b) for a, b in zip(runs[0]["losses"], reference_losses))
+        assert worst < 1e-9, f"{name}: losses differ from micrograd 0.1.0 by {worst}"
+
+    def step_time(runs: list[dict]) -> float:  # skip each run's first step (warm-up)
+        return statistics.median(t for r in runs for t in r["times"][1:])
+
+    base = step_time(results["micrograd 0.1.0"])
+    nodes = results["micrograd 0.1.0"][0]["nodes"]
+    print(f"Original demo step: MLP(2, [16, 16, 1]), 100 points, {nodes:,} nodes per graph")
+    print(f"{'engine':<28} {'step (ms)':>10} {'speed-up':>9} {'bytes/node':>11} {'with grads':>11}")
+    for name, runs in results.items():
+        t = step_time(runs)
+        r = runs[0]
+        print(
+            f"{name:<28} {t * 1e3:>10.1f} {base / t:>8.1f}x"
+            f" {r['bytes_per_node']:>11.0f} {r['bytes_per_node_with_grads']:>11.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
