@@ -1,6 +1,8 @@
 """micrograd: a small autograd engine, scalar (``Value``) and tensor (``Tensor``)."""
 
+from micrograd.draw import draw_dot
 from micrograd.engine import Value
+from micrograd.gradcheck import gradcheck
 
-__all__ = ["Value"]
+__all__ = ["Value", "draw_dot", "gradcheck"]
 __version__ = "1.0.0"
