@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 
@@ -214,3 +215,29 @@ def test_original_demo_loss_matches_torch() -> None:
     losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(yb, scores)]
     new_total = sum(losses) * (1.0 / len(losses)) + alpha * sum(p * p for p in model.parameters())
     assert new_total.data < total_loss.data
+
+
+def _train_and_drop() -> None:
+    model = MLP(3, [4, 4, 1], activation="tanh")
+    for _ in range(2):
+        loss = sum((model(x) - 1.0) ** 2 for x in ([1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]))
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.05 * p.grad
+
+
+def test_dropped_model_and_graphs_are_freed_by_reference_counting() -> None:
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = sum(1 for o in gc.get_objects() if type(o) is Value)
+        _train_and_drop()
+        leftover = sum(1 for o in gc.get_objects() if type(o) is Value) - before
+        found = gc.collect()
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert leftover == 0
+    assert found == 0, f"the cyclic collector found {found} unreachable objects"
