@@ -1,0 +1,315 @@
+"""One training loop for both engines, shared by the command line and the notebooks.
+
+A model is either the scalar ``nn.MLP`` (``Value`` parameters: each input row goes through
+the network on its own, as in the original demo) or a tensor ``nn.Sequential`` (a whole batch
+at once). :func:`fit` runs the same steps on either::
+
+    for each epoch, for each minibatch:
+        loss = data loss (max-margin or cross-entropy) + l2 * sum(p * p)
+        optimizer.zero_grad(); loss.backward(); optimizer.step(); scheduler.step()
+
+Two losses: ``"hinge"``, the original demo's max-margin loss ``mean(relu(1 - y * score))``
+for two classes and one output (labels 0/1 become -1/+1, a score > 0 predicts class 1), and
+``"cross_entropy"``, softmax cross-entropy over one output per class.
+
+Nothing here prints; progress goes to the ``on_epoch`` callback (the command line draws a
+progress bar with it). Random draws use the seeds given, never the global random state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from micrograd import data as datasets
+from micrograd.engine import Value, paused_gc
+from micrograd.nn import MLP, Linear, Module, ReLU, Sequential, Sigmoid, Tanh
+from micrograd.nn import functional as F
+from micrograd.optim import LRScheduler, Optimizer
+from micrograd.tensor import Tensor, no_grad
+
+__all__ = [
+    "ENGINES",
+    "LOSSES",
+    "Epoch",
+    "History",
+    "accuracy",
+    "build_mlp",
+    "engine_of",
+    "fit",
+    "predict",
+    "scores",
+    "seeded_random",
+    "tensor_copy",
+]
+
+ENGINES = ("value", "tensor")
+LOSSES = ("hinge", "cross_entropy")
+_TENSOR_ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+# --------------------------------------------------------------------- building models
+
+
+@contextlib.contextmanager
+def seeded_random(seed: int | None) -> Iterator[None]:
+    """Seed Python's ``random`` for one block, then put its previous state back.
+
+    The scalar ``Neuron`` draws its weights from ``random.uniform``, as the original does; this
+    makes those draws reproducible without changing the state anyone else sees. ``None``
+    leaves ``random`` as it is.
+    """
+    if seed is None:
+        yield
+        return
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def build_mlp(
+    engine: str,
+    nin: int,
+    hidden: Sequence[int],
+    nout: int,
+    activation: str = "relu",
+    seed: int | None = None,
+) -> Module:
+    """A multi-layer perceptron ``nin -> hidden... -> nout``, hidden layers ``activation``.
+
+    ``engine="value"``: the scalar ``MLP(nin, [*hidden, nout], activation)`` with the
+    original's init (uniform(-1, 1) weights, zero biases) drawn after ``random.seed(seed)``.
+    ``engine="tensor"``: ``Sequential(Linear, act, ..., Linear)`` with PyTorch's init drawn
+    from ``np.random.default_rng(seed)``.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if activation not in _TENSOR_ACTIVATIONS:
+        raise ValueError(
+            f"activation must be one of {tuple(_TENSOR_ACTIVATIONS)}, got {activation!r}"
+        )
+    sizes = [nin, *hidden, nout]
+    if engine == "value":
+        with seeded_random(seed):
+            return MLP(nin, sizes[1:], activation=activation)
+    rng = np.random.default_rng(seed)
+    layers: list[Module] = []
+    for i in range(len(sizes) - 1):
+        layers.append(Linear(sizes[i], sizes[i + 1], generator=rng))
+        if i < len(sizes) - 2:
+            layers.append(_TENSOR_ACTIVATIONS[activation]())
+    return Sequential(*layers)
+
+
+def tensor_copy(mlp: MLP) -> Sequential:
+    """The scalar ``mlp`` as a tensor ``Sequential`` holding the same weights (copies).
+
+    Neuron ``j`` of a layer becomes row ``j`` of that ``Linear``'s weight, its bias entry ``j``
+    of the bias, so both compute the same function (up to float rounding: sums are taken in
+    a different order). Used to train the original demo's exact initial network on Tensors,
+    and to evaluate a scalar network quickly on many points (a decision-boundary grid).
+    """
+    if not isinstance(mlp, MLP):
+        raise TypeError(f"tensor_copy expects a scalar nn.MLP, got {type(mlp).__name__}")
+    layers: list[Module] = []
+    for i, layer in enumerate(mlp.layers):
+        neurons = layer.neurons
+        linear = Linear(len(neurons[0].w), len(neurons), generator=np.random.default_rng(0))
+        linear.weight.data[...] = [[w.data for w in n.w] for n in neurons]
+        linear.bias.data[...] = [n.b.data for n in neurons]
+        layers.append(linear)
+        if i < len(mlp.layers) - 1:
+            layers.append(_TENSOR_ACTIVATIONS[neurons[0].activation]())
+    return Sequential(*layers)
+
+
+def engine_of(model: Module) -> str:
+    """``"value"`` or ``"tensor"``: which engine holds ``model``'s parameters."""
+    params = model.parameters()
+    if params and all(isinstance(p, Value) for p in params):
+        return "value"
+    if params and all(isinstance(p, Tensor) for p in params):
+        return "tensor"
+    raise TypeError(f"{type(model).__name__} has no parameters of a single engine")
+
+
+# --------------------------------------------------------------------- forward and losses
+
+
+def _value_outputs(model: Module, X: np.ndarray) -> list[list[Value]]:
+    """The scalar network on each row: one list of output Values per row."""
+    outputs = []
+    for row in np.asarray(X, dtype=float).tolist():  # Python floats: the fast path in Value
+        out = model(row)
+        outputs.append(out if isinstance(out, list) else [out])
+    return outputs
+
+
+def scores(model: Module, X: np.ndarray) -> np.ndarray:
+    """The network's outputs for the rows of ``X`` as floats: (N,) for one output, else (N, C).
+
+    No graph is kept: the tensor engine runs under ``no_grad``; the scalar one drops each
+    row's graph as it goes.
+    """
+    if engine_of(model) == "tensor":
+        with no_grad():
+            out = model(Tensor(np.asarray(X, dtype=float))).data
+    else:
+        with paused_gc():
+            out = np.array([[v.data for v in row] for row in _value_outputs(model, X)])
+        out = out.reshape(len(X), -1)
+    return out[:, 0] if out.shape[1] == 1 else out
+
+
+def _labels_from_scores(s: np.ndarray) -> np.ndarray:
+    return (s > 0).astype(np.int64) if s.ndim == 1 else s.argmax(axis=1)
+
+
+def predict(model: Module, X: np.ndarray) -> np.ndarray:
+    """Class indices: a single output predicts 1 where its score is > 0, else the argmax."""
+    return _labels_from_scores(scores(model, X))
+
+
+def accuracy(model: Module, X: np.ndarray, y: np.ndarray) -> float:
+    """The fraction of rows of ``X`` whose predicted class is ``y``."""
+    return float(np.mean(predict(model, X) == np.asarray(y)))
+
+
+def _value_loss(
+    model: Module, Xb: np.ndarray, yb: np.ndarray, loss: str, l2: float
+) -> tuple[Value, np.ndarray]:
+    """Loss of a batch on the scalar engine, and the batch's output scores as floats."""
+    outputs = _value_outputs(model, Xb)
+    if loss == "hinge":  # the original demo's lines, verbatim
+        signs = datasets.signs(yb).tolist()
+        losses = [(1 + -yi * out[0]).relu() for yi, out in zip(signs, outputs, strict=True)]
+    else:  # -log softmax(out)[y], with the max subtracted (a constant) so exp cannot overflow
+        losses = []
+        for yi, out in zip(yb.tolist(), outputs, strict=True):
+            top = max(v.data for v in out)
+            shifted = [v - top for v in out]
+            losses.append(sum(v.exp() for v in shifted).log() - shifted[yi])
+    data_loss = sum(losses) * (1.0 / len(losses))
+    if l2:
+        data_loss = data_loss + l2 * sum(p * p for p in model.parameters())
+    s = np.array([[v.data for v in out] for out in outputs])
+    return data_loss, s[:, 0] if s.shape[1] == 1 else s
+
+
+def _tensor_loss(
+    model: Module, Xb: np.ndarray, yb: np.ndarray, loss: str, l2: float
+) -> tuple[Tensor, np.ndarray]:
+    """Loss of a batch on the tensor engine, and the batch's output scores."""
+    out = model(Tensor(Xb))
+    if loss == "hinge":
+        out = out.reshape(-1)
+        total = F.hinge_loss(out, Tensor(datasets.signs(yb)))
+    else:
+        total = F.cross_entropy(out, yb)
+    if l2:
+        total = total + l2 * sum((p * p).sum() for p in model.parameters())
+    return total, out.data
+
+
+# --------------------------------------------------------------------- the loop
+
+
+@dataclass
+class Epoch:
+    """What one epoch measured. Train accuracy is over the epoch's batches, each measured
+    before that batch's update (as the original demo prints it); test accuracy after it."""
+
+    epoch: int
+    loss: float
+    train_accuracy: float
+    test_accuracy: float | None
+    lr: float
+
+
+@dataclass
+class History:
+    """Every epoch's measurements, in order; the lists are what the plots draw."""
+
+    epochs: list[Epoch] = field(default_factory=list)
+
+    @property
+    def loss(self) -> list[float]:
+        return [e.loss for e in self.epochs]
+
+    @property
+    def train_accuracy(self) -> list[float]:
+        return [e.train_accuracy for e in self.epochs]
+
+    @property
+    def test_accuracy(self) -> list[float] | None:
+        values = [e.test_accuracy for e in self.epochs]
+        return None if not values or values[0] is None else values
+
+
+def fit(
+    model: Module,
+    X: np.ndarray,
+    y: np.ndarray,
+    optimizer: Optimizer,
+    *,
+    loss: str = "cross_entropy",
+    epochs: int = 10,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    scheduler: LRScheduler | None = None,
+    seed: int | None = None,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    on_epoch: Callable[[Epoch], None] | None = None,
+) -> History:
+    """Train ``model`` on ``(X, y)`` (class indices) and return its :class:`History`.
+
+    ``batch_size=None`` trains on the full batch, in the data's order, as the original demo
+    does; otherwise every epoch visits the rows in a new order drawn from
+    ``np.random.default_rng(seed)``. ``scheduler`` (if any) steps after every optimizer step.
+    ``l2`` adds ``l2 * sum(p * p)`` over the parameters (the demo uses 1e-4). With a test
+    split, its accuracy is measured after every epoch. ``on_epoch`` is called after each.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=np.int64)
+    engine = engine_of(model)
+    batch_loss = _value_loss if engine == "value" else _tensor_loss
+    # On the scalar engine each step builds a graph of tens of thousands of Values, all
+    # alive until backward: pausing the cyclic collector halves the step (engine.paused_gc).
+    step_context = paused_gc if engine == "value" else contextlib.nullcontext
+    shuffle = batch_size is not None and batch_size < len(X)
+    rng = np.random.default_rng(seed)
+    history = History()
+    for epoch in range(1, epochs + 1):
+        total, correct, seen = 0.0, 0, 0
+        lr = optimizer.param_groups[0]["lr"]
+        for Xb, yb in datasets.minibatches(X, y, batch_size, shuffle=shuffle, rng=rng):
+            with step_context():
+                value, batch_scores = batch_loss(model, Xb, yb, loss, l2)
+                optimizer.zero_grad()
+                value.backward()
+                optimizer.step()
+                batch_mean = float(value.data)
+                del value  # free the graph inside the paused collector's block
+            if scheduler is not None:
+                scheduler.step()
+            total += batch_mean * len(yb)
+            correct += int(np.sum(_labels_from_scores(batch_scores) == yb))
+            seen += len(yb)
+        test = None if X_test is None else accuracy(model, X_test, y_test)
+        record = Epoch(epoch, total / seen, correct / seen, test, lr)
+        history.epochs.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
+    return history
