@@ -83,7 +83,7 @@ class Value:
             d_base = _power_rule(self.data, other.data)
             d_exponent = out * _log_for_pow(self.data, other.data)  # d(a**b)/db = a**b * ln a
             return _result(out, (self, other), "**", (d_base, d_exponent))
-        if not isinstance(other, numbers.Real) or isinstance(other, bool):
+        if not isinstance(other, numbers.Real):
             raise TypeError(
                 f"Value ** exponent: exponent must be a number or a Value, "
                 f"got {type(other).__name__}"
@@ -160,8 +160,9 @@ class Value:
         return self * other
 
     def __truediv__(self, other: Value | Number) -> Value:  # self / other
-        divisor = other.data if isinstance(other, Value) else other
-        if divisor == 0:
+        if not isinstance(other, Value):
+            other = _as_float(other)  # a NumPy integer refuses ** -1
+        if (other.data if isinstance(other, Value) else other) == 0:
             raise ZeroDivisionError(f"Value division: {self.data} / 0")
         return self * other**-1
 
@@ -231,7 +232,11 @@ def _power_rule(x: float, n: float) -> float:
         return 0.0
     if x == 0 and n < 1:
         return math.inf  # slope of x**n at 0 for 0 < n < 1 (e.g. sqrt): vertical
-    return n * _float_pow(x, n - 1)
+    try:
+        return n * x ** (n - 1)
+    except OverflowError:  # tiny x, negative n: x**n is a float, its slope is beyond one
+        odd_power_of_negative = x < 0 and (n - 1) % 2 == 1
+        return math.copysign(math.inf, -n if odd_power_of_negative else n)
 
 
 def _log_for_pow(base: float, exponent: float) -> float:
