@@ -3,6 +3,7 @@
 from micrograd.draw import draw_dot
 from micrograd.engine import Value
 from micrograd.gradcheck import gradcheck
+from micrograd.tensor import Tensor, no_grad
 
-__all__ = ["Value", "draw_dot", "gradcheck"]
+__all__ = ["Tensor", "no_grad", "Value", "draw_dot", "gradcheck"]
 __version__ = "1.0.0"
