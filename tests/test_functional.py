@@ -1,0 +1,213 @@
+"""micrograd.nn.functional against torch.nn.functional, float64: values and gradients."""
+
+from __future__ import annotations
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given
+from hypothesis import strategies as st
+
+import micrograd.nn.functional as F
+from micrograd import Tensor
+
+RNG = np.random.default_rng(99)
+
+
+def check(ours, theirs, *arrays, rtol=1e-10, atol=1e-12):
+    """ours(*Tensors) and theirs(*torch tensors): same value, same gradient for every input."""
+    xs = [Tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    out, ref = ours(*xs), theirs(*ts)
+    assert out.shape == tuple(ref.shape)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=rtol, atol=atol)
+    upstream = RNG.standard_normal(out.shape)
+    out.backward(upstream)
+    ref.backward(torch.tensor(upstream))
+    for x, t in zip(xs, ts):
+        np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=rtol, atol=atol)
+
+
+# --------------------------------------------------------------------- activations
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [(F.relu, torch.relu), (F.tanh, torch.tanh), (F.sigmoid, torch.sigmoid)],
+)
+def test_activations(ours, theirs):
+    check(ours, theirs, RNG.standard_normal((4, 5)))
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+def test_softmax_and_log_softmax(axis):
+    x = RNG.standard_normal((3, 4)) * 3
+    check(lambda t: F.softmax(t, axis), lambda t: TF.softmax(t, dim=axis), x)
+    check(lambda t: F.log_softmax(t, axis), lambda t: TF.log_softmax(t, dim=axis), x)
+
+
+def test_softmax_of_3d_and_huge_logits():
+    x = RNG.standard_normal((2, 3, 4))
+    x[0, 0] = [1000.0, -1000.0, 0.0, 999.0]
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        check(lambda t: F.softmax(t, 1), lambda t: TF.softmax(t, dim=1), x)
+        check(lambda t: F.log_softmax(t), lambda t: TF.log_softmax(t, dim=-1), x)
+
+
+def test_softmax_rows_sum_to_one():
+    p = F.softmax(Tensor(RNG.standard_normal((5, 7)) * 50))
+    np.testing.assert_allclose(p.data.sum(axis=-1), np.ones(5))
+
+
+# --------------------------------------------------------------------- cross-entropy
+
+
+def test_cross_entropy_against_torch():
+    logits = RNG.standard_normal((6, 4)) * 2
+    targets = np.array([0, 3, 3, 1, 2, 0])
+    check(
+        lambda t: F.cross_entropy(t, targets),
+        lambda t: TF.cross_entropy(t, torch.from_numpy(targets)),
+        logits,
+    )
+
+
+def test_cross_entropy_is_stable_for_logits_of_1000():
+    logits = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 1000.0], [0.0, 0.0, -1000.0]])
+    targets = np.array([1, 2, 2])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        check(
+            lambda t: F.cross_entropy(t, targets),
+            lambda t: TF.cross_entropy(t, torch.from_numpy(targets)),
+            logits,
+        )
+    loss = F.cross_entropy(Tensor(logits), targets)
+    assert np.isfinite(loss.item()) and loss.item() > 600
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [[1, 0], np.array([1, 0], dtype=np.int32), np.array([1, 0], dtype=np.uint8), None],
+    ids=["list", "int32", "uint8", "tensor"],
+)
+def test_cross_entropy_target_kinds(targets):
+    if targets is None:
+        targets = Tensor(np.array([1, 0]))
+    logits = Tensor([[0.0, 1.0], [2.0, 0.0]], requires_grad=True)
+    loss = F.cross_entropy(logits, targets)
+    expected = -np.mean([np.log(np.e / (1 + np.e)), np.log(np.e**2 / (1 + np.e**2))])
+    assert loss.shape == () and loss.item() == pytest.approx(expected)
+    loss.backward()
+    assert logits.grad.shape == (2, 2)
+
+
+def test_cross_entropy_keeps_float32():
+    logits = Tensor(RNG.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(logits, np.array([0, 1, 2, 0]))
+    loss.backward()
+    assert loss.dtype == np.float32 and logits.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "logits, targets, error, match",
+    [
+        (np.zeros((2, 3)), [0, 3], ValueError, "target 3 is out of range for 3 classes"),
+        (np.zeros((2, 3)), [-1, 0], ValueError, "target -1 is out of range"),
+        (np.zeros((2, 3)), [0.0, 1.0], TypeError, "integer class indices"),
+        (np.zeros((2, 3)), np.array([0.5, 1.0]), TypeError, "integer class indices"),
+        (np.zeros((2, 3)), [0, 1, 2], ValueError, r"shape \(2,\)"),
+        (np.zeros((2, 3)), [[0], [1]], ValueError, r"shape \(2,\)"),
+        (np.zeros(3), [0], ValueError, r"\(N, C\)"),
+        (np.zeros((2, 3, 4)), [0, 1], ValueError, r"\(N, C\)"),
+        (np.zeros((0, 3)), np.zeros(0, np.int64), ValueError, "empty"),
+        (np.zeros((2, 3)), ["a", "b"], TypeError, "integer class indices"),
+    ],
+)
+def test_cross_entropy_bad_targets(logits, targets, error, match):
+    with pytest.raises(error, match=match):
+        F.cross_entropy(Tensor(logits), targets)
+
+
+def test_losses_need_a_tensor_input():
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        F.cross_entropy(np.zeros((2, 2)), [0, 1])
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        F.relu([1.0])
+
+
+@given(
+    st.integers(1, 6),
+    st.integers(1, 5),
+    st.data(),
+)
+def test_hypothesis_cross_entropy(n, c, data):
+    logits = data.draw(hnp.arrays(np.float64, (n, c), elements=st.floats(-50, 50, allow_nan=False)))
+    targets = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    check(
+        lambda t: F.cross_entropy(t, targets),
+        lambda t: TF.cross_entropy(t, torch.from_numpy(targets)),
+        logits,
+        rtol=1e-9,
+        atol=1e-9,
+    )
+
+
+# --------------------------------------------------------------------- other losses
+
+
+def test_mse_loss_against_torch():
+    a, b = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
+    check(F.mse_loss, TF.mse_loss, a, b)  # both input and target differentiable
+    check(lambda t: F.mse_loss(t, b), lambda t: TF.mse_loss(t, torch.tensor(b)), a)
+
+
+def test_bce_with_logits_against_torch():
+    x = np.array([-1000.0, -30.0, -1.5, 0.0, 0.0, 0.7, 30.0, 1000.0])
+    y = np.array([1.0, 0.0, 0.3, 1.0, 0.0, 1.0, 0.0, 1.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        check(
+            lambda t: F.binary_cross_entropy_with_logits(t, y),
+            lambda t: TF.binary_cross_entropy_with_logits(t, torch.tensor(y)),
+            x,
+        )
+    check(
+        F.binary_cross_entropy_with_logits,
+        TF.binary_cross_entropy_with_logits,
+        RNG.standard_normal((3, 2)),
+        RNG.random((3, 2)),
+    )
+
+
+def test_hinge_loss_is_the_original_demos_max_margin_loss():
+    scores, y = RNG.standard_normal(10), np.where(RNG.random(10) > 0.5, 1.0, -1.0)
+    check(
+        lambda s: F.hinge_loss(s, y),
+        lambda s: torch.relu(1 - torch.tensor(y) * s).mean(),
+        scores,
+    )
+    loss = F.hinge_loss(Tensor([2.0, 0.5, -0.5]), [1, 1, 1])
+    assert loss.item() == pytest.approx((0 + 0.5 + 1.5) / 3)
+
+
+@pytest.mark.parametrize(
+    "loss", [F.mse_loss, F.binary_cross_entropy_with_logits, F.hinge_loss], ids=str
+)
+def test_losses_refuse_mismatched_shapes(loss):
+    """(N, 1) against (N,) would broadcast to an (N, N) loss: a clear error instead."""
+    with pytest.raises(ValueError, match=r"shape \(3,\).*\(3, 1\)"):
+        loss(Tensor(np.zeros((3, 1))), np.ones(3))
+    with pytest.raises(TypeError, match="array of numbers"):
+        loss(Tensor(np.zeros(2)), ["a", "b"])
+
+
+def test_losses_are_0d_and_keep_float32():
+    x = Tensor(RNG.standard_normal(5).astype(np.float32), requires_grad=True)
+    y = np.sign(RNG.standard_normal(5))
+    for loss in (F.mse_loss, F.binary_cross_entropy_with_logits, F.hinge_loss):
+        value = loss(x, (y + 1) / 2 if loss is F.binary_cross_entropy_with_logits else y)
+        assert value.shape == () and value.dtype == np.float32
+        x.grad = None
+        value.backward()
+        assert x.grad.dtype == np.float32
