@@ -1,0 +1,272 @@
+"""micrograd.save / micrograd.load: safetensors round trips, PyTorch interchange, bad files."""
+
+import json
+import os
+import random
+import struct
+
+import numpy as np
+import pytest
+import safetensors.numpy
+import safetensors.torch
+import torch
+
+import micrograd
+from micrograd import Value
+from micrograd.nn import MLP, Linear, ReLU, Sequential, Tanh
+from micrograd.tensor import Tensor
+
+
+def _model(seed: int = 0, dtype=None) -> Sequential:
+    gen = np.random.default_rng(seed)
+    return Sequential(
+        Linear(3, 5, generator=gen, dtype=dtype),
+        ReLU(),
+        Linear(5, 2, generator=gen, dtype=dtype),
+    )
+
+
+def _assert_same_state(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    assert list(sa) == list(sb)
+    for name in sa:
+        assert sa[name].dtype == sb[name].dtype
+        np.testing.assert_array_equal(sa[name], sb[name])
+
+
+def _files(folder):
+    return sorted(os.listdir(folder))
+
+
+# --------------------------------------------------------------------- round trips
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_round_trip_tensor_sequential(tmp_path, dtype):
+    path = tmp_path / "model.safetensors"
+    saved = _model(0, dtype)
+    micrograd.save(saved, path)
+    loaded = _model(1, dtype)
+    weight_array = loaded[0].weight.data
+    assert micrograd.load(loaded, path) is loaded
+    _assert_same_state(saved, loaded)
+    assert loaded[0].weight.data is weight_array  # loaded in place
+    x = Tensor(np.random.default_rng(2).normal(size=(4, 3)), dtype=dtype)
+    np.testing.assert_array_equal(saved(x).data, loaded(x).data)
+    assert _files(tmp_path) == ["model.safetensors"]  # no temporary file left behind
+
+
+def test_round_trip_scalar_mlp(tmp_path):
+    path = str(tmp_path / "mlp.safetensors")
+    random.seed(0)
+    saved = MLP(2, [4, 3, 1], activation="tanh")
+    micrograd.save(saved, path)
+    random.seed(1)
+    loaded = micrograd.load(MLP(2, [4, 3, 1], activation="tanh"), path)
+    assert [p.data for p in loaded.parameters()] == [p.data for p in saved.parameters()]
+    assert all(type(p.data) is float for p in loaded.parameters())
+    x = [0.3, -1.2]
+    assert loaded(x).data == saved(x).data
+
+
+def test_save_overwrites_an_existing_file(tmp_path):
+    path = tmp_path / "m.safetensors"
+    micrograd.save(_model(0), path)
+    micrograd.save(_model(5), path)
+    _assert_same_state(micrograd.load(_model(9), path), _model(5))
+
+
+def test_file_is_plain_safetensors_readable_by_torch(tmp_path):
+    """Our file in PyTorch: same names, same values, same outputs."""
+    path = tmp_path / "m.safetensors"
+    model = Sequential(Linear(3, 4), Tanh(), Linear(4, 2))
+    micrograd.save(model, path)
+    ref = torch.nn.Sequential(
+        torch.nn.Linear(3, 4, dtype=torch.float64),
+        torch.nn.Tanh(),
+        torch.nn.Linear(4, 2, dtype=torch.float64),
+    )
+    ref.load_state_dict(safetensors.torch.load_file(path))
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_allclose(model(Tensor(x)).data, ref(torch.tensor(x)).detach().numpy())
+
+
+def test_loads_a_file_written_by_pytorch(tmp_path):
+    path = tmp_path / "torch.safetensors"
+    ref = torch.nn.Sequential(
+        torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2)
+    )  # float32, PyTorch's default
+    safetensors.torch.save_file(ref.state_dict(), path)
+    model = micrograd.load(_model(0, np.float32), path)
+    for name, value in ref.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[name], value.numpy())
+
+
+def test_save_accepts_path_like_and_str(tmp_path):
+    micrograd.save(_model(), str(tmp_path / "a.safetensors"))
+    micrograd.save(_model(), tmp_path / "b.safetensors")
+    assert _files(tmp_path) == ["a.safetensors", "b.safetensors"]
+
+
+# --------------------------------------------------------------------- mismatched models
+
+
+def test_load_into_a_model_with_other_shapes(tmp_path):
+    path = tmp_path / "m.safetensors"
+    micrograd.save(_model(), path)
+    other = Sequential(Linear(3, 6), ReLU(), Linear(6, 2))
+    before = other.state_dict()
+    with pytest.raises(ValueError, match=r"m\.safetensors.*'0\.weight'.*shape \(5, 3\)"):
+        micrograd.load(other, path)
+    _assert_same_state_dict(other.state_dict(), before)  # nothing was half-loaded
+
+
+def test_load_into_a_model_with_other_names(tmp_path):
+    path = tmp_path / "m.safetensors"
+    micrograd.save(_model(), path)
+    deeper = Sequential(Linear(3, 5), ReLU(), Linear(5, 2), Tanh(), Linear(2, 2))
+    with pytest.raises(ValueError, match=r"missing keys \['4\.weight', '4\.bias'\]"):
+        micrograd.load(deeper, path)
+    shallower = Sequential(Linear(3, 5))
+    with pytest.raises(ValueError, match=r"unexpected keys \['2\.bias', '2\.weight'\]"):
+        micrograd.load(shallower, path)
+    with pytest.raises(ValueError, match="missing keys.*unexpected keys"):
+        micrograd.load(MLP(3, [5, 2]), path)
+
+
+def test_non_strict_load_takes_the_common_names(tmp_path):
+    path = tmp_path / "m.safetensors"
+    saved = _model()
+    micrograd.save(saved, path)
+    deeper = Sequential(Linear(3, 5), ReLU(), Linear(5, 2), Tanh(), Linear(2, 2))
+    untouched = deeper[4].weight.data.copy()
+    micrograd.load(deeper, path, strict=False)
+    np.testing.assert_array_equal(deeper[2].weight.data, saved[2].weight.data)
+    np.testing.assert_array_equal(deeper[4].weight.data, untouched)
+
+
+def test_scalar_file_into_tensor_model_is_a_clear_error(tmp_path):
+    path = tmp_path / "mlp.safetensors"
+    micrograd.save(MLP(2, [3, 1]), path)
+    with pytest.raises(ValueError, match="does not match"):
+        micrograd.load(_model(), path)
+
+
+def _assert_same_state_dict(a, b):
+    assert list(a) == list(b)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
+
+
+# --------------------------------------------------------------------- corrupt files
+
+
+def _header_file(path, header: dict, data: bytes) -> None:
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data)
+
+
+def test_truncated_file(tmp_path):
+    path = tmp_path / "m.safetensors"
+    micrograd.save(_model(), path)
+    payload = path.read_bytes()
+    for cut in (len(payload) - 1, len(payload) // 2, 12, 7, 0):
+        path.write_bytes(payload[:cut])
+        model = _model(3)
+        before = model.state_dict()
+        with pytest.raises(ValueError, match=r"m\.safetensors: not a valid safetensors file"):
+            micrograd.load(model, path)
+        _assert_same_state_dict(model.state_dict(), before)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"garbage, not a model" * 10,
+        b"\x80\x04\x95" + b"\x00" * 64,  # the start of a pickle: never unpickled
+        bytes(range(256)),
+    ],
+)
+def test_garbage_file(tmp_path, content):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"bad\.safetensors: not a valid safetensors file"):
+        micrograd.load(_model(), path)
+
+
+def test_header_that_is_not_json(tmp_path):
+    path = tmp_path / "bad.safetensors"
+    raw = b"{not json at all"
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw)
+    with pytest.raises(ValueError, match="not a valid safetensors file"):
+        micrograd.load(_model(), path)
+
+
+def test_header_with_offsets_that_do_not_fit_the_shape(tmp_path):
+    path = tmp_path / "bad.safetensors"
+    _header_file(path, {"0.bias": {"dtype": "F64", "shape": [5], "data_offsets": [0, 8]}}, b"0" * 8)
+    with pytest.raises(ValueError, match="not a valid safetensors file"):
+        micrograd.load(_model(), path)
+
+
+def test_header_with_a_dtype_numpy_cannot_hold(tmp_path):
+    path = tmp_path / "bad.safetensors"
+    _header_file(path, {"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 4)
+    with pytest.raises(ValueError, match="unsupported dtype 'BF16'"):
+        micrograd.load(_model(), path)
+
+
+def test_file_with_non_numeric_dtype(tmp_path):
+    path = tmp_path / "bools.safetensors"
+    state = {k: v.astype(bool) for k, v in _model().state_dict().items()}
+    safetensors.numpy.save_file(state, path)
+    with pytest.raises(ValueError, match=r"bools\.safetensors.*dtype bool"):
+        micrograd.load(_model(), path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        micrograd.load(_model(), tmp_path / "nope.safetensors")
+
+
+# --------------------------------------------------------------------- atomic save
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace"])
+def test_failed_save_leaves_no_partial_file(tmp_path, monkeypatch, failing):
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, failing, fail)
+    with pytest.raises(OSError, match="disk full"):
+        micrograd.save(_model(), tmp_path / "m.safetensors")
+    assert _files(tmp_path) == []
+
+
+def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.safetensors"
+    micrograd.save(_model(0), path)
+    before = path.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(OSError):
+        micrograd.save(_model(1), path)
+    assert path.read_bytes() == before
+    assert _files(tmp_path) == ["m.safetensors"]
+
+
+def test_save_into_a_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        micrograd.save(_model(), tmp_path / "no" / "such" / "m.safetensors")
+
+
+def test_save_and_load_need_a_module(tmp_path):
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(TypeError, match="Module"):
+        micrograd.save({"w": np.zeros(2)}, path)
+    micrograd.save(_model(), path)
+    with pytest.raises(TypeError, match="Module"):
+        micrograd.load([Value(1.0)], path)
