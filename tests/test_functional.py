@@ -192,7 +192,9 @@ def test_hinge_loss_is_the_original_demos_max_margin_loss():
 
 
 @pytest.mark.parametrize(
-    "loss", [F.mse_loss, F.binary_cross_entropy_with_logits, F.hinge_loss], ids=str
+    "loss",
+    [F.mse_loss, F.binary_cross_entropy_with_logits, F.hinge_loss],
+    ids=lambda f: f.__name__,
 )
 def test_losses_refuse_mismatched_shapes(loss):
     """(N, 1) against (N,) would broadcast to an (N, N) loss: a clear error instead."""
