@@ -9,7 +9,8 @@ the graph in reverse topological order (``micrograd.graph``, shared with ``Value
 Why it looks the way it does:
 
 * Few primitives (``+ * ** @``, exp, log, tanh, relu, sigmoid, sum, max, reshape, transpose,
-  indexing, log_softmax); ``- / mean softmax`` and the losses are written through them.
+  indexing, log_softmax, cross-entropy); ``- / mean softmax`` and the other losses are
+  written through them.
 * A rule returns the gradient with the *output's* shape. If the operand was broadcast, the
   engine sums it back to the operand's shape in one place (``_unbroadcast``); no rule does.
 * Speed matters (the benchmark compares a training step with the same step written by hand in
