@@ -19,6 +19,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+import micrograd
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CELL_TIMEOUT_S = 120  # per cell; the longest, the demo's 100 training steps, takes ~10 s
 
@@ -104,7 +106,8 @@ def test_kernel_is_this_python_and_this_checkout(tmp_path: Path) -> None:
     ]
     executable, package, cwd = _text(_execute(nb, tmp_path).cells[0]).splitlines()
     assert Path(executable).resolve() == Path(sys.executable).resolve()
-    assert Path(package).resolve() == NOTEBOOKS.parent / "micrograd"
+    # the same micrograd these tests import (this checkout, with `pip install -e .`)
+    assert Path(package).resolve() == Path(micrograd.__file__).resolve().parent
     assert Path(cwd).resolve() == tmp_path.resolve()
 
 
