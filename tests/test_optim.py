@@ -505,3 +505,10 @@ def test_bad_schedule_arguments(make, error, match):
 
 def test_optim_is_reachable_from_the_package():
     assert optim.SGD is SGD and optim.lr_scheduler.LinearLR is LinearLR
+
+
+def test_adam_first_moment_with_beta1_zero_is_the_gradient_exactly():
+    # Regression (found by hypothesis): m + (1 - beta1) * (g - m) cancels catastrophically for
+    # beta1 = 0 after a large gradient; torch's lerp returns g exactly.
+    kwargs = {"lr": 1.0, "betas": (0.0, 0.0), "eps": 1.73e-9, "weight_decay": 0.0}
+    _check_against_torch(Adam, torch.optim.Adam, kwargs, [[1.0, 0.0, 0.0], [1e-9, 0.0, 0.0]])

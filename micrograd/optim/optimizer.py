@@ -185,11 +185,22 @@ class Adam(Optimizer):
                 param *= 1 - lr * weight_decay  # in place, before the Adam step, as torch does
             else:
                 grad = grad + weight_decay * param
-        m = state["exp_avg"] = state["exp_avg"] + (1 - beta1) * (grad - state["exp_avg"])
+        m = state["exp_avg"] = _lerp(state["exp_avg"], grad, 1 - beta1)
         v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
         step_size = lr / (1 - beta1**t)
         denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + group["eps"]
         return step_size * (m / denom)
+
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``start + weight * (end - start)`` computed as ``torch.lerp`` does.
+
+    For weights of 1/2 and more torch starts from ``end``: with beta1 = 0 the average is then
+    exactly the gradient, where the naive formula cancels catastrophically.
+    """
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
 
 
 class AdamW(Adam):
