@@ -2,10 +2,20 @@
 
 from micrograd import optim
 from micrograd.draw import draw_dot
-from micrograd.engine import Value
+from micrograd.engine import Value, paused_gc
 from micrograd.gradcheck import gradcheck
 from micrograd.serialization import load, save
 from micrograd.tensor import Tensor, no_grad
 
-__all__ = ["Tensor", "no_grad", "Value", "draw_dot", "gradcheck", "load", "optim", "save"]
+__all__ = [
+    "Tensor",
+    "Value",
+    "draw_dot",
+    "gradcheck",
+    "load",
+    "no_grad",
+    "optim",
+    "paused_gc",
+    "save",
+]
 __version__ = "1.0.0"
