@@ -95,8 +95,9 @@ class Value:
         )
 
     def relu(self) -> Value:
-        positive = self.data > 0
-        return _result(self.data if positive else 0.0, (self,), "ReLU", (1.0 if positive else 0.0,))
+        x = self.data
+        out = 0.0 if x <= 0 else x  # written so that NaN stays NaN, as in PyTorch
+        return _result(out, (self,), "ReLU", (1.0 if x > 0 else 0.0,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)  # stable everywhere; the lecture's exp formula overflows past 355

@@ -653,3 +653,13 @@ def test_backward_from_two_roots_sharing_a_subgraph() -> None:
     (ts * ts).backward()
     assert_close(a.grad, tgrad(ta))
     assert_close(b.grad, tgrad(tb))
+
+
+def test_relu_of_nan_is_nan_like_torch() -> None:
+    # Regression: relu once mapped NaN to 0.0, silently hiding it.
+    a = Value(math.nan)
+    out = a.relu()
+    out.backward()
+    t = torch.relu(torch.tensor(math.nan, dtype=torch.float64))
+    assert math.isnan(out.data) and math.isnan(t.item())
+    assert a.grad == 0.0
