@@ -1,9 +1,9 @@
 """Activations and losses on ``Tensor``s, as PyTorch's ``torch.nn.functional`` (import as F).
 
 Everything here is written through the tensor engine's primitives, so none of it needs a
-derivative rule of its own; ``log_softmax`` and cross-entropy are fused primitives there
-(for stability at logits of ±1000, and speed). Losses average over every element and return a
-0-d tensor.
+derivative rule of its own; ``log_softmax``, cross-entropy and the hinge loss are fused
+primitives there (for stability at logits of ±1000, and speed). Losses average over every
+element and return a 0-d tensor.
 
 >>> import numpy as np
 >>> from micrograd import Tensor
@@ -143,4 +143,7 @@ def hinge_loss(scores: Tensor, y: Any) -> Tensor:
     ``y`` holds labels -1 or +1, of the same shape as ``scores``.
     """
     _tensor(scores, "hinge_loss scores")
-    return (1 - _target(y, "hinge_loss labels", scores) * scores).relu().mean()
+    labels = _target(y, "hinge_loss labels", scores)
+    if scores.size == 0:
+        raise ValueError("hinge_loss of an empty batch")
+    return scores._hinge(labels)
