@@ -21,6 +21,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -406,8 +407,9 @@ class Tensor:
             labels = _result(labels, "", (), None, False)
         y, s = labels.data, self.data
         margin = 1 - y * s
+        loss = np.maximum(margin, 0).sum() / margin.size  # .mean()'s arithmetic, not its overhead
         return _result(
-            np.maximum(margin, 0).mean(),
+            loss,
             "hinge",
             (self, labels),
             (margin, y, s),
@@ -684,9 +686,15 @@ def _unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
     """Sum a gradient of a broadcast result back to an operand's ``shape``: the one place."""
     lead = grad.ndim - len(shape)
     kept_ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    if not kept_ones:
-        return grad.sum(axis=tuple(range(lead)))
-    return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
+    if kept_ones:
+        return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
+    if shape and grad.size and grad.flags.c_contiguous:
+        # Only leading axes to sum, as for a bias added to a batch: ones @ rows, a BLAS
+        # matrix-vector product, is 2-3x faster than grad.sum(axis=0) on batch-sized arrays,
+        # where NumPy's reduction pays a loop per row.
+        rows = grad.reshape(-1, math.prod(shape))
+        return (np.ones(len(rows), grad.dtype) @ rows).reshape(shape)
+    return grad.sum(axis=tuple(range(lead)))
 
 
 def _constant(x: Any) -> Any:
