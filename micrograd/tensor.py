@@ -693,8 +693,17 @@ def _unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
         # matrix-vector product, is 2-3x faster than grad.sum(axis=0) on batch-sized arrays,
         # where NumPy's reduction pays a loop per row.
         rows = grad.reshape(-1, math.prod(shape))
-        return (np.ones(len(rows), grad.dtype) @ rows).reshape(shape)
+        return (_ones(len(rows), grad.dtype) @ rows).reshape(shape)
     return grad.sum(axis=tuple(range(lead)))
+
+
+@functools.lru_cache(maxsize=16)
+def _ones(n: int, dtype: np.dtype) -> ndarray:
+    """A read-only vector of n ones, kept for ``_unbroadcast``: np.ones costs as much as the
+    product it feeds, and a batch size repeats every step."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def _constant(x: Any) -> Any:
