@@ -685,20 +685,21 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
 def _unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
     """Sum a gradient of a broadcast result back to an operand's ``shape``: the one place."""
     lead = grad.ndim - len(shape)
+    if lead and grad.shape[lead:] == shape:  # only leading axes to sum: a bias added to a batch
+        if not shape:  # a 0-d operand: NumPy's full sum is a scalar, a grad is an array
+            return np.asarray(grad.sum())
+        if grad.size and grad.flags.c_contiguous:
+            # ones @ rows, a BLAS matrix-vector product, is 2-3x faster than grad.sum(axis=0)
+            # on batch-sized arrays, where NumPy's reduction pays a loop per row.
+            rows = grad.reshape(-1, math.prod(shape))
+            return (_ones(len(rows), grad.dtype.char) @ rows).reshape(shape)
+        return grad.sum(axis=tuple(range(lead)))
     kept_ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    if kept_ones:
-        return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
-    if shape and grad.size and grad.flags.c_contiguous:
-        # Only leading axes to sum, as for a bias added to a batch: ones @ rows, a BLAS
-        # matrix-vector product, is 2-3x faster than grad.sum(axis=0) on batch-sized arrays,
-        # where NumPy's reduction pays a loop per row.
-        rows = grad.reshape(-1, math.prod(shape))
-        return (_ones(len(rows), grad.dtype) @ rows).reshape(shape)
-    return grad.sum(axis=tuple(range(lead)))
+    return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
 
 
 @functools.lru_cache(maxsize=16)
-def _ones(n: int, dtype: np.dtype) -> ndarray:
+def _ones(n: int, dtype: str) -> ndarray:
     """A read-only vector of n ones, kept for ``_unbroadcast``: np.ones costs as much as the
     product it feeds, and a batch size repeats every step."""
     ones = np.ones(n, dtype)
