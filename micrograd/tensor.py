@@ -21,7 +21,6 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import functools
-import math
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -345,7 +344,8 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
-        return self.transpose()
+        # transpose() without its argument handling: Linear takes W.T every call
+        return _result(self.data.T, "transpose", (self,), None, self.requires_grad)
 
     def __getitem__(self, index: Any) -> Tensor:
         """NumPy indexing: ints, slices, None, ..., integer arrays (or Tensors), boolean masks.
@@ -493,7 +493,7 @@ class Tensor:
                     f"backward() without a gradient needs a one-element tensor (a loss); this "
                     f"one has shape {data.shape}: pass gradient= with that shape"
                 )
-            gradient = np.ones(data.shape, data.dtype)
+            gradient = np.array(1, data.dtype).reshape(data.shape)  # np.ones, minus its overhead
         else:
             if isinstance(gradient, Tensor):
                 gradient = gradient.data
@@ -684,18 +684,16 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
 
 def _unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
     """Sum a gradient of a broadcast result back to an operand's ``shape``: the one place."""
+    if grad.ndim == 2 and grad.shape[1:] == shape and grad.flags.c_contiguous:
+        # A bias added to a batch of rows, the common case, tested first and in few steps:
+        # ones @ grad, a BLAS matrix-vector product, is 2-3x faster than grad.sum(axis=0) on
+        # batch-sized arrays, where NumPy's reduction pays a loop per row.
+        return _ones(len(grad), grad.dtype.char) @ grad
     lead = grad.ndim - len(shape)
-    if lead and grad.shape[lead:] == shape:  # only leading axes to sum: a bias added to a batch
-        if not shape:  # a 0-d operand: NumPy's full sum is a scalar, a grad is an array
-            return np.asarray(grad.sum())
-        if grad.size and grad.flags.c_contiguous:
-            # ones @ rows, a BLAS matrix-vector product, is 2-3x faster than grad.sum(axis=0)
-            # on batch-sized arrays, where NumPy's reduction pays a loop per row.
-            rows = grad.reshape(-1, math.prod(shape))
-            return (_ones(len(rows), grad.dtype.char) @ rows).reshape(shape)
-        return grad.sum(axis=tuple(range(lead)))
     kept_ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
+    if kept_ones:
+        return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
+    return np.asarray(grad.sum(axis=tuple(range(lead))))  # a full sum is a NumPy scalar
 
 
 @functools.lru_cache(maxsize=16)
