@@ -24,7 +24,8 @@ Everything runs on one thread: the BLAS thread counts are set in the environment
 this file, before NumPy or PyTorch is imported (they read them once, when loaded), and
 ``torch.set_num_threads(1)``. The variants are timed in interleaved rounds (each round times a
 block of steps of each), since the machine is shared and its speed drifts; the table gives the
-median over rounds of the time per step, its ratio to the NumPy floor and to PyTorch.
+median over rounds of the time per step, and the median over rounds of its ratio to the NumPy
+floor and to PyTorch in the same round.
 """
 
 from __future__ import annotations
@@ -255,31 +256,39 @@ def check_losses(name: str, variants: dict, with_l2: bool, steps: int, tol: floa
     print(f"{name}: losses agree over {steps} steps ({reference[0]:.6f} -> {reference[-1]:.6f})")
 
 
-def time_variants(variants: dict, rounds: int, block: int) -> dict[str, float]:
-    """Median over interleaved rounds of the time per step, in seconds."""
+def time_variants(variants: dict, rounds: int, block: int) -> dict[str, list[float]]:
+    """Seconds per step of each variant, one entry per round: each round times a block of
+    ``block`` steps of every variant, in an order that rotates from round to round."""
     times: dict[str, list[float]] = {label: [] for label in variants}
     labels = list(variants)
     for r in range(rounds):
-        for label in labels[r % len(labels) :] + labels[: r % len(labels)]:  # rotate the order
+        for label in labels[r % len(labels) :] + labels[: r % len(labels)]:
             step = variants[label][0]
             start = time.perf_counter()
             for _ in range(block):
                 step()
             times[label].append((time.perf_counter() - start) / block)
-    return {label: statistics.median(ts) for label, ts in times.items()}
+    return times
 
 
-def report(title: str, medians: dict[str, float]) -> None:
-    floor, ref = medians["numpy"], medians["torch"]
+def report(title: str, times: dict[str, list[float]]) -> None:
+    """Median time per step; ratios are medians of the per-round ratios, so that a slow spell
+    of the shared machine, which hits all variants of a round alike, cancels out."""
+
+    def ratio(label: str, to: str) -> float:
+        return statistics.median(a / b for a, b in zip(times[label], times[to]))
+
     print(f"\n{title}")
     print(f"{'':<8} {'us/step':>10} {'/ numpy':>9} {'/ torch':>9}")
-    for label, t in medians.items():
-        print(f"{label:<8} {t * 1e6:>10.1f} {t / floor:>8.2f}x {t / ref:>8.2f}x")
+    for label, ts in times.items():
+        to_floor, to_torch = ratio(label, "numpy"), ratio(label, "torch")
+        median = statistics.median(ts) * 1e6
+        print(f"{label:<8} {median:>10.1f} {to_floor:>8.2f}x {to_torch:>8.2f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=31, help="interleaved timing rounds")
+    parser.add_argument("--rounds", type=int, default=101, help="interleaved timing rounds")
     args = parser.parse_args()
 
     X, y = demo_data()
@@ -287,14 +296,14 @@ def main() -> None:
     check = {f.__name__[5:]: f(w, X, y) for f in (demo_ours, demo_torch, demo_numpy)}
     check_losses("(a) demo", check, with_l2=True, steps=20, tol=1e-10)
     demo = {f.__name__[5:]: f(w, X, y) for f in (demo_ours, demo_torch, demo_numpy)}
-    demo_times = time_variants(demo, args.rounds, block=200)
+    demo_times = time_variants(demo, args.rounds, block=100)
 
     X, t = mnist_data()
     w = init_weights(MNIST_SIZES, np.float32, seed=1)
     check = {f.__name__[6:]: f(w, X, t) for f in (mnist_ours, mnist_torch, mnist_numpy)}
     check_losses("(b) MNIST-shaped", check, with_l2=False, steps=10, tol=1e-5)
     mnist = {f.__name__[6:]: f(w, X, t) for f in (mnist_ours, mnist_torch, mnist_numpy)}
-    mnist_times = time_variants(mnist, args.rounds, block=20)
+    mnist_times = time_variants(mnist, args.rounds, block=10)
 
     report("(a) demo step: MLP 2-16-16-1, float64, 100 points, hinge + L2, SGD", demo_times)
     report("(b) MNIST-shaped step: 128 x 784-256-10, float32, cross-entropy, SGD", mnist_times)
