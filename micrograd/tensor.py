@@ -388,8 +388,9 @@ class Tensor:
         twice the time in the MNIST-shaped benchmark; this rule is softmax - onehot.
         """
         x = self.data
-        shifted = x - x.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        # np.maximum.reduce and np.add.reduce: .max() and .sum() without their Python wrappers
+        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
         rows = np.arange(len(targets))
         loss = log_probs[rows, targets].sum() / -len(rows)  # -mean, minus np.mean's overhead
         return _result(
@@ -516,24 +517,25 @@ class Tensor:
                 continue
             ans, ctx = node.data, node._ctx
             for rule, parent in zip(vjps[node._op], prev):
-                if parent.requires_grad:
-                    pg = rule(g, ans, ctx)
-                    if type(pg) is not ndarray:  # NumPy returns 0-d results as scalars
-                        pg = asarray(pg)
-                    shape = parent.data.shape
-                    if pg.shape != shape:
-                        pg = _unbroadcast(pg, shape)
-                    elif not parent._prev and (pg is g or not pg.flags.writeable):
-                        pg = pg.copy()  # a leaf keeps its grad: never share it with a sibling
-                    if pg.dtype is not parent.data.dtype:
-                        pg = _cast(pg, parent)
-                    old = parent.grad
-                    parent.grad = pg if old is None else old + pg  # out of place: pg may be shared
+                if not parent.requires_grad:
+                    continue
+                pg = rule(g, ans, ctx)
+                if type(pg) is not ndarray:  # NumPy returns 0-d results as scalars
+                    pg = asarray(pg)
+                data = parent.data
+                if pg.shape != data.shape:
+                    pg = _unbroadcast(pg, data.shape)
+                elif not parent._prev and (pg is g or not pg.flags.writeable):
+                    pg = pg.copy()  # a leaf keeps its grad: never share it with a sibling
+                if pg.dtype is not data.dtype:
+                    pg = _cast(pg, data.dtype)
+                old = parent.grad
+                parent.grad = pg if old is None else old + pg  # out of place: pg may be shared
 
 
-def _cast(grad: ndarray, node: Tensor) -> ndarray:
-    """``grad`` in ``node``'s dtype (e.g. a float32 parameter used with float64 data)."""
-    return grad if grad.dtype == node.data.dtype else grad.astype(node.data.dtype)
+def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
+    """``grad`` in ``dtype``, its operand's (e.g. a float32 parameter used with float64 data)."""
+    return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 # --------------------------------------------------------------------- derivative rules
