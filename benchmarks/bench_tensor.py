@@ -17,8 +17,10 @@ Two steps, each written three ways from the same initial weights and the same da
 "ours" is what a user writes with micrograd (``nn.Linear``/``Sequential``/``ReLU``,
 ``nn.functional``, ``optim.SGD``); "torch" the same model in ``torch.nn`` (CPU, eager);
 "numpy" the forward pass, backward pass and update written by hand, the floor: it pays only
-NumPy's own per-call cost. Before timing, a few steps of each are run from the same weights and
-their losses are asserted to agree, so no variant can time a different computation.
+NumPy's own per-call cost. The floor is plain NumPy as one would write it (``.sum(axis=0)``
+for bias gradients, boolean masks, constants such as -y/n computed once outside the step).
+Before timing, a few steps of each are run from the same weights and their losses are
+asserted to agree, so no variant can time a different computation.
 
 Everything runs on one thread: the BLAS thread counts are set in the environment at the top of
 this file, before NumPy or PyTorch is imported (they read them once, when loaded), and
