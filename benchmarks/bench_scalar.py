@@ -61,9 +61,10 @@ def main() -> None:
             results[name].append(run(python, {**spec, **extra}))
 
     # The same graph in every engine: the losses agree step by step.
-    reference_losses = results["micrograd 0.1.0"][0]["losses"]
+    reference = results["micrograd 0.1.0"][0]
     for name, runs in results.items():
-        worst = max(abs(a - b) for a, b in zip(runs[0]["losses"], reference_losses))
+        assert runs[0]["nodes"] == reference["nodes"], f"{name}: another graph size"
+        worst = max(abs(a - b) for a, b in zip(runs[0]["losses"], reference["losses"]))
         assert worst < 1e-9, f"{name}: losses differ from micrograd 0.1.0 by {worst}"
 
     def step_time(runs: list[dict]) -> float:  # skip each run's first step (warm-up)

@@ -39,7 +39,10 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        # The original's sum((wi * xi for ...), self.b), node for node, without a generator.
+        act = self.b
+        for wi, xi in zip(self.w, x):
+            act = act + wi * xi
         if not self.nonlin:
             return act
         if self.activation == "relu":
