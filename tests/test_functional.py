@@ -213,3 +213,66 @@ def test_losses_are_0d_and_keep_float32():
         x.grad = None
         value.backward()
         assert x.grad.dtype == np.float32
+
+
+def _hinge_reference(s, y):
+    """The hinge loss as PyTorch users write it, a composite: mean(relu(1 - y * s))."""
+    return torch.relu(1 - y * s).mean()
+
+
+@pytest.mark.parametrize("shape", [(1,), (7,), (5, 1), (2, 3, 4)])
+def test_hinge_loss_gradients_for_scores_and_labels(shape):
+    """The fused rule's gradient w.r.t. both operands: -y [margin > 0] / n and -s [...] / n."""
+    scores = RNG.standard_normal(shape) * 2
+    check(F.hinge_loss, _hinge_reference, scores, np.where(RNG.random(shape) > 0.5, 1.0, -1.0))
+    check(F.hinge_loss, _hinge_reference, scores, RNG.standard_normal(shape))  # real labels
+
+
+@given(
+    st.data(),
+    hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5),
+)
+def test_hypothesis_hinge_loss(data, shape):
+    """Values include exact ties (margin 0, e.g. s = y = 1), where both take the gradient 0."""
+    values = st.sampled_from([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]) | st.floats(-5, 5)
+    scores = data.draw(hnp.arrays(np.float64, shape, elements=values))
+    labels = data.draw(hnp.arrays(np.float64, shape, elements=values))
+    check(F.hinge_loss, _hinge_reference, scores, labels, rtol=1e-12, atol=1e-14)
+
+
+def test_hinge_loss_with_labels_that_need_no_grad():
+    scores = Tensor(RNG.standard_normal(6), requires_grad=True)
+    labels = Tensor(np.where(RNG.random(6) > 0.5, 1.0, -1.0))
+    loss = F.hinge_loss(scores, labels)
+    loss.backward()
+    assert labels.grad is None and loss._prev == (scores, labels)
+    ref = torch.tensor(scores.data, requires_grad=True)
+    _hinge_reference(ref, torch.tensor(labels.data)).backward()
+    np.testing.assert_allclose(scores.grad, ref.grad.numpy(), rtol=1e-12)
+
+
+def test_hinge_loss_keeps_float32_for_both_operands():
+    scores = Tensor(RNG.standard_normal((4, 1)).astype(np.float32), requires_grad=True)
+    labels = Tensor(np.sign(RNG.standard_normal((4, 1))).astype(np.float32), requires_grad=True)
+    loss = F.hinge_loss(scores, labels)
+    loss.backward()
+    assert loss.dtype == scores.grad.dtype == labels.grad.dtype == np.float32
+    assert F.hinge_loss(scores, np.ones((4, 1))).dtype == np.float32  # float64 labels cast
+
+
+@pytest.mark.parametrize(
+    "scores, labels, error, match",
+    [
+        (np.zeros((3, 1)), Tensor(np.ones(3)), ValueError, r"shape \(3,\).*\(3, 1\)"),
+        (np.zeros(3), Tensor(np.ones((3, 1))), ValueError, r"shape \(3, 1\).*\(3,\)"),
+        (np.zeros((2, 3)), np.ones((3, 2)), ValueError, r"shape \(3, 2\).*\(2, 3\)"),
+        (np.zeros(4), np.ones(1), ValueError, r"shape \(1,\).*\(4,\)"),  # no broadcasting
+        (np.zeros(0), np.ones(0), ValueError, "empty"),
+        (np.zeros(2), ["a", "b"], TypeError, "array of numbers"),
+    ],
+)
+def test_hinge_loss_bad_shapes(scores, labels, error, match):
+    with pytest.raises(error, match=match):
+        F.hinge_loss(Tensor(scores), labels)
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        F.hinge_loss(scores, labels)
