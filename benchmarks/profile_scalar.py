@@ -1,0 +1,99 @@
+"""Where the scalar demo step's time goes: forward, topological sort, chain rule, collector.
+
+    .venv/bin/python benchmarks/profile_scalar.py
+
+The step is bench_scalar.py's (the original demo: MLP(2, [16, 16, 1]) on 100 points). Phases
+are timed with the collector paused, then the collector's own time is measured with
+gc.callbacks while the verbatim step runs with it on. Medians over several steps.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import statistics
+import time
+
+from sklearn.datasets import make_moons
+
+from micrograd.engine import Value
+from micrograd.graph import topological_order
+from micrograd.nn import MLP
+
+STEPS = 12
+
+
+def loss(model, X, y):
+    inputs = [list(map(Value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    return data_loss + 1e-4 * sum(p * p for p in model.parameters())
+
+
+def main() -> None:
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
+    X, y = X.tolist(), (y * 2 - 1).tolist()
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+
+    phases: dict[str, list[float]] = {"forward": [], "topological sort": [], "zero grads": []}
+    phases.update({"chain rule": [], "update": []})
+    gc.disable()
+    for _ in range(STEPS):
+        t0 = time.perf_counter()
+        total = loss(model, X, y)
+        t1 = time.perf_counter()
+        topo = topological_order(total)
+        t2 = time.perf_counter()
+        model.zero_grad()
+        for node in topo:
+            if node._prev:
+                node.grad = 0.0
+        total.grad = 1.0
+        t3 = time.perf_counter()
+        for node in reversed(topo):
+            node._backward()
+        t4 = time.perf_counter()
+        for p in model.parameters():
+            p.data -= 1e-3 * p.grad
+        t5 = time.perf_counter()
+        del total, topo
+        for name, a, b in zip(phases, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5)):
+            phases[name].append(b - a)
+    gc.enable()
+
+    collector, started = [0.0], [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collector[0] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(on_gc)
+    t0 = time.perf_counter()
+    for _ in range(STEPS):
+        total = loss(model, X, y)
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= 1e-3 * p.grad
+        del total
+    verbatim = (time.perf_counter() - t0) / STEPS
+    gc.callbacks.remove(on_gc)
+
+    nodes = len(topological_order(loss(model, X, y)))
+    paused = sum(statistics.median(v) for v in phases.values())
+    print(f"{nodes:,} nodes per step; collector paused: {paused * 1e3:.1f} ms per step")
+    for name, times in phases.items():
+        t = statistics.median(times)
+        print(f"  {name:<17} {t * 1e3:6.1f} ms  {t / paused:4.0%}  {t / nodes * 1e9:5.0f} ns/node")
+    print(
+        f"collector on (verbatim step): {verbatim * 1e3:.1f} ms per step, of which the "
+        f"collector {collector[0] / STEPS * 1e3:.1f} ms ({collector[0] / STEPS / verbatim:.0%})"
+    )
+
+
+if __name__ == "__main__":
+    main()
