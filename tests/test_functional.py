@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
@@ -10,8 +12,10 @@ import torch.nn.functional as TF
 from hypothesis import given
 from hypothesis import strategies as st
 
+import micrograd
 import micrograd.nn.functional as F
 from micrograd import Tensor
+from micrograd.tensor import VJPS
 
 RNG = np.random.default_rng(99)
 
@@ -28,6 +32,126 @@ def check(ours, theirs, *arrays, rtol=1e-10, atol=1e-12):
     ref.backward(torch.tensor(upstream))
     for x, t in zip(xs, ts):
         np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=rtol, atol=atol)
+
+
+# --------------------------------------------------------------------- linear
+
+
+@given(
+    lead=st.lists(st.integers(1, 4), max_size=2),  # x of shape (in,), (n, in) or (b, n, in)
+    nin=st.integers(1, 5),
+    nout=st.integers(1, 5),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_hypothesis_linear_against_torch(lead, nin, nout, bias, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((*lead, nin)), rng.standard_normal((nout, nin))]
+    if bias:
+        check(F.linear, TF.linear, *arrays, rng.standard_normal(nout))
+    else:
+        check(F.linear, TF.linear, *arrays)
+
+
+def test_linear_is_one_node():
+    x, w, b = Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3)), True), Tensor(np.ones(4), True)
+    out = F.linear(x, w, b)
+    assert out._op == "linear" and out._prev == (x, w, b)
+    assert F.linear(x, w)._prev == (x, w)
+    with micrograd.no_grad():
+        assert F.linear(x, w, b)._prev == ()
+
+
+@pytest.mark.parametrize("needs_grad", list(itertools.product([False, True], repeat=3)))
+def test_linear_computes_only_the_gradients_that_are_needed(needs_grad, monkeypatch):
+    """An operand without requires_grad gets no grad, and its rule is never run."""
+    arrays = [RNG.standard_normal((5, 3)), RNG.standard_normal((2, 3)), RNG.standard_normal(2)]
+    xs = [Tensor(a, requires_grad=r) for a, r in zip(arrays, needs_grad)]
+    ts = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, needs_grad)]
+    calls = []
+
+    def spy(i, rule):
+        return lambda *args: calls.append(i) or rule(*args)
+
+    monkeypatch.setitem(VJPS, "linear", tuple(spy(i, r) for i, r in enumerate(VJPS["linear"])))
+    out = F.linear(*xs)
+    assert out.requires_grad == any(needs_grad)
+    if not any(needs_grad):
+        return
+    upstream = RNG.standard_normal((5, 2))
+    out.backward(upstream)
+    TF.linear(*ts).backward(torch.tensor(upstream))
+    assert sorted(calls) == [i for i, r in enumerate(needs_grad) if r]
+    for x, t in zip(xs, ts):
+        if t.grad is None:
+            assert x.grad is None
+        else:
+            np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 4, 3)])
+def test_linear_keeps_float32(shape, bias):
+    x = Tensor(RNG.standard_normal(shape).astype(np.float32), requires_grad=True)
+    w = Tensor(RNG.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    b = Tensor(RNG.standard_normal(2).astype(np.float32), requires_grad=True) if bias else None
+    out = F.linear(x, w, b)
+    assert out.dtype == np.float32 and out.shape == (*shape[:-1], 2)
+    out.sum().backward()
+    assert x.grad.dtype == w.grad.dtype == np.float32
+    assert b is None or b.grad.dtype == np.float32
+
+
+def test_linear_with_mixed_dtypes_promotes_like_the_composite():
+    x = Tensor(RNG.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    w, b = Tensor(RNG.standard_normal((2, 3)), True), Tensor(RNG.standard_normal(2), True)
+    out = F.linear(x, w, b)
+    assert out.dtype == np.float64  # as x @ w.T + b would be
+    np.testing.assert_allclose(out.data, x.data @ w.data.T + b.data, rtol=1e-12)
+    out.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == b.grad.dtype == np.float64
+
+
+def test_linear_of_an_empty_batch():
+    x, w, b = Tensor(np.zeros((0, 3))), Tensor(np.ones((2, 3)), True), Tensor(np.ones(2), True)
+    out = F.linear(x, w, b)
+    assert out.shape == (0, 2)
+    out.backward(np.zeros((0, 2)))
+    np.testing.assert_array_equal(w.grad, np.zeros((2, 3)))
+    np.testing.assert_array_equal(b.grad, np.zeros(2))
+
+
+@pytest.mark.parametrize(
+    "x, w, b, error, match",
+    [
+        (
+            np.ones((4, 2)),
+            np.ones((5, 3)),
+            None,
+            ValueError,
+            r"\(5, 3\).*\(\.\.\., 3\), got \(4, 2\)",
+        ),
+        (np.ones(2), np.ones((5, 3)), None, ValueError, r"\(\.\.\., 3\), got \(2,\)"),
+        (np.float64(1.0), np.ones((5, 3)), None, ValueError, r"got \(\)"),
+        (np.ones((4, 3)), np.ones(3), None, ValueError, r"weight must have shape \(out, in\)"),
+        (np.ones((4, 3)), np.ones((1, 5, 3)), None, ValueError, r"got \(1, 5, 3\)"),
+        (np.ones((4, 3)), np.ones((5, 3)), np.ones(3), ValueError, r"bias must have shape \(5,\)"),
+        (np.ones((4, 3)), np.ones((5, 3)), np.ones((1, 5)), ValueError, r"got \(1, 5\)"),
+    ],
+)
+def test_linear_shape_mismatch_names_the_shapes(x, w, b, error, match):
+    with pytest.raises(error, match=match):
+        F.linear(Tensor(x), Tensor(w), None if b is None else Tensor(b))
+
+
+def test_linear_needs_tensors():
+    x, w = Tensor(np.ones((4, 3))), Tensor(np.ones((5, 3)))
+    with pytest.raises(TypeError, match="expects a Tensor input, got ndarray; wrap it"):
+        F.linear(np.ones((4, 3)), w)
+    with pytest.raises(TypeError, match="linear weight must be a Tensor, got list"):
+        F.linear(x, [[1.0, 2.0, 3.0]])
+    with pytest.raises(TypeError, match="linear bias must be a Tensor, got ndarray"):
+        F.linear(x, w, np.ones(5))
 
 
 # --------------------------------------------------------------------- activations

@@ -77,8 +77,19 @@ def test_linear_init_is_reproducible():
 def test_linear_float32():
     layer = Linear(3, 2, dtype=np.float32)
     assert layer.weight.data.dtype == np.float32 and layer.bias.data.dtype == np.float32
-    out = layer(Tensor(np.ones((4, 3), dtype=np.float32)))
-    assert out.data.dtype == np.float32
+    x = Tensor(np.ones((2, 4, 3), dtype=np.float32), requires_grad=True)
+    out = layer(x)
+    assert out.data.dtype == np.float32 and out.shape == (2, 4, 2)
+    out.sum().backward()
+    assert x.grad.dtype == layer.weight.grad.dtype == layer.bias.grad.dtype == np.float32
+
+
+def test_linear_is_one_fused_node():
+    """Linear calls F.linear: one node, not transpose + matmul + add."""
+    layer, x = Linear(3, 2), Tensor(np.ones((4, 3)))
+    out = layer(x)
+    assert out._op == "linear" and out._prev == (x, layer.weight, layer.bias)
+    assert Linear(3, 2, bias=False)(x)._prev[0] is x
 
 
 @settings(max_examples=30)
@@ -119,7 +130,7 @@ def test_linear_forward_and_gradients_match_torch(nin, nout, batch, bias, seed):
         (lambda: Linear(2, 3, generator=42), TypeError, "generator"),
         (lambda: Linear(3, 2)(Tensor(np.ones((4, 2)))), ValueError, r"\(\.\.\., 3\).*\(4, 2\)"),
         (lambda: Linear(3, 2)(Tensor(1.0)), ValueError, r"got \(\)"),
-        (lambda: Linear(3, 2)(np.ones(3)), TypeError, "Linear expects a Tensor, got ndarray"),
+        (lambda: Linear(3, 2)(np.ones(3)), TypeError, "expects a Tensor input, got ndarray"),
         (lambda: Linear(3, 2)([1.0, 2.0, 3.0]), TypeError, "got list"),
     ],
 )

@@ -1,9 +1,10 @@
-"""Activations and losses on ``Tensor``s, as PyTorch's ``torch.nn.functional`` (import as F).
+"""Linear, activations and losses on ``Tensor``s, as PyTorch's ``torch.nn.functional`` (import
+as F).
 
 Everything here is written through the tensor engine's primitives, so none of it needs a
-derivative rule of its own; ``log_softmax``, cross-entropy and the hinge loss are fused
-primitives there (for stability at logits of ±1000, and speed). Losses average over every
-element and return a 0-d tensor.
+derivative rule of its own; linear, ``log_softmax``, cross-entropy and the hinge loss are
+fused primitives there (for speed, and stability at logits of ±1000). Losses average over
+every element and return a 0-d tensor.
 
 >>> import numpy as np
 >>> from micrograd import Tensor
@@ -23,6 +24,7 @@ import numpy as np
 from micrograd.tensor import Tensor
 
 __all__ = [
+    "linear",
     "relu",
     "tanh",
     "sigmoid",
@@ -58,6 +60,40 @@ def _target(target: Any, name: str, like: Tensor) -> Tensor | np.ndarray:
             "they must match (reshape one of them)"
         )
     return target
+
+
+# --------------------------------------------------------------------- layers
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias``, as ``torch.nn.functional.linear``: one fused primitive.
+
+    ``x`` has shape (..., in), ``weight`` (out, in), ``bias`` (out,) or None; the result has
+    shape (..., out), so a 1-D input (in,) gives (out,).
+
+    >>> x = Tensor([[1.0, 2.0]])
+    >>> linear(x, Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]]), Tensor([0.0, 0.5, 1.0])).data
+    array([[ 1. ,  3.5, -1. ]])
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"linear expects a Tensor input, got {type(x).__name__}; wrap it: Tensor(x)"
+        )
+    _tensor(weight, "linear weight")
+    x_shape, w_shape = x.data.shape, weight.data.shape  # .data's: cheaper than the properties
+    if len(w_shape) != 2:
+        raise ValueError(f"linear weight must have shape (out, in), got {w_shape}")
+    if not x_shape or x_shape[-1] != w_shape[1]:
+        raise ValueError(
+            f"linear with a weight of shape {w_shape} expects inputs of shape "
+            f"(..., {w_shape[1]}), got {x_shape}"
+        )
+    if bias is not None and _tensor(bias, "linear bias").data.shape != w_shape[:1]:
+        raise ValueError(
+            f"linear bias must have shape ({w_shape[0]},) for a weight of shape {w_shape}, "
+            f"got {bias.shape}"
+        )
+    return x._linear(weight, bias)
 
 
 # --------------------------------------------------------------------- activations

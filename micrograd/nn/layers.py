@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.engine import Value
+from micrograd.nn import functional as F
 from micrograd.nn.module import Module
 from micrograd.tensor import Tensor
 
@@ -63,15 +64,7 @@ class Linear(Module):
         )
 
     def __call__(self, x: Tensor) -> Tensor:
-        if not isinstance(x, Tensor):
-            raise TypeError(f"Linear expects a Tensor, got {type(x).__name__}; wrap it: Tensor(x)")
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"Linear({self.in_features}, {self.out_features}) expects inputs of shape "
-                f"(..., {self.in_features}), got {x.shape}"
-            )
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        return F.linear(x, self.weight, self.bias)  # it checks the shapes
 
     def __repr__(self) -> str:
         return (
