@@ -52,6 +52,7 @@ def main() -> None:
     }
     engines = {
         "micrograd 0.1.0": (args.reference_python, {}),
+        "0.1.0, collector paused": (args.reference_python, {"paused_gc": True}),
         "ours, demo code verbatim": (sys.executable, {}),
         "ours, step in paused_gc()": (sys.executable, {"paused_gc": True}),
     }

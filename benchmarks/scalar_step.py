@@ -5,11 +5,13 @@ Runs under whichever interpreter imports the ``micrograd`` to measure (ours, or 
 MLP(2, [16, 16, 1]), max-margin loss ``(1 + -y*score).relu()`` averaged, plus 1e-4 * L2, SGD.
 Prints one JSON object: per-step seconds, losses, node count, bytes per node.
 
-With ``"paused_gc": true`` (ours only) each step runs inside ``micrograd.engine.paused_gc()``,
-as ``micrograd demo`` runs it; otherwise the step is the notebook's code, verbatim.
+With ``"paused_gc": true`` each step runs with the cyclic collector paused (ours through
+``micrograd.engine.paused_gc()``, as ``micrograd demo`` runs it); otherwise the step is the
+notebook's code, verbatim.
 """
 
 import contextlib
+import gc
 import json
 import sys
 import time
@@ -17,6 +19,17 @@ import tracemalloc
 
 from micrograd.engine import Value
 from micrograd.nn import MLP
+
+
+@contextlib.contextmanager
+def collector_paused():
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def count_nodes(root):
@@ -49,7 +62,10 @@ def main():
         p.data = w
 
     if spec.get("paused_gc"):
-        from micrograd.engine import paused_gc
+        try:
+            from micrograd.engine import paused_gc
+        except ImportError:  # micrograd 0.1.0: the same pause, written here
+            paused_gc = collector_paused
     else:
         paused_gc = contextlib.nullcontext
 
