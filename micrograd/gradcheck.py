@@ -96,16 +96,21 @@ def gradcheck(
     micrograd.gradcheck.GradcheckError: gradcheck failed for 1 of 1 entries; worst: input 0 ...
     """
     _check_arguments(fn, inputs, eps, atol, rtol)
-    saved_prev = [x._prev for x in inputs]
+    # Each input is an independent leaf while we check, so backward stops there. A Value's
+    # local derivatives go with its operands (its _backward pairs them up).
+    links = ("_prev", "_local_grads")
+    saved_links = [{k: getattr(x, k) for k in links if hasattr(x, k)} for x in inputs]
     saved_grads: list[tuple[Any, Any]] = []  # (node, grad) for every grad backward may touch
     try:
-        for x in inputs:
-            x._prev = ()  # an independent leaf while we check: backward stops here
+        for x, saved in zip(inputs, saved_links):
+            for k in saved:
+                setattr(x, k, ())
         analytic, cotangent = _analytic_grads(fn, inputs, saved_grads)
         numeric = _numeric_grads(fn, inputs, eps, cotangent)
     finally:
-        for x, prev in zip(inputs, saved_prev):
-            x._prev = prev
+        for x, saved in zip(inputs, saved_links):
+            for k, v in saved.items():
+                setattr(x, k, v)
         for node, grad in saved_grads:
             node.grad = grad
     _compare(inputs, analytic, numeric, atol, rtol)
