@@ -1,21 +1,26 @@
 """The scalar engine: a ``Value`` holds one number and remembers how it was computed.
 
 Every operation below computes its output and, right beside it, the *local derivative* of
-that output with respect to each operand: d(out)/d(operand). ``_backward`` then applies the
-chain rule, ``operand.grad += local * out.grad``, and ``backward`` runs it over the graph in
-reverse topological order.
+that output with respect to each operand. A node made by an operation remembers its
+operands ``_a`` and ``_b`` (``_b`` is None for one-operand operations such as ``tanh``) and
+those derivatives, ``_da`` = d(node)/d(_a) and ``_db`` = d(node)/d(_b). ``_backward`` then
+applies the chain rule, ``operand.grad += local * node.grad``, and ``backward`` runs it over
+the graph in reverse topological order.
 
 What differs from the lecture, and why:
 
 * No closure per node. The lecture's ``_backward`` closure holds its own output, so every
   graph is a reference cycle that only Python's cyclic garbage collector can free (most of
-  the original's run time). Here a node stores its local derivatives (``_local_grads``) and
-  ``_backward`` is an ordinary method, so a dropped graph is freed at once.
-* ``_prev`` is a tuple, not a set: in ``a + a`` the operand appears twice, in order.
-* The topological sort is iterative (``micrograd.graph``), so deep graphs don't hit
-  Python's recursion limit.
+  the original's run time). Here a node stores its local derivatives and ``_backward`` is an
+  ordinary method, so a dropped graph is freed at once.
+* Operands live in the node's own fields, not in a tuple or set: a training step builds
+  tens of thousands of nodes, and a second object per node would cost a third of the step
+  (allocating it, and the collector walking it). ``_prev`` still gives them as a tuple, in
+  order, repeats kept: ``(a + a)._prev == (a, a)``.
+* ``backward`` walks the graph with an explicit stack instead of recursion, so deep graphs
+  don't hit Python's recursion limit.
 * ``paused_gc()`` lets a training step run without Python's cyclic collector, which still
-  costs about half of a step's time even though these graphs have no cycles (see there).
+  costs time even though these graphs have no cycles (see there).
 """
 
 from __future__ import annotations
@@ -26,12 +31,7 @@ import math
 import numbers
 from collections.abc import Iterable, Iterator
 
-from micrograd.graph import topological_order
-
 Number = int | float
-
-# d(a + b)/da = d(a + b)/db = 1, the same for every "+" node: share one tuple.
-_ADD_GRADS = (1.0, 1.0)
 
 
 class Value:
@@ -46,43 +46,58 @@ class Value:
 
     # ``__slots__`` keeps a node small; ``__dict__`` is still there (empty until used) so code
     # written for the original can set other attributes, or its own ``_backward``.
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local_grads", "__dict__")
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "_more", "__dict__")
 
     def __init__(
-        self,
-        data: Number,
-        _children: Iterable[Value] = (),
-        _op: str = "",
-        label: str = "",
-        _local_grads: tuple[float, ...] = (),
+        self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = ""
     ) -> None:
         if type(data) is not float:  # the fast path: every operation below passes a float
             data = _as_float(data)
         self.data = data
         self.grad = 0.0
         self.label = label
-        self._prev = tuple(_children)
         self._op = _op
-        self._local_grads = _local_grads  # d(self)/d(child), one per child in _prev
+        self._prev = _children  # operands of a node built by hand, as in the lecture
+        # A node built by hand has no derivative rule: its local derivatives are 0 until
+        # you set _da/_db, or give it a _backward of its own as the lecture does.
+        self._da = self._db = 0.0
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The operands, in order, as the lecture's code and ``draw_dot`` read them."""
+        if self._a is None:  # a leaf
+            return ()
+        operands = (self._a,) if self._b is None else (self._a, self._b)
+        return operands + self._more if self._more else operands
+
+    @_prev.setter
+    def _prev(self, children: Iterable[Value]) -> None:
+        children = tuple(children)
+        for child in children:
+            if not isinstance(child, Value):
+                raise TypeError(f"Value operands must be Values, got {type(child).__name__}")
+        self._a = children[0] if children else None
+        self._b = children[1] if len(children) > 1 else None
+        self._more = children[2:] or None  # only nodes built by hand have more than two
 
     # ----------------------------------------------------------------- primitives
-    # Each returns _result(output, operands, op, local derivatives): the chain rule's two
-    # ingredients side by side.
+    # Each returns _result(output, op, operand, local derivative[, operand, local derivative]):
+    # the chain rule's two ingredients side by side.
 
     def __add__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else Value(other)
-        return _result(self.data + other.data, (self, other), "+", _ADD_GRADS)
+        return _result(self.data + other.data, "+", self, 1.0, other, 1.0)
 
     def __mul__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else Value(other)
-        return _result(self.data * other.data, (self, other), "*", (other.data, self.data))
+        return _result(self.data * other.data, "*", self, other.data, other, self.data)
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):  # a ** b with both differentiable
             out = _float_pow(self.data, other.data)
             d_base = _power_rule(self.data, other.data)
             d_exponent = out * _log_for_pow(self.data, other.data)  # d(a**b)/db = a**b * ln a
-            return _result(out, (self, other), "**", (d_base, d_exponent))
+            return _result(out, "**", self, d_base, other, d_exponent)
         if not isinstance(other, numbers.Real):
             raise TypeError(
                 f"Value ** exponent: exponent must be a number or a Value, "
@@ -90,47 +105,42 @@ class Value:
             )
         n = float(other)
         # "**2", "**-1": the original's op names
-        return _result(
-            _float_pow(self.data, n), (self,), f"**{other}", (_power_rule(self.data, n),)
-        )
+        return _result(_float_pow(self.data, n), f"**{other}", self, _power_rule(self.data, n))
 
     def relu(self) -> Value:
         x = self.data
         out = 0.0 if x <= 0 else x  # written so that NaN stays NaN, as in PyTorch
-        return _result(out, (self,), "ReLU", (1.0 if x > 0 else 0.0,))
+        return _result(out, "ReLU", self, 1.0 if x > 0 else 0.0)
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)  # stable everywhere; the lecture's exp formula overflows past 355
-        return _result(t, (self,), "tanh", (1.0 - t * t,))
+        return _result(t, "tanh", self, 1.0 - t * t)
 
     def exp(self) -> Value:
         try:
             e = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp({self.data}) is too large for a float") from None
-        return _result(e, (self,), "exp", (e,))  # d(e^x)/dx = e^x
+        return _result(e, "exp", self, e)  # d(e^x)/dx = e^x
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"log({self.data}): log is only defined for positive numbers")
-        return _result(math.log(self.data), (self,), "log", (1.0 / self.data,))
+        return _result(math.log(self.data), "log", self, 1.0 / self.data)
 
     def sigmoid(self) -> Value:
         s = _sigmoid(self.data)
-        return _result(s, (self,), "sigmoid", (s * (1.0 - s),))
+        return _result(s, "sigmoid", self, s * (1.0 - s))
 
     # ----------------------------------------------------------------- backpropagation
 
     def _backward(self) -> None:
         """Chain rule for one node: push this node's grad into its operands."""
-        grad = self.grad
-        if len(self._local_grads) == 2:  # most nodes: unpacking is a third faster than zip()
-            (a, b), (da, db) = self._prev, self._local_grads
-            a.grad += da * grad
-            b.grad += db * grad
-        else:
-            for child, local in zip(self._prev, self._local_grads):
-                child.grad += local * grad
+        if self._a is None:  # a leaf: nothing to push into
+            return
+        self._a.grad += self._da * self.grad
+        if self._b is not None:
+            self._b.grad += self._db * self.grad
 
     def backward(self) -> None:
         """Fill ``grad`` of every node this one depends on with d(self)/d(node).
@@ -139,13 +149,45 @@ class Value:
         in PyTorch; zero them between steps (``Module.zero_grad``). Intermediate nodes are
         reset first, so calling ``backward`` twice does not double-count through them.
         """
-        topo = topological_order(self)
-        for node in topo:
-            if node._prev:
-                node.grad = 0.0
+        topo = self._interior_nodes_in_topological_order()
         self.grad += 1.0  # d(self)/d(self); a leaf root accumulates like any leaf
         for node in reversed(topo):
             node._backward()
+
+    def _interior_nodes_in_topological_order(self) -> list[Value]:
+        """Every node ``self`` depends on that an operation made, each after its operands.
+
+        The lecture's recursive ``build_topo`` with an explicit stack: a node is expanded once
+        (its operands pushed above it, then a marker) and listed when the stack comes back
+        down to the marker, so after its operands. Leaves are left out: their ``_backward``
+        does nothing. Each listed node's grad is reset to 0 on the way, ready for the chain
+        rule to add into. (``micrograd.graph.topological_order`` is the same walk for any
+        node with a ``_prev``; this one reads the operand fields directly, since it runs
+        once per training step over every node.)
+        """
+        topo: list[Value] = []
+        if self._a is None:
+            return topo
+        visited: set[Value] = set()
+        stack: list[Value | None] = [self]
+        while stack:
+            node = stack.pop()
+            if node is None:  # the marker: the node below it has had its operands listed
+                node = stack.pop()
+                node.grad = 0.0
+                topo.append(node)
+            elif node not in visited:
+                visited.add(node)
+                stack.append(node)
+                stack.append(None)
+                a, b = node._a, node._b
+                if a._a is not None and a not in visited:
+                    stack.append(a)
+                if b is not None and b._a is not None and b not in visited:
+                    stack.append(b)
+                if node._more:
+                    stack.extend(c for c in node._more if c._a is not None)
+        return topo
 
     # ----------------------------------------------------------------- composites
     # Written through the primitives above, so they need no derivative of their own.
@@ -187,20 +229,25 @@ class Value:
 # --------------------------------------------------------------------- helpers
 
 
-def _result(data: float, children: tuple[Value, ...], op: str, local_grads: tuple) -> Value:
-    """``Value(data, children, op)`` carrying its local derivatives, built without ``__init__``.
+def _result(
+    data: float, op: str, a: Value, da: float, b: Value | None = None, db: float = 0.0
+) -> Value:
+    """The node ``op`` makes from operands ``a`` (and ``b``), with its local derivatives.
 
-    Same object as the constructor makes; it skips the constructor's input checks (an
-    operation's output is already a float) because node creation is the engine's hot path:
-    calling a class with keyword arguments costs about twice as much in CPython 3.11.
+    The same object ``Value(data, (a, b), op)`` makes, built without ``__init__``: node
+    creation is the engine's hot path, and calling a class costs about twice as much in
+    CPython 3.11 (an operation's output is already a float, so there is nothing to check).
     """
     out = _new_object(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._prev = children
     out._op = op
-    out._local_grads = local_grads
+    out._a = a
+    out._da = da
+    out._b = b
+    out._db = db
+    out._more = None
     return out
 
 

@@ -88,7 +88,7 @@ def gradcheck(
     >>> class BadTanh(Value):
     ...     def tanh(self):
     ...         out = super().tanh()
-    ...         out._local_grads = (1.0,)  # wrong: d tanh(x)/dx = 1 - tanh(x)**2
+    ...         out._da = 1.0  # wrong: d tanh(x)/dx = 1 - tanh(x)**2
     ...         return out
     >>> gradcheck(lambda x: x.tanh(), BadTanh(0.8))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -96,21 +96,18 @@ def gradcheck(
     micrograd.gradcheck.GradcheckError: gradcheck failed for 1 of 1 entries; worst: input 0 ...
     """
     _check_arguments(fn, inputs, eps, atol, rtol)
-    # Each input is an independent leaf while we check, so backward stops there. A Value's
-    # local derivatives go with its operands (its _backward pairs them up).
-    links = ("_prev", "_local_grads")
-    saved_links = [{k: getattr(x, k) for k in links if hasattr(x, k)} for x in inputs]
+    # Each input is an independent leaf while we check, so backward stops there: its operands
+    # are cut (a Value's _prev is settable, as the original's plain attribute was) and put back.
+    saved_operands = [x._prev for x in inputs]
     saved_grads: list[tuple[Any, Any]] = []  # (node, grad) for every grad backward may touch
     try:
-        for x, saved in zip(inputs, saved_links):
-            for k in saved:
-                setattr(x, k, ())
+        for x in inputs:
+            x._prev = ()
         analytic, cotangent = _analytic_grads(fn, inputs, saved_grads)
         numeric = _numeric_grads(fn, inputs, eps, cotangent)
     finally:
-        for x, saved in zip(inputs, saved_links):
-            for k, v in saved.items():
-                setattr(x, k, v)
+        for x, operands in zip(inputs, saved_operands):
+            x._prev = operands
         for node, grad in saved_grads:
             node.grad = grad
     _compare(inputs, analytic, numeric, atol, rtol)

@@ -3,6 +3,11 @@
 A node is anything with a ``_prev`` tuple holding the nodes it was computed from
 (``Value`` and ``Tensor`` both are) that hashes by identity. The walk is iterative, so graphs
 far deeper than Python's recursion limit (about 1,000 frames) are fine.
+
+``Value.backward`` runs the same walk written over a Value's operand fields (``_a``, ``_b``)
+instead of ``_prev``, which a Value builds on demand: it visits every node of every training
+step, while the users here (``Tensor.backward``, ``draw_dot``, ``gradcheck``) see few nodes or
+big ones.
 """
 
 from __future__ import annotations

@@ -346,6 +346,84 @@ def test_node_backward_pushes_one_step_of_the_chain_rule() -> None:
     Value(1.0)._backward()  # a leaf's _backward does nothing
 
 
+# ------------------------------------------------------------------------ nodes built by hand
+
+
+def cube(x: Value) -> Value:
+    """A new operation written the lecture's way: Value(data, children, op) plus a closure."""
+    out = Value(x.data**3, (x,), "cube")
+
+    def _backward():
+        x.grad += 3 * x.data**2 * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def test_hand_built_op_with_its_own_backward_takes_part_in_backward() -> None:
+    x = Value(1.5)
+    y = (cube(x * 2.0) + x).tanh()
+    y.backward()
+    xt = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    yt = ((xt * 2.0) ** 3 + xt).tanh()
+    yt.backward()
+    assert y.data == pytest.approx(yt.item(), rel=1e-12)
+    assert x.grad == pytest.approx(xt.grad.item(), rel=1e-12)
+    assert cube(x)._op == "cube" and cube(x)._prev == (x,)
+
+
+def test_hand_built_node_with_three_operands() -> None:
+    a, b = Value(2.0), Value(3.0)
+    c = a * b  # an interior operand: backward must reach it and run its chain rule
+    d = Value(a.data + b.data + c.data, (a, b, c), "sum3")
+
+    def _backward():
+        for operand in (a, b, c):
+            operand.grad += d.grad
+
+    d._backward = _backward
+    assert d._prev == (a, b, c)
+    (d * 2.0).backward()
+    assert (c.grad, a.grad, b.grad) == (2.0, 2.0 + 2.0 * 3.0, 2.0 + 2.0 * 2.0)
+
+
+def test_hand_built_node_without_a_backward_passes_no_gradient() -> None:
+    # As in the original, where a node's _backward defaults to doing nothing.
+    a = Value(2.0)
+    d = Value(4.0, (a, a), "mystery")
+    (d * 3.0).backward()
+    assert a.grad == 0.0 and d.grad == 3.0
+
+
+def test_children_may_be_any_iterable_and_prev_is_settable() -> None:
+    a, b = Value(1.0), Value(2.0)
+    assert Value(0.0, {a})._prev == (a,)  # the original stored a set
+    assert Value(0.0, [a, b, a, b])._prev == (a, b, a, b)
+    c = a * b
+    c._prev = ()  # now a leaf: backward stops at it
+    (c + a).backward()
+    assert (c.grad, a.grad, b.grad) == (1.0, 1.0, 0.0)
+    c._prev = (a, b)  # put back: the local derivatives were kept
+    a.grad = 0.0
+    c.backward()
+    assert (a.grad, b.grad) == (2.0, 1.0)
+
+
+def test_subclass_overriding_backward_is_called() -> None:
+    calls = []
+
+    class Traced(Value):
+        def _backward(self) -> None:
+            calls.append(self._op)
+            super()._backward()
+
+    a = Value(2.0)
+    t = Traced(a.data, (a,), "id")
+    t._da = 1.0  # a local derivative given by hand: d t / d a = 1
+    (t * 3.0).backward()
+    assert calls == ["id"] and a.grad == 3.0
+
+
 # ------------------------------------------------------------------------ inputs and errors
 
 
