@@ -419,9 +419,23 @@ def test_subclass_overriding_backward_is_called() -> None:
 
     a = Value(2.0)
     t = Traced(a.data, (a,), "id")
-    t._da = 1.0  # a local derivative given by hand: d t / d a = 1
+    t._da = None  # no derivative rule: backward must call Traced._backward
     (t * 3.0).backward()
-    assert calls == ["id"] and a.grad == 3.0
+    assert calls == ["id"] and a.grad == 0.0  # Value._backward does nothing without a rule
+    calls.clear()
+    t._da = 1.0  # a local derivative given by hand: d t / d a = 1
+    t.backward()
+    assert a.grad == 1.0
+
+
+def test_hand_built_node_with_local_derivatives_set_by_hand() -> None:
+    a, b = Value(2.0), Value(5.0)
+    c = Value(a.data * b.data, (a, b), "mul by hand")
+    c._da, c._db = b.data, a.data
+    (c + a).backward()
+    assert (a.grad, b.grad) == (6.0, 2.0)
+    c._backward()  # and by hand, once more
+    assert (a.grad, b.grad) == (11.0, 4.0)
 
 
 # ------------------------------------------------------------------------ inputs and errors
