@@ -323,9 +323,10 @@ def paused_gc() -> Iterator[None]:
     walks every live object. Building a graph creates tens of thousands of nodes that stay
     alive until ``backward`` is done, so the collector keeps re-walking them, although
     reference counting alone frees a micrograd graph (it has no cycles). In the original demo
-    that is about half of the step's time. Nothing in the block needs the collector; cycles
-    made elsewhere in the block are collected as usual once it ends. The collector's previous
-    state is restored on exit, so nesting and an already-disabled collector are fine.
+    that is a third to a half of the step's time, nearly all of it full collections. Nothing
+    in the block needs the collector; cycles made elsewhere in the block are collected as
+    usual once it ends. The collector's previous state is restored on exit, so nesting and an
+    already-disabled collector are fine.
 
     >>> from micrograd.nn import MLP
     >>> model = MLP(2, [4, 1])
