@@ -14,9 +14,9 @@ What differs from the lecture, and why:
   the original's run time). Here a node stores its local derivatives and ``_backward`` is an
   ordinary method, so a dropped graph is freed at once.
 * Operands live in the node's own fields, not in a tuple or set: a training step builds
-  tens of thousands of nodes, and a second object per node would cost a third of the step
-  (allocating it, and the collector walking it). ``_prev`` still gives them as a tuple, in
-  order, repeats kept: ``(a + a)._prev == (a, a)``.
+  tens of thousands of nodes, and the two tuples per node this engine used to keep cost a
+  third of the step (allocating them, and the collector walking them). ``_prev`` still
+  gives the operands as a tuple, in order, repeats kept: ``(a + a)._prev == (a, a)``.
 * ``backward`` walks the graph with an explicit stack instead of recursion, so deep graphs
   don't hit Python's recursion limit.
 * ``paused_gc()`` lets a training step run without Python's cyclic collector, which still
@@ -240,8 +240,8 @@ def _result(
 ) -> Value:
     """The node ``op`` makes from operands ``a`` (and ``b``), with its local derivatives.
 
-    The same object ``Value(data, (a, b), op)`` makes, built without ``__init__``: node
-    creation is the engine's hot path, and calling a class costs about twice as much in
+    Like ``Value(data, (a, b), op)`` plus ``_da`` and ``_db``, but built without ``__init__``:
+    node creation is the engine's hot path, and calling a class costs about twice as much in
     CPython 3.11 (an operation's output is already a float, so there is nothing to check).
     """
     out = _new_object(Value)

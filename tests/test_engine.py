@@ -409,6 +409,15 @@ def test_children_may_be_any_iterable_and_prev_is_settable() -> None:
     assert (a.grad, b.grad) == (2.0, 1.0)
 
 
+def test_operands_must_be_values() -> None:
+    with pytest.raises(TypeError, match="operands must be Values, got int"):
+        Value(3.0, (Value(1.0), 2), "+")
+    v = Value(1.0)
+    with pytest.raises(TypeError, match="got str"):
+        v._prev = ("a",)
+    assert v._prev == ()  # unchanged
+
+
 def test_subclass_overriding_backward_is_called() -> None:
     calls = []
 
