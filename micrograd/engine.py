@@ -16,7 +16,8 @@ What differs from the lecture, and why:
 * Operands live in the node's own fields, not in a tuple or set: a training step builds
   tens of thousands of nodes, and the two tuples per node this engine used to keep cost a
   third of the step (allocating them, and the collector walking them). ``_prev`` still
-  gives the operands as a tuple, in order, repeats kept: ``(a + a)._prev == (a, a)``.
+  gives the operands as a tuple, in order, repeats kept: ``(a + a)._prev == (a, a)``; it
+  also compares like the original's set, ``(a * b)._prev == {a, b}``.
 * ``backward`` walks the graph with an explicit stack instead of recursion, so deep graphs
   don't hit Python's recursion limit.
 * ``paused_gc()`` lets a training step run without Python's cyclic collector, which still
@@ -30,6 +31,8 @@ import gc
 import math
 import numbers
 from collections.abc import Iterable, Iterator
+
+from micrograd.graph import NO_OPERANDS, Operands
 
 Number = int | float
 
@@ -63,12 +66,15 @@ class Value:
         self._da = self._db = None
 
     @property
-    def _prev(self) -> tuple[Value, ...]:
-        """The operands, in order, as the lecture's code and ``draw_dot`` read them."""
+    def _prev(self) -> Operands:
+        """The operands, in order, as the lecture's code and ``draw_dot`` read them.
+
+        A tuple that also compares like the original's set: ``(a * b)._prev == {a, b}``.
+        """
         if self._a is None:  # a leaf
-            return ()
+            return NO_OPERANDS
         operands = (self._a,) if self._b is None else (self._a, self._b)
-        return operands + self._more if self._more else operands
+        return Operands(operands + self._more if self._more else operands)
 
     @_prev.setter
     def _prev(self, children: Iterable[Value]) -> None:

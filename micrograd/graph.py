@@ -1,8 +1,8 @@
 """The graph walk shared by every engine and by the drawing code.
 
-A node is anything with a ``_prev`` tuple holding the nodes it was computed from
-(``Value`` and ``Tensor`` both are) that hashes by identity. The walk is iterative, so graphs
-far deeper than Python's recursion limit (about 1,000 frames) are fine.
+A node is anything with a ``_prev`` tuple holding the nodes it was computed from (``Value``
+and ``Tensor`` both are; theirs is an ``Operands``) that hashes by identity. The walk is
+iterative, so graphs far deeper than Python's recursion limit (about 1,000 frames) are fine.
 
 ``Value.backward`` runs the same walk written over a Value's operand fields (``_a``, ``_b``)
 instead of ``_prev``, which a Value builds on demand: it visits every node of every training
@@ -13,6 +13,55 @@ big ones.
 from __future__ import annotations
 
 from typing import Any
+
+
+class Operands(tuple):
+    """A node's ``_prev``: its operands in order, repeats kept, as a tuple...
+
+    ... that also compares, and combines with ``-  &  |  ^``, like the *set* the original
+    micrograd kept there, so code written against it keeps working (set operations give sets):
+
+    >>> from micrograd import Value
+    >>> a, b = Value(1.0), Value(2.0)
+    >>> (a * b)._prev == {a, b} and (a * b)._prev == (a, b) and a._prev == set()
+    True
+    >>> (a + a)._prev == (a, a) and (a + a)._prev == {a}
+    True
+    >>> (a * b)._prev - {a} == {b}
+    True
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (set, frozenset)):
+            return set(self) == other
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+    def __sub__(self, other: Any) -> set[Any]:
+        return set(self) - set(other)
+
+    def __rsub__(self, other: Any) -> set[Any]:
+        return set(other) - set(self)
+
+    def __and__(self, other: Any) -> set[Any]:
+        return set(self) & set(other)
+
+    def __or__(self, other: Any) -> set[Any]:
+        return set(self) | set(other)
+
+    def __xor__(self, other: Any) -> set[Any]:
+        return set(self) ^ set(other)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+
+NO_OPERANDS = Operands()  # a leaf's _prev
 
 _EMIT = object()  # stack marker: "the node below me has had all its operands emitted"
 

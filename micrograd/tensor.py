@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from micrograd.graph import topological_order
+from micrograd.graph import NO_OPERANDS, Operands, topological_order
 
 __all__ = ["Tensor", "no_grad", "is_grad_enabled", "VJPS"]
 
@@ -131,7 +131,7 @@ class Tensor:
         self.grad: ndarray | None = None
         self.requires_grad = False
         self.label = ""
-        self._prev: tuple[Tensor, ...] = ()
+        self._prev: tuple[Tensor, ...] = NO_OPERANDS
         self._op = ""
         self._ctx: Any = None
         if requires_grad:
@@ -738,12 +738,12 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
     out.label = ""
     if requires_grad and _grad_mode.enabled:
         out.requires_grad = True
-        out._prev = prev
+        out._prev = Operands(prev)
         out._op = op
         out._ctx = ctx
     else:  # keep no parents, so nothing is held alive and backward never walks here
         out.requires_grad = False
-        out._prev = ()
+        out._prev = NO_OPERANDS
         out._op = ""
         out._ctx = None
     return out

@@ -329,6 +329,19 @@ def test_prev_keeps_order_and_multiplicity() -> None:
     assert len(literal) == 2 and literal[0] is a and literal[1].data == 5.0
 
 
+def test_prev_compares_like_the_originals_set() -> None:
+    # Code and test suites written for the original compare _prev with sets.
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    assert c._prev == {a, b} and {a, b} == c._prev and c._prev == frozenset({b, a})
+    assert a._prev == set() and not a._prev and (a + a)._prev == {a}
+    assert c._prev != {a} and c._prev != set() and c._prev != {a, b, Value(2.0)}
+    assert c._prev == (a, b) and c._prev != (b, a) and hash(c._prev) == hash((a, b))
+    assert a in c._prev and len(c._prev) == 2
+    assert c._prev - {a} == {b} and {a, b} - c._prev == set()
+    assert c._prev & {a} == {a} and c._prev | {c} == {a, b, c} and c._prev ^ {a} == {b}
+
+
 def test_values_hash_by_identity() -> None:
     a, b = Value(1.0), Value(1.0)
     assert len({a, b, a}) == 2

@@ -571,6 +571,9 @@ def test_public_api_and_repr():
     t = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert t.shape == (2, 2) and t.ndim == 2 and t.dtype == np.float64 and len(t) == 2
     assert t.size == 4 and t.label == "" and t._prev == () and t._op == ""
+    assert t._prev == set()  # like Value._prev, it also compares like the original's set
+    u = t * t + 1.0
+    assert u._prev[0]._prev == {t} and len(u._prev[0]._prev) == 2 and u._prev == (u._prev[0],)
     assert t.numpy() is t.data and np.asarray(t) is t.data
     assert Tensor([5.0]).item() == 5.0 and isinstance(Tensor(5.0).item(), float)
     d = t.detach()
