@@ -47,8 +47,11 @@ class Value:
     (-4.0, -2.0, 2.0)
     """
 
-    # ``__slots__`` keeps a node small; ``__dict__`` is still there (empty until used) so code
-    # written for the original can set other attributes, or its own ``_backward``.
+    # data, grad, label, _op: as in the lecture. _a, _b: the operands (None where there are
+    # fewer); _da, _db: the local derivatives d(self)/d(_a) and d(self)/d(_b); _more: operands
+    # past two, which only a node built by hand can have. ``__slots__`` keeps a node small;
+    # ``__dict__`` is still there (empty until used) so code written for the original can set
+    # other attributes, or its own ``_backward``.
     __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "_more", "__dict__")
 
     def __init__(
