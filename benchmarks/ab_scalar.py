@@ -14,15 +14,11 @@ within this machine's noise; repeat before believing them.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import random
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-from sklearn.datasets import make_moons
+from bench_scalar import demo_spec, run  # this script's folder is first on sys.path
 
 
 def main() -> None:
@@ -33,42 +29,26 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=8, help="steps left out of the medians")
     parser.add_argument("--collector", choices=("paused", "on"), default="paused")
     args = parser.parse_args()
+    if args.steps < args.warmup + 5:
+        parser.error("--steps must leave at least 5 steps after --warmup to take a median of")
 
-    X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
-    random.seed(1337)
-    spec = {
-        "X": X.tolist(),
-        "y": (y * 2 - 1).tolist(),
-        "weights": [random.uniform(-1, 1) for _ in range(337)],
-        "steps": args.steps,
-        "paused_gc": args.collector == "paused",
-    }
+    spec = {**demo_spec(args.steps), "paused_gc": args.collector == "paused"}
     checkouts = [root.resolve() for root in args.checkouts]
-    medians: dict[Path, list[float]] = {root: [] for root in checkouts}
-    losses: dict[Path, list[float]] = {}
+    medians: list[list[float]] = [[], []]
+    losses: list[list[float]] = [[], []]
     for _ in range(args.repeats):
-        for root in checkouts:
-            proc = subprocess.run(
-                [sys.executable, str(root / "benchmarks" / "scalar_step.py")],
-                input=json.dumps(spec),
-                capture_output=True,
-                text=True,
-                check=True,
-                env={**os.environ, "PYTHONPATH": str(root)},
-            )
-            out = json.loads(proc.stdout)
-            medians[root].append(statistics.median(out["times"][args.warmup :]))
-            losses[root] = out["losses"]
+        for side, root in enumerate(checkouts):
+            out = run(sys.executable, spec, checkout=root)
+            medians[side].append(statistics.median(out["times"][args.warmup :]))
+            losses[side] = out["losses"]
 
-    a, b = checkouts
-    worst = max(abs(p - q) for p, q in zip(losses[a], losses[b]))
+    worst = max(abs(p - q) for p, q in zip(*losses))
     assert worst < 1e-9, f"the two checkouts' losses differ by {worst}"
     print(f"demo step, collector {args.collector}, median of {args.repeats} runs")
-    for root in (a, b):
-        runs = ", ".join(f"{t * 1e3:.1f}" for t in medians[root])
-        print(f"  {str(root):<40} {statistics.median(medians[root]) * 1e3:7.1f} ms  ({runs})")
-    ratio = statistics.median(medians[a]) / statistics.median(medians[b])
-    print(f"B is {ratio:.2f}x as fast as A")
+    for name, root, times in zip("AB", checkouts, medians):
+        runs = ", ".join(f"{t * 1e3:.1f}" for t in times)
+        print(f"  {name} {str(root):<40} {statistics.median(times) * 1e3:7.1f} ms  ({runs})")
+    print(f"B is {statistics.median(medians[0]) / statistics.median(medians[1]):.2f}x as fast as A")
 
 
 if __name__ == "__main__":

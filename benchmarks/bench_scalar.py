@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -30,15 +31,38 @@ from sklearn.datasets import make_moons
 HERE = Path(__file__).resolve().parent
 
 
-def run(python: str, spec: dict) -> dict:
+def run(python: str, spec: dict, checkout: Path | None = None) -> dict:
+    """One run of scalar_step.py under ``python``; its JSON report.
+
+    With ``checkout`` (another repository root, for ab_scalar.py) that checkout's
+    scalar_step.py runs with its own ``micrograd`` first on PYTHONPATH.
+    """
+    script, env = HERE / "scalar_step.py", None
+    if checkout is not None:
+        script = checkout / "benchmarks" / "scalar_step.py"
+        env = {**os.environ, "PYTHONPATH": str(checkout)}
     proc = subprocess.run(
-        [python, str(HERE / "scalar_step.py")],
+        [python, str(script)],
         input=json.dumps(spec),
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     return json.loads(proc.stdout)
+
+
+def demo_spec(steps: int) -> dict:
+    """The demo's 100 moons points and one fixed set of initial weights, for ``steps`` steps."""
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
+    rng = random.Random(1337)
+    n_params = 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    return {
+        "X": X.tolist(),
+        "y": (y * 2 - 1).tolist(),
+        "weights": [rng.uniform(-1, 1) for _ in range(n_params)],
+        "steps": steps,
+    }
 
 
 def main() -> None:
@@ -49,15 +73,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per engine")
     args = parser.parse_args()
 
-    X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
-    random.seed(1337)
-    n_params = 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
-    spec = {
-        "X": X.tolist(),
-        "y": (y * 2 - 1).tolist(),
-        "weights": [random.uniform(-1, 1) for _ in range(n_params)],
-        "steps": args.steps,
-    }
+    spec = demo_spec(args.steps)
     engines = {
         "micrograd 0.1.0": (args.reference_python, {}),
         "0.1.0, collector paused": (args.reference_python, {"paused_gc": True}),
