@@ -5,7 +5,7 @@ from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
 from micrograd.gradcheck import gradcheck
 from micrograd.serialization import load, save
-from micrograd.tensor import Tensor, no_grad
+from micrograd.tensors import Tensor, no_grad
 
 __all__ = [
     "Tensor",

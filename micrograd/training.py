@@ -30,7 +30,7 @@ from micrograd.engine import Value, paused_gc
 from micrograd.nn import MLP, Linear, Module, ReLU, Sequential, Sigmoid, Tanh
 from micrograd.nn import functional as F
 from micrograd.optim import LRScheduler, Optimizer
-from micrograd.tensor import Tensor, no_grad
+from micrograd.tensors import Tensor, no_grad
 
 __all__ = [
     "ENGINES",

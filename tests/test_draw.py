@@ -13,7 +13,7 @@ from graphviz.backend import dot_command
 
 from micrograd import Value
 from micrograd.draw import GraphDrawing, RendererNotFound, draw_dot, find_renderer
-from micrograd.tensor import Tensor
+from micrograd.tensors import Tensor
 
 SVG = "{http://www.w3.org/2000/svg}"
 NODE_LINE = re.compile(r'^\t(\w+) \[label="((?:[^"\\]|\\.)*)"(.*)\]$')

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import micrograd
 import micrograd.nn.functional as F
 from micrograd import Tensor
-from micrograd.tensor import VJPS
+from micrograd.tensors import VJPS
 
 RNG = np.random.default_rng(99)
 

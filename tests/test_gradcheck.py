@@ -9,10 +9,10 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import micrograd.tensor as tensor_module
+import micrograd.tensors as tensor_module
 from micrograd import Value
 from micrograd.gradcheck import GradcheckError, gradcheck
-from micrograd.tensor import Tensor, no_grad
+from micrograd.tensors import Tensor, no_grad
 
 moderate = st.floats(-2.0, 2.0, allow_nan=False)
 positive = st.floats(0.1, 3.0, allow_nan=False)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from micrograd import Value
 from micrograd.nn import MLP, Linear, Module, Neuron, ReLU, Sequential, Sigmoid, Tanh
-from micrograd.tensor import Tensor
+from micrograd.tensors import Tensor
 
 F64 = torch.float64
 

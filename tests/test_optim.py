@@ -18,7 +18,7 @@ from micrograd import Value, optim
 from micrograd.engine import paused_gc
 from micrograd.nn import MLP, Linear, ReLU, Sequential, Tanh
 from micrograd.optim import SGD, Adam, AdamW, CosineAnnealingLR, LinearLR
-from micrograd.tensor import Tensor
+from micrograd.tensors import Tensor
 
 F64 = torch.float64
 

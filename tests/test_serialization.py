@@ -14,7 +14,7 @@ import torch
 import micrograd
 from micrograd import Value
 from micrograd.nn import MLP, Linear, ReLU, Sequential, Tanh
-from micrograd.tensor import Tensor
+from micrograd.tensors import Tensor
 
 
 def _model(seed: int = 0, dtype=None) -> Sequential:

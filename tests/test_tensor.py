@@ -17,7 +17,7 @@ import micrograd
 
 # Everything from one module object: pytest's doctest collection (--import-mode=importlib) may
 # import micrograd/tensor.py a second time, and grad mode is per module object.
-from micrograd.tensor import VJPS, Tensor, is_grad_enabled, no_grad
+from micrograd.tensors import VJPS, Tensor, is_grad_enabled, no_grad
 
 RNG = np.random.default_rng(1234)
 
@@ -565,7 +565,7 @@ def test_no_grad_instance_reentered():
 
 def test_public_api_and_repr():
     assert (
-        micrograd.Tensor.__module__ == "micrograd.tensor"
+        micrograd.Tensor.__module__ == "micrograd.tensors.core"
         and micrograd.no_grad.__name__ == "no_grad"
     )
     t = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensor import Tensor
+from micrograd.tensors import Tensor
 
 __all__ = [
     "linear",

@@ -1,7 +1,7 @@
 """PyTorch-style layers on ``Tensor``: Linear, Sequential and the activation modules.
 
 >>> import numpy as np
->>> from micrograd.tensor import Tensor
+>>> from micrograd.tensors import Tensor
 >>> np.random.seed(0)
 >>> model = Sequential(Linear(2, 16), ReLU(), Linear(16, 1))
 >>> model(Tensor(np.ones((5, 2)))).shape    # a batch of 5 inputs -> 5 outputs
@@ -21,7 +21,7 @@ import numpy as np
 from micrograd.engine import Value
 from micrograd.nn import functional as F
 from micrograd.nn.module import Module
-from micrograd.tensor import Tensor
+from micrograd.tensors import Tensor
 
 
 class Linear(Module):

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from micrograd.engine import Value
-from micrograd.tensor import Tensor
+from micrograd.tensors import Tensor
 
 
 def _is_parameter(obj: Any) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.engine import Value
-from micrograd.tensor import Tensor
+from micrograd.tensors import Tensor
 
 Parameter = Value | Tensor
 

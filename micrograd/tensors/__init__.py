@@ -1,0 +1,25 @@
+"""The tensor engine: the scalar engine's autograd over NumPy arrays, with PyTorch's semantics.
+
+``core`` holds the ``Tensor`` and backpropagation; the op modules attach the operations, each
+with its derivative rule beside it, so importing this package imports them all.
+"""
+
+from micrograd.tensors import nn_ops, ops, shape_ops  # noqa: F401  (they attach the ops)
+from micrograd.tensors.core import VJPS, Tensor
+from micrograd.tensors.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+__all__ = [
+    "Tensor",
+    "VJPS",
+    "enable_grad",
+    "inference_mode",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+]

@@ -1,0 +1,81 @@
+"""Shape helpers every part of the tensor engine shares: undoing broadcasting (the one place a
+gradient is summed back to its operand's shape), kept-dims shapes, ``dim`` arguments."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+ndarray = np.ndarray
+
+
+def unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
+    """Sum a gradient of a broadcast result back to an operand's ``shape``: the one place."""
+    if grad.ndim == 2 and grad.shape[1:] == shape and grad.flags.c_contiguous:
+        # A bias added to a batch of rows, the common case, tested first and in few steps:
+        # ones @ grad is a BLAS matrix-vector product, where NumPy's sum(axis=0) pays a loop
+        # per row; ndarray.dot skips matmul's ufunc machinery.
+        return ones(len(grad), grad.dtype.char).dot(grad)
+    lead = grad.ndim - len(shape)
+    kept_ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if kept_ones:
+        return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
+    return np.asarray(grad.sum(axis=tuple(range(lead))))  # a full sum is a NumPy scalar
+
+
+@functools.lru_cache(maxsize=16)
+def ones(n: int, dtype: str) -> ndarray:
+    """A read-only vector of n ones, kept for ``unbroadcast``: np.ones would cost as much as
+    the product it feeds, and a batch size repeats every step."""
+    vector = np.ones(n, dtype)
+    vector.flags.writeable = False
+    return vector
+
+
+def kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """The shape of a reduction over ``axis`` (None: all) with keepdims=True."""
+    ndim = len(shape)
+    if axis is None:
+        return (1,) * ndim
+    reduced = {a % ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)}
+    return tuple(1 if i in reduced else n for i, n in enumerate(shape))
+
+
+def _is_int(a: Any) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+
+
+def normalize_dim(dim: Any, ndim: int, name: str = "dim") -> int:
+    """One dimension index in ``[-ndim, ndim)`` as a non-negative int; IndexError otherwise,
+    worded as PyTorch's (a 0-d tensor accepts 0 and -1)."""
+    if not _is_int(dim):
+        raise TypeError(f"{name} must be an int, got {type(dim).__name__}: {dim!r}")
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-bound}, {bound - 1}], "
+            f"but got {dim})"
+        )
+    return int(dim) % bound
+
+
+def axis(dim: Any, ndim: int | None = None) -> int | tuple[int, ...] | None:
+    """A reduction's ``dim`` as NumPy takes it: None, an int or a tuple of distinct ints.
+
+    With ``ndim`` the dims are also checked against it and made non-negative. A clear
+    TypeError for anything that is not int(s) or None.
+    """
+    if dim is None:
+        return None
+    if _is_int(dim):
+        return dim if ndim is None else normalize_dim(dim, ndim)
+    if isinstance(dim, (tuple, list)) and all(_is_int(a) for a in dim):
+        if ndim is None:
+            return tuple(int(a) for a in dim)
+        dims = tuple(normalize_dim(a, ndim) for a in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
+        return dims
+    raise TypeError(f"dim (axis) must be None, an int or a tuple of ints, got {dim!r}")

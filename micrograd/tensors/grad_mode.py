@@ -1,0 +1,143 @@
+"""Whether operations record a graph: ``no_grad``, ``enable_grad``, ``inference_mode``.
+
+Per thread, as in PyTorch. Each is a context manager and a decorator; a decorated generator
+function runs its body (every ``next``) in the mode, not only the call that creates it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()`` (in this thread)."""
+    return _grad_mode.enabled
+
+
+class _Mode:
+    """A grad mode to switch to on entry and back from on exit, usable as a decorator."""
+
+    _enabled = True
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []  # a stack, so one instance can be entered re-entrantly
+
+    def __enter__(self) -> None:
+        self._saved.append(_grad_mode.enabled)
+        _grad_mode.enabled = self._enabled
+
+    def __exit__(self, *exc_info: object) -> None:
+        _grad_mode.enabled = self._saved.pop()
+
+    def _fresh(self) -> _Mode:
+        return type(self)()
+
+    def __call__(self, func: F) -> F:
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator_in_mode(*args: Any, **kwargs: Any) -> Any:
+                gen = func(*args, **kwargs)
+                # Every resumption of the body runs in the mode; the caller's code between
+                # them runs in the caller's mode.
+                with self._fresh():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self._fresh():
+                            gen.close()
+                        raise
+                    except BaseException as error:  # thrown in: forward to the body
+                        with self._fresh():
+                            response = gen.throw(error)
+                    else:
+                        with self._fresh():
+                            response = gen.send(request)
+
+            return generator_in_mode  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return func(*args, **kwargs)
+
+        return in_mode  # type: ignore[return-value]
+
+
+class no_grad(_Mode):
+    """Context manager and decorator: operations inside record no graph.
+
+    Use it for evaluation and for parameter updates done through tensor operations.
+
+    >>> from micrograd import Tensor
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    >>> @no_grad()
+    ... def predict(x):
+    ...     return x * w
+    >>> predict(3.0).requires_grad
+    False
+    """
+
+    _enabled = False
+
+
+class enable_grad(_Mode):
+    """Record graphs again inside a ``no_grad()`` block (context manager and decorator)."""
+
+    _enabled = True
+
+
+class inference_mode(_Mode):
+    """``inference_mode(mode=True)``: as ``no_grad()`` when ``mode`` is true (PyTorch's
+    stricter inference tensors have no counterpart here: the effect on graphs is the same)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        self._enabled = not mode
+
+    def _fresh(self) -> _Mode:
+        return inference_mode(not self._enabled)
+
+
+class set_grad_enabled(_Mode):
+    """``set_grad_enabled(mode)``: switch recording on or off, as a function call (effective
+    at once, as in PyTorch), a context manager or a decorator."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self._enabled = bool(mode)
+        self._prior = _grad_mode.enabled
+        _grad_mode.enabled = self._enabled
+
+    def __enter__(self) -> None:
+        self._saved.append(self._prior)
+
+    def __call__(self, func: F) -> F:
+        _grad_mode.enabled = self._prior  # as a decorator it changes nothing until called
+        return super().__call__(func)
+
+    def _fresh(self) -> _Mode:
+        fresh = _Mode()
+        fresh._enabled = self._enabled
+        return fresh
