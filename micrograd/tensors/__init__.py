@@ -4,7 +4,17 @@
 with its derivative rule beside it, so importing this package imports them all.
 """
 
-from micrograd.tensors import nn_ops, ops, shape_ops  # noqa: F401  (they attach the ops)
+from micrograd.tensors import (  # noqa: F401  (the op modules attach their ops to Tensor)
+    compare,
+    elementwise,
+    functions,
+    indexing,
+    nn_ops,
+    ops,
+    reductions,
+    shape_ops,
+)
+from micrograd.tensors._shapes import Size
 from micrograd.tensors.core import VJPS, Tensor
 from micrograd.tensors.grad_mode import (
     enable_grad,
@@ -15,6 +25,7 @@ from micrograd.tensors.grad_mode import (
 )
 
 __all__ = [
+    "Size",
     "Tensor",
     "VJPS",
     "enable_grad",
@@ -22,4 +33,5 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
+    "functions",
 ]
