@@ -4,7 +4,13 @@
 with its derivative rule beside it, so importing this package imports them all.
 """
 
-from micrograd.tensors import nn_ops, ops, shape_ops  # noqa: F401  (they attach the ops)
+# Importing the op modules attaches their methods to Tensor (random: normal_, uniform_...).
+from micrograd.tensors import (  # noqa: F401
+    conversion,
+    nn_ops,
+    ops,
+    shape_ops,
+)
 from micrograd.tensors.core import VJPS, Tensor
 from micrograd.tensors.grad_mode import (
     enable_grad,
