@@ -7,8 +7,11 @@ with its derivative rule beside it, so importing this package imports them all.
 # Importing the op modules attaches their methods to Tensor (random: normal_, uniform_...).
 from micrograd.tensors import (  # noqa: F401
     conversion,
+    joining,
     nn_ops,
     ops,
+    random,
+    selection,
     shape_ops,
 )
 from micrograd.tensors.core import VJPS, Tensor
