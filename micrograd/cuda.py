@@ -3,7 +3,7 @@ machine without a GPU, so ``torch.cuda.is_available()`` checks and seeding run u
 
 from __future__ import annotations
 
-import operator
+import numbers
 
 __all__ = ["device_count", "is_available", "manual_seed", "manual_seed_all", "synchronize"]
 
@@ -23,12 +23,18 @@ def device_count() -> int:
 def manual_seed(seed: int) -> None:
     """Seed the GPU's generator: there is none, so nothing to do (as PyTorch without a GPU).
     Seed the CPU's with ``micrograd.manual_seed``."""
-    operator.index(seed)  # still a TypeError for a seed that is not an int
+    _check_seed(seed)
 
 
 def manual_seed_all(seed: int) -> None:
     """Seed every GPU's generator: there are none (see ``manual_seed``)."""
-    operator.index(seed)
+    _check_seed(seed)
+
+
+def _check_seed(seed: object) -> None:
+    # Nothing to seed, but a seed that is not an int is still the caller's mistake.
+    if isinstance(seed, bool) or not isinstance(seed, (int, numbers.Integral)):
+        raise TypeError(f"manual_seed(): seed must be an int, got {type(seed).__name__}")
 
 
 def synchronize(device: object = None) -> None:

@@ -267,7 +267,8 @@ def arange(
 ) -> Tensor:
     """``start, start + step, ...`` up to but excluding ``end``; ``arange(n)`` counts 0..n-1.
     int64 if every argument is an int, else the default dtype (PyTorch's inference). The
-    length is ceil((end - start) / step).
+    length is ceil((end - start) / step); each value is start + i * step in float64 (PyTorch
+    adds in SIMD chunks, so a value may differ from its in the last bit).
 
     >>> arange(4).data.tolist(), arange(1, 2, 0.25).data.tolist()
     ([0, 1, 2, 3], [1.0, 1.25, 1.5, 1.75])
@@ -289,7 +290,10 @@ def arange(
     integral = all(isinstance(x, int) for x in (start, end, step))
     d = (np.dtype(np.int64) if integral else get_default_dtype()) if dtype is None else dtype
     d = as_dtype(d)
-    if integral:
+    if d.kind in "biu":  # PyTorch reads the bounds and step as int64 first
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError(f"arange(): step must be nonzero (step {step} as {d})")
         data = np.arange(start, end, step, dtype=np.int64)  # exact
     else:
         # Each value computed from start (not by repeated adding), as PyTorch, in float64.
@@ -308,8 +312,8 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (default dtype
-    unless ``dtype``). Computed in float64 (NumPy's linspace), so a value may differ from
-    PyTorch's in its last bit.
+    unless ``dtype``). Computed in float64 with PyTorch's formula; PyTorch's vectorised loop
+    may still round a value differently in its last bit.
 
     >>> linspace(0, 1, 5).data.tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -319,8 +323,15 @@ def linspace(
     steps = _int(steps, "linspace(): steps")
     if steps < 0:
         raise ValueError(f"linspace(): number of steps must be non-negative, got {steps}")
-    data = np.linspace(start, end, steps, dtype=np.float64)
-    return _leaf(data.astype(_dtype_or_default(dtype)), requires_grad)
+    d = _dtype_or_default(dtype)
+    if d.kind in "biu":  # PyTorch reads the ends in the integer type first
+        start, end = int(start), int(end)
+    # PyTorch's formula, in float64: the first half counts up from start, the second half
+    # down from end, so both ends are exact.
+    i = np.arange(steps, dtype=np.float64)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    data = np.where(i < steps // 2, start + step * i, end - step * (steps - 1 - i))
+    return _leaf(data.astype(d), requires_grad)
 
 
 def eye(
