@@ -95,6 +95,17 @@ from micrograd.tensors.functions import (
     var,
 )
 
+# Random numbers: where they come from (generators, seeds)
+from micrograd.tensors.generator import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+
 # Whether operations record a graph
 from micrograd.tensors.grad_mode import (
     enable_grad,
@@ -107,14 +118,9 @@ from micrograd.tensors.grad_mode import (
 # Joining
 from micrograd.tensors.joining import cat, concat, concatenate, stack
 
-# Random numbers
+# Random numbers: what is drawn
 from micrograd.tensors.random import (
-    Generator,
     bernoulli,
-    default_generator,
-    get_rng_state,
-    initial_seed,
-    manual_seed,
     multinomial,
     normal,
     rand,
@@ -124,8 +130,6 @@ from micrograd.tensors.random import (
     randn,
     randn_like,
     randperm,
-    seed,
-    set_rng_state,
 )
 
 # Picking entries: where, triangles, sorting
