@@ -3,34 +3,24 @@
 ``torch.tanh(x)`` runs with ``import micrograd as torch``.
 
 Each passes its arguments on to the method of the same name, which holds the op, its
-checks and its derivative rule; the arguments are the method's (PyTorch's). Only the
-comparisons at the end (``allclose``, ``isclose``, ``equal``), which no graph ever needs,
-are computed here.
+checks and its derivative rule; the arguments are the method's (PyTorch's).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from micrograd.tensors.core import Tensor, _result
-from micrograd.tensors.dtypes import result_type as _result_type
+from micrograd.tensors.core import Tensor
 
 __all__ = [
     "abs",
-    "allclose",
     "argmax",
     "chunk",
     "clamp",
     "clip",
-    "equal",
     "exp",
     "flatten",
-    "is_tensor",
-    "isclose",
     "log",
-    "log_softmax",
     "masked_fill",
     "matmul",
     "max",
@@ -42,10 +32,8 @@ __all__ = [
     "prod",
     "relu",
     "reshape",
-    "result_type",
     "roll",
     "sigmoid",
-    "softmax",
     "split",
     "sqrt",
     "squeeze",
@@ -65,19 +53,9 @@ def _tensor(input: Any, name: str) -> Tensor:
     return input
 
 
-def is_tensor(obj: Any) -> bool:
-    """True if ``obj`` is a micrograd ``Tensor``."""
-    return isinstance(obj, Tensor)
-
-
 def numel(input: Tensor) -> int:
     """The number of entries of ``input``."""
     return int(_tensor(input, "numel").data.size)
-
-
-def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
-    """The dtype PyTorch's promotion gives an op on the two (tensors or numbers)."""
-    return _result_type(*(x.data if isinstance(x, Tensor) else x for x in (tensor1, tensor2)))
 
 
 # --------------------------------------------------------------------- elementwise
@@ -131,16 +109,6 @@ def clamp(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 
 clip = clamp  # PyTorch's alias
-
-
-def softmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.softmax(dim)``."""
-    return _tensor(input, "softmax").softmax(*args, **kwargs)
-
-
-def log_softmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.log_softmax(dim)``."""
-    return _tensor(input, "log_softmax").log_softmax(*args, **kwargs)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -248,32 +216,3 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     """``input.roll(shifts, dims)``."""
     return _tensor(input, "roll").roll(shifts, dims)
-
-
-# --------------------------------------------------------------------- comparisons
-
-
-def _arrays(input: Any, other: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    return _tensor(input, name).data, _tensor(other, name).data
-
-
-def isclose(
-    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-) -> Tensor:
-    """Entry by entry, ``|input - other| <= atol + rtol * |other|`` (a bool tensor)."""
-    a, b = _arrays(input, other, "isclose")
-    return _result(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), "", (), None, False)
-
-
-def allclose(
-    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-) -> bool:
-    """True if every entry is close (``isclose``); the shapes must broadcast."""
-    a, b = _arrays(input, other, "allclose")
-    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def equal(input: Tensor, other: Tensor) -> bool:
-    """True if the two have the same shape and the same values."""
-    a, b = _arrays(input, other, "equal")
-    return a.shape == b.shape and bool((a == b).all())
