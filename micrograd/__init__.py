@@ -56,33 +56,38 @@ from micrograd.tensors.dtypes import (
 # Function forms of the tensor methods (torch.exp(t) is t.exp())
 from micrograd.tensors.functions import (
     abs,
-    allclose,
+    amax,
+    amin,
     argmax,
+    argmin,
     chunk,
     clamp,
     clip,
-    equal,
+    eq,
     exp,
     flatten,
-    is_tensor,
-    isclose,
+    ge,
+    gt,
+    le,
     log,
-    log_softmax,
+    logical_not,
+    lt,
     masked_fill,
     matmul,
     max,
+    maximum,
     mean,
     min,
+    minimum,
+    ne,
     numel,
     permute,
     pow,
     prod,
     relu,
     reshape,
-    result_type,
     roll,
     sigmoid,
-    softmax,
     split,
     sqrt,
     squeeze,
@@ -134,6 +139,17 @@ from micrograd.tensors.random import (
 
 # Picking entries: where, triangles, sorting
 from micrograd.tensors.selection import argsort, sort, topk, tril, triu, where
+
+# Top-level functions that are no single method
+from micrograd.tensors.toplevel import (
+    allclose,
+    equal,
+    is_tensor,
+    isclose,
+    log_softmax,
+    result_type,
+    softmax,
+)
 
 # PyTorch's short dtype names. They shadow builtins (float, int, bool...) in this module's
 # namespace only, as in PyTorch's; nothing below uses the builtins.
