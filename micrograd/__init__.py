@@ -290,5 +290,18 @@ __all__ = [
     "transpose",
     "unsqueeze",
     "var",
+    # comparisons and elementwise extremes
+    "amax",
+    "amin",
+    "argmin",
+    "eq",
+    "ge",
+    "gt",
+    "le",
+    "logical_not",
+    "lt",
+    "maximum",
+    "minimum",
+    "ne",
 ]
 __version__ = "1.0.0"
