@@ -83,9 +83,9 @@ def _check_name(kind: str, name: Any) -> None:
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string, got {_typename(name)}")
     if "." in name:
-        raise KeyError(f'{kind} name can\'t contain ".", got: {name!r}')
+        raise KeyError(f'{kind} name cannot contain ".", got: {name!r}')
     if name == "":
-        raise KeyError(f'{kind} name can\'t be empty string ""')
+        raise KeyError(f"{kind} name cannot be an empty string")
 
 
 class Module:
@@ -423,8 +423,8 @@ class Module:
         """``{name: parameter or persistent buffer}``, PyTorch's keys and order: each module
         (shared ones under every name) its parameters, then its persistent buffers."""
         entries: dict[str, Any] = {}
-        for module_prefix, module in self.named_modules(prefix=prefix, remove_duplicate=False):
-            dot = f"{module_prefix}." if module_prefix else ""
+        for module_prefix, module in self.named_modules(remove_duplicate=False):
+            dot = f"{prefix}{module_prefix}." if module_prefix else prefix
             for key, p in module._own_members("_parameters"):
                 entries[dot + key] = p
             skip = module._non_persistent_buffers_set
@@ -432,6 +432,16 @@ class Module:
                 if key not in skip:
                     entries[dot + key] = b
         return entries
+
+    # Entries a state dict may leave out (a module's own names; BatchNorm's batch count).
+    _optional_state: tuple[str, ...] = ()
+
+    def _optional_state_names(self) -> set[str]:
+        return {
+            f"{prefix}.{key}" if prefix else key
+            for prefix, module in self.named_modules(remove_duplicate=False)
+            for key in module._optional_state
+        }
 
     def state_dict(
         self,
@@ -482,7 +492,8 @@ class Module:
                 f"load_state_dict expects a mapping of name -> array, got {_typename(state_dict)}"
             )
         entries = self._state_entries()
-        missing = [name for name in entries if name not in state_dict]
+        optional = self._optional_state_names()
+        missing = [name for name in entries if name not in state_dict and name not in optional]
         unexpected = sorted(name for name in state_dict if name not in entries)
         if strict and (missing or unexpected):
             problems = []

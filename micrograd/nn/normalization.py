@@ -6,9 +6,9 @@
 >>> [name for name in bn.state_dict()]
 ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
 >>> bn
-BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
 >>> LayerNorm(4)
-LayerNorm((4,), eps=1e-05, elementwise_affine=True)
+LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (
-            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
         )
 
 
@@ -82,8 +83,13 @@ class _BatchNorm(Module):
     ``running = (1 - momentum) * running + momentum * batch``, the variance's unbiased
     (``momentum=None``: a cumulative average over ``num_batches_tracked`` batches). In
     evaluation the running statistics are used instead. ``affine``: then ``* weight +
-    bias`` per channel (ones and zeros at first).
+    bias`` per channel (ones and zeros at first; ``bias=False``: no bias).
+
+    A state dict without ``num_batches_tracked`` loads (the count is left as it is), as
+    PyTorch loads one saved before that buffer existed.
     """
+
+    _optional_state = ("num_batches_tracked",)
 
     def __init__(
         self,
@@ -94,6 +100,8 @@ class _BatchNorm(Module):
         track_running_stats: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         self.num_features = positive_int("num_features", num_features)
@@ -104,7 +112,10 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = new_tensor((num_features,), dtype, 1.0, True)
-            self.bias = new_tensor((num_features,), dtype, 0.0, True)
+            if bias:
+                self.bias = new_tensor((num_features,), dtype, 0.0, True)
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -129,7 +140,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input: Tensor) -> None:
         raise NotImplementedError
@@ -159,7 +171,8 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
         )
 
 
