@@ -3,6 +3,7 @@
 from micrograd import optim
 from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
+from micrograd.explore import explore
 from micrograd.gradcheck import gradcheck
 from micrograd.serialization import load, save
 from micrograd.tensor import Tensor, no_grad
@@ -11,6 +12,7 @@ __all__ = [
     "Tensor",
     "Value",
     "draw_dot",
+    "explore",
     "gradcheck",
     "load",
     "no_grad",
