@@ -275,6 +275,8 @@ class Explorer:
     def save(self, path: str | os.PathLike[str]) -> str:
         """Write the page to ``path``, whole or not at all (through a temporary file)."""
         path = os.fspath(path)
+        if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise FileNotFoundError(f"explore: cannot write {path}: its folder does not exist")
         tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{uuid.uuid4().hex}.tmp")
         try:
             with open(tmp, "w", encoding="utf-8") as f:

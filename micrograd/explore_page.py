@@ -108,7 +108,8 @@ def _svg(t: Any, layout: dict[str, Any], fields: list[list[str]], widths: list[l
     width, height = x1 - x0 + 2 * margin, y1 - y0 + 2 * margin
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" width="{width:.0f}" '
-        f'height="{height:.0f}" viewBox="0 0 {width:.2f} {height:.2f}">'
+        f'height="{height:.0f}" viewBox="0 0 {width:.2f} {height:.2f}" '
+        f'style="min-width: {0.75 * width:.0f}px">'
     ]
     for edge in layout.get("edges", []):
         tail, head = objects[edge["tail"]]["name"], objects[edge["head"]]["name"]

@@ -247,6 +247,51 @@ def test_random_graphs_match_backward(data):
     assert t.grads(len(t.steps)) == [node.grad for node in t.nodes]
 
 
+class Original:
+    """The original micrograd's Value, cut down: closures, ``_prev`` a set, no label."""
+
+    def __init__(self, data, _children=(), _op=""):
+        self.data, self.grad = data, 0.0
+        self._backward = lambda: None
+        self._prev, self._op = set(_children), _op
+
+    def __add__(self, other):
+        out = Original(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        out = Original(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        topo = topological_order(self)
+        self.grad = 1
+        for v in reversed(topo):
+            v._backward()
+
+
+def test_the_original_micrograds_value_is_traced_too():
+    a, b = Original(2.0), Original(-3.0)
+    y = a * b + a * a  # a used three times; a * a has one entry in its set _prev
+    t = trace(y)
+    y.backward()
+    assert t.grads(len(t.steps)) == [node.grad for node in t.nodes]
+    assert (a.grad, b.grad) == (-3.0 + 4.0, 2.0)
+    assert "data-node-id" in explore(y).html
+
+
 # --------------------------------------------------------------------- the page
 
 
@@ -299,7 +344,7 @@ def test_explore_writes_the_file_whole_and_displays_in_jupyter(tmp_path):
     frame = e._repr_html_()
     assert frame.startswith('<iframe srcdoc="') and html.escape(e.html, quote=True) in frame
     assert "6 steps over 10 values" in repr(e)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="its folder does not exist"):
         e.save(tmp_path / "no such folder" / "page.html")
     assert os.listdir(tmp_path) == ["page.html"]
 

@@ -43,7 +43,7 @@ def browser():
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(argument)
-    options.add_argument("--window-size=1100,720")
+    options.add_argument("--window-size=1280,640")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield driver
@@ -141,6 +141,7 @@ def test_stepping_the_lectures_neuron(browser, tmp_path, shots):
         assert label in visible.split("\n")
 
     # Half way, as a learner sees it: the screenshot the README shows.
+    Select(browser.find_element(By.CSS_SELECTOR, "[data-role=speed]")).select_by_index(1)
     click(browser, "reset")
     for _ in range(3):
         click(browser, "step")
