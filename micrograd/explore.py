@@ -21,17 +21,21 @@ The page's contract, kept stable for tests and scripts:
   ``data-grad``: full-precision numbers (Python's ``repr``), ``data-grad`` updated at every
   step; the visible text rounds, and shows the label (``#id`` for an unlabelled value);
 * buttons ``[data-action=step]``, ``[data-action=back]``, ``[data-action=reset]`` (all three
-  update the page synchronously) and ``[data-action=run]`` (animates to the end; pauses if
-  pressed again); keys: right arrow = step, left arrow = back, Home = reset, End = to the end;
+  update the page synchronously) and ``[data-action=run]`` (animates to the end, one step per
+  ``[data-role=speed]``'s value in ms; pauses if pressed again); keys: right arrow = step,
+  left arrow = back, Home = reset, End = all steps;
 * ``[data-role=status]`` reads ``k / n`` (steps applied of n), ``[data-role=explain]`` holds
-  the current step's text and ``[data-role=log]`` every applied step's;
-* the value whose rule was applied last has class ``active`` (none before step 1); its
-  operands have class ``operand``, values whose grad is final class ``done``.
+  the current step's text and ``[data-role=log]`` one ``li`` per applied step;
+* the value whose rule was applied last has class ``active`` (exactly one from step 1 on, none
+  before); its operands have class ``operand``, values whose grad is final class ``done``.
+
+A forward mode (values appearing one by one) is left out: ``data`` is known before backward
+starts, and showing it from the start keeps every step's numbers on screen.
 
 Graphs past ``max_nodes`` values, or whose layout would take long (a value reused far apart in
 the graph, such as ``x + x + ... + x`` or a weight shared by every step of a recurrence, makes
 Graphviz's layout slow: the cost grows with the square of the distance its edges span), are
-refused with :class:`GraphTooLarge`; benchmarks/README.md has the measurements behind the limits.
+refused with :class:`GraphTooLarge`; the README's Benchmarks section has the measurements.
 """
 
 from __future__ import annotations
@@ -102,9 +106,9 @@ def local_grads(node: Any) -> list[tuple[Any, float]] | None:
     The one place that reads how a node stores its derivatives: ``_local_grads`` beside
     ``_prev`` (microgpt's layout) where a node has them, else the engine's ``_da`` / ``_db``.
     """
-    if hasattr(node, "_local_grads"):
+    if hasattr(node, "_local_grads"):  # a node built by hand may have none: None or ()
         grads = node._local_grads
-        return None if grads is None else list(zip(node._prev, grads))
+        return list(zip(node._prev, grads)) if grads else None
     if getattr(node, "_da", None) is None:
         return None
     pairs = [(node._a, node._da)]
@@ -147,7 +151,7 @@ def trace(root: Any) -> Trace:
                 j = index[id(operand)]
                 before, grads[j] = grads[j], grads[j] + amount
                 received[j] += 1
-                symbol = _symbol(node, position, nodes, index, names, measured)
+                symbol = _symbol(node, position, operand, index, names, measured)
                 line = (
                     f"{names[j]}.grad += {names[i]}.grad × {symbol} = "
                     f"{_num(g)} × {_num(local)} = {_num(amount)}"
@@ -206,29 +210,29 @@ def _describe(node: Any, out: str, operands: list[str]) -> str:
     return f"{out} = {expr}" + (f"   ({note})" if note else "")
 
 
-def _symbol(node, position, nodes, index, names, measured) -> str:
-    """The local derivative d node / d operand, written with names: "b", "(1 − o²)", ..."""
+def _symbol(
+    node: Any, position: int, operand: Any, index: dict[int, int], names: list[str], measured: bool
+) -> str:
+    """d node / d operand (the operand at ``position``), written with names: "b", "(1 − o²)"."""
     out = names[index[id(node)]]
     operands = list(node._prev)
 
-    def name(k: int) -> str:
-        operand = operands[k]
-        if not operand._prev and not getattr(operand, "label", ""):
-            return _num(operand.data)  # an unlabelled constant: its number says more than #id
-        return names[index[id(operand)]]
+    def name(v: Any) -> str:
+        if not v._prev and not _label(v):
+            return _num(v.data)  # an unlabelled constant: its number says more than #id
+        return names[index[id(v)]]
 
-    a = name(position)
+    a = name(operand)
     if measured:
         return f"∂{out}/∂{a} (measured by running its _backward)"
     op = str(node._op)
     if op == "+":
         return "1"
-    if op == "*":
-        return name(1 - position)
+    if op == "*" and len(operands) == 2:
+        return name(operands[1 - position])
     if op == "**" and len(operands) == 2:
-        return (
-            f"{name(1)} · {name(0)}**({name(1)} − 1)" if position == 0 else f"{out} · ln {name(0)}"
-        )
+        base, exponent = name(operands[0]), name(operands[1])
+        return f"{exponent} · {base}**({exponent} − 1)" if position == 0 else f"{out} · ln {base}"
     if op.startswith("**"):
         n = op[2:]
         return f"{n} · {a}**({n} − 1)"

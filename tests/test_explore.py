@@ -292,6 +292,62 @@ def test_the_original_micrograds_value_is_traced_too():
     assert "data-node-id" in explore(y).html
 
 
+class Micro:
+    """microgpt's Value: ``_children`` and ``_local_grads`` beside them (issue 8's layout)."""
+
+    def __init__(self, data, children=(), local_grads=(), label=""):
+        self.data, self.grad, self.label, self._op = data, 0.0, label, ""
+        self._prev = self._children = tuple(children)
+        self._local_grads = tuple(local_grads)
+
+    def __add__(self, other):
+        out = Micro(self.data + other.data, (self, other), (1.0, 1.0))
+        out._op = "+"
+        return out
+
+    def __mul__(self, other):
+        out = Micro(self.data * other.data, (self, other), (other.data, self.data))
+        out._op = "*"
+        return out
+
+    def backward(self):
+        self.grad = 1.0
+        for v in reversed(topological_order(self)):
+            for child, local in zip(v._children, v._local_grads):
+                child.grad += local * v.grad
+
+
+def test_local_derivatives_are_read_from_local_grads_where_a_node_has_them():
+    a, b = Micro(2.0, label="a"), Micro(-3.0, label="b")
+    y = a * b + a * a
+    assert local_grads(y._children[1]) == [(a, 2.0), (a, 2.0)]
+    t = trace(y)
+    y.backward()
+    assert t.grads(len(t.steps)) == [node.grad for node in t.nodes]
+    assert [c.text for c in t.steps[-1].contributions] == [
+        "a.grad += #1.grad × a = 1 × 2 = 2; a.grad = -3 + 2 = -1",
+        "a.grad += #1.grad × a = 1 × 2 = 2; a.grad = -1 + 2 = 1",
+    ]
+
+
+def test_a_measured_node_names_each_of_its_operands():
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    s = Value(7.0, (a, b, a, c), "sum4")
+
+    def _backward():
+        for operand, weight in ((a, 1.0), (b, 2.0), (a, 3.0), (c, 4.0)):
+            operand.grad += weight * s.grad
+
+    s._backward = _backward
+    lines = [c.text for c in trace(s).steps[1].contributions]
+    assert [line.split(" (measured")[0] for line in lines] == [
+        "a.grad += #3.grad × ∂#3/∂a",
+        "b.grad += #3.grad × ∂#3/∂b",
+        "c.grad += #3.grad × ∂#3/∂c",
+    ]
+    assert [line.split(" = ", 1)[1] for line in lines] == ["1 × 4 = 4", "1 × 2 = 2", "1 × 4 = 4"]
+
+
 # --------------------------------------------------------------------- the page
 
 
