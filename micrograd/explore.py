@@ -224,7 +224,7 @@ def _symbol(
 
     a = name(operand)
     if measured:
-        return f"∂{out}/∂{a} (measured by running its _backward)"
+        return f"∂{out}/∂{a} (run from its _backward)"
     op = str(node._op)
     if op == "+":
         return "1"

@@ -187,10 +187,7 @@ def test_hand_built_nodes_are_measured_by_running_their_backward():
     (contribution,) = t.steps[2].contributions
     assert t.steps[2].text == "c = cube(x)"
     assert contribution.local == 12.0 and contribution.amount == 24.0
-    assert (
-        contribution.text
-        == "x.grad += c.grad × ∂c/∂x (measured by running its _backward) = 2 × 12 = 24"
-    )
+    assert contribution.text == "x.grad += c.grad × ∂c/∂x (run from its _backward) = 2 × 12 = 24"
 
 
 def test_unlabelled_values_are_named_by_id_and_unlabelled_leaves_by_number():
@@ -340,7 +337,7 @@ def test_a_measured_node_names_each_of_its_operands():
 
     s._backward = _backward
     lines = [c.text for c in trace(s).steps[1].contributions]
-    assert [line.split(" (measured")[0] for line in lines] == [
+    assert [line.split(" (run from")[0] for line in lines] == [
         "a.grad += #3.grad × ∂#3/∂a",
         "b.grad += #3.grad × ∂#3/∂b",
         "c.grad += #3.grad × ∂#3/∂c",
