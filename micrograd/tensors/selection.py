@@ -162,7 +162,8 @@ def _sorted(input: Tensor, dim: int, descending: bool, k: int | None, op: str) -
     values = np.take_along_axis(x, order, axis=d)
     if input.data.ndim == 0:
         order, values = order.reshape(()), values.reshape(())
-    out = _result(values, op, (input,), (input.data.shape, order, d), input.requires_grad)
+    records = input.requires_grad and op != ""  # argsort asks for no values node
+    out = _result(values, op, (input,), (input.data.shape, order, d), records)
     return out, _result(order.astype(np.int64, copy=False), "", (), None, False)
 
 
@@ -221,7 +222,7 @@ def argsort(
 ) -> Tensor:
     """The indices that sort ``input`` along ``dim`` (int64, stable)."""
     input = _tensor_arg(input, "argsort")
-    return _sorted(input, dim, descending, None, "sort")[1]
+    return _sorted(input, dim, descending, None, "")[1]
 
 
 method(topk)
