@@ -444,6 +444,7 @@ def joinable(draw, stack: bool = False):
     return arrays, dim
 
 
+@settings(max_examples=30)
 @given(joinable())
 def test_cat_values_and_gradients_match_torch(case):
     arrays, dim = case
@@ -454,6 +455,7 @@ def test_cat_values_and_gradients_match_torch(case):
     assert_grads(ours, theirs)
 
 
+@settings(max_examples=30)
 @given(joinable(stack=True))
 def test_stack_values_and_gradients_match_torch(case):
     arrays, dim = case
@@ -528,6 +530,7 @@ def test_bad_joins_are_clear_errors(make, error, message):
 # --------------------------------------------------------------------- where, tril, triu
 
 
+@settings(max_examples=30)
 @given(
     hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3),
     st.integers(0, 2**32 - 1),
@@ -563,6 +566,7 @@ def test_where_with_a_number_and_with_condition_only():
         mg.where(Tensor(cond), mg.ones(4), 0.0)
 
 
+@settings(max_examples=30)
 @given(
     hnp.arrays(
         np.float64,
@@ -602,6 +606,7 @@ def distinct_values(draw):
     return values.reshape(shape), dim
 
 
+@settings(max_examples=30)
 @given(distinct_values(), st.data())
 def test_topk_values_indices_and_gradients_match_torch(case, data):
     a, dim = case
@@ -618,6 +623,7 @@ def test_topk_values_indices_and_gradients_match_torch(case, data):
     assert np.array_equal(values.data, out[0].data) and np.array_equal(indices.data, out[1].data)
 
 
+@settings(max_examples=30)
 @given(distinct_values(), st.booleans())
 def test_sort_and_argsort_match_torch(case, descending):
     a, dim = case
