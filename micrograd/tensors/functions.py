@@ -1,31 +1,51 @@
-"""PyTorch's function forms of tensor methods: ``micrograd.exp(t)`` is ``t.exp()``,
-``micrograd.sum(t, dim)`` is ``t.sum(dim)``, and so on, so that code written as
-``torch.tanh(x)`` runs with ``import micrograd as torch``.
+"""The tensor operations as functions of their input, PyTorch's ``torch.exp(x)`` and
+``torch.sum(x, dim=1)`` spellings: each calls the Tensor method of the same name.
 
-Each passes its arguments on to the method of the same name, which holds the op, its
-checks and its derivative rule; the arguments are the method's (PyTorch's).
+``pow`` also takes a number as base (``torch.pow(2, t)``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+# the modules whose ops these call: imported so that their methods are attached to Tensor
+from micrograd.tensors import (  # noqa: F401
+    compare,
+    elementwise,
+    indexing,
+    ops,
+    reductions,
+    shape_ops,
+)
 from micrograd.tensors.core import Tensor
 
 __all__ = [
     "abs",
+    "amax",
+    "amin",
     "argmax",
+    "argmin",
     "chunk",
     "clamp",
     "clip",
+    "eq",
     "exp",
     "flatten",
+    "ge",
+    "gt",
+    "le",
     "log",
+    "logical_not",
+    "lt",
     "masked_fill",
     "matmul",
     "max",
+    "maximum",
     "mean",
     "min",
+    "minimum",
+    "ne",
     "numel",
     "permute",
     "pow",
@@ -47,172 +67,73 @@ __all__ = [
 ]
 
 
-def _tensor(input: Any, name: str) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' must be a tensor, not {type(input).__name__}")
-    return input
+def _function(name: str) -> Callable[..., Any]:
+    """``name(input, *args, **kwargs)``: ``input.name(*args, **kwargs)`` for a Tensor input."""
+    tensor_method = getattr(Tensor, name)
+
+    def function(input: Tensor, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(
+                f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}"
+            )
+        return tensor_method(input, *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = tensor_method.__doc__
+    return function
 
 
-def numel(input: Tensor) -> int:
-    """The number of entries of ``input``."""
-    return int(_tensor(input, "numel").data.size)
-
-
-# --------------------------------------------------------------------- elementwise
-
-
-def exp(input: Tensor) -> Tensor:
-    """``input.exp()``."""
-    return _tensor(input, "exp").exp()
-
-
-def log(input: Tensor) -> Tensor:
-    """``input.log()``."""
-    return _tensor(input, "log").log()
-
-
-def sqrt(input: Tensor) -> Tensor:
-    """``input.sqrt()``."""
-    return _tensor(input, "sqrt").sqrt()
-
-
-def abs(input: Tensor) -> Tensor:
-    """``input.abs()``."""
-    return _tensor(input, "abs").abs()
-
-
-def tanh(input: Tensor) -> Tensor:
-    """``input.tanh()``."""
-    return _tensor(input, "tanh").tanh()
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    """``input.sigmoid()``."""
-    return _tensor(input, "sigmoid").sigmoid()
-
-
-def relu(input: Tensor) -> Tensor:
-    """``input.relu()``."""
-    return _tensor(input, "relu").relu()
-
-
-def pow(input: Tensor | float, exponent: Tensor | float) -> Tensor:
-    """``input ** exponent``; one of the two may be a number."""
-    if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002
+    """``input ** exponent``, where either (not both) may be a number."""
+    if isinstance(input, Tensor):
         return input**exponent
-    return _tensor(input, "pow") ** exponent
+    if isinstance(exponent, Tensor):
+        return exponent.__rpow__(input)
+    raise TypeError(
+        f"pow(): input or exponent must be a Tensor, got {type(input).__name__} and "
+        f"{type(exponent).__name__}"
+    )
 
 
-def clamp(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.clamp(min=None, max=None)``."""
-    return _tensor(input, "clamp").clamp(*args, **kwargs)
-
-
-clip = clamp  # PyTorch's alias
-
-
-def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """``input @ other``."""
-    return _tensor(input, "matmul") @ other
-
-
-def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
-    """``input.masked_fill(mask, value)``."""
-    return _tensor(input, "masked_fill").masked_fill(mask, value)
-
-
-# --------------------------------------------------------------------- reductions
-
-
-def sum(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.sum(dim=None, keepdim=False)``."""
-    return _tensor(input, "sum").sum(*args, **kwargs)
-
-
-def mean(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.mean(dim=None, keepdim=False)``."""
-    return _tensor(input, "mean").mean(*args, **kwargs)
-
-
-def max(input: Tensor, *args: Any, **kwargs: Any) -> Any:
-    """``input.max()``, ``input.max(dim, keepdim=False)`` (values and indices) or
-    ``input.max(other)`` (elementwise), as the method."""
-    return _tensor(input, "max").max(*args, **kwargs)
-
-
-def min(input: Tensor, *args: Any, **kwargs: Any) -> Any:
-    """``input.min(...)``, as ``max``."""
-    return _tensor(input, "min").min(*args, **kwargs)
-
-
-def argmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.argmax(dim=None, keepdim=False)``."""
-    return _tensor(input, "argmax").argmax(*args, **kwargs)
-
-
-def var(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.var(dim=None, *, correction=1, keepdim=False)``."""
-    return _tensor(input, "var").var(*args, **kwargs)
-
-
-def std(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.std(dim=None, *, correction=1, keepdim=False)``."""
-    return _tensor(input, "std").std(*args, **kwargs)
-
-
-def prod(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.prod(dim=None, keepdim=False)``."""
-    return _tensor(input, "prod").prod(*args, **kwargs)
-
-
-# --------------------------------------------------------------------- shapes
-
-
-def reshape(input: Tensor, shape: Any) -> Tensor:
-    """``input.reshape(shape)``."""
-    return _tensor(input, "reshape").reshape(shape)
-
-
-def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """``input.flatten(start_dim, end_dim)``."""
-    return _tensor(input, "flatten").flatten(start_dim, end_dim)
-
-
-def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    """``input.transpose(dim0, dim1)``: the two dimensions swapped."""
-    return _tensor(input, "transpose").transpose(dim0, dim1)
-
-
-def t(input: Tensor) -> Tensor:
-    """``input.t()``: a 2-D tensor transposed."""
-    return _tensor(input, "t").t()
-
-
-def permute(input: Tensor, dims: Any) -> Tensor:
-    """``input.permute(dims)``."""
-    return _tensor(input, "permute").permute(dims)
-
-
-def squeeze(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``input.squeeze(dim=None)``."""
-    return _tensor(input, "squeeze").squeeze(*args, **kwargs)
-
-
-def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    """``input.unsqueeze(dim)``."""
-    return _tensor(input, "unsqueeze").unsqueeze(dim)
-
-
-def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """``tensor.split(split_size_or_sections, dim)``."""
-    return _tensor(tensor, "split").split(split_size_or_sections, dim)
-
-
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-    """``input.chunk(chunks, dim)``."""
-    return _tensor(input, "chunk").chunk(chunks, dim)
-
-
-def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
-    """``input.roll(shifts, dims)``."""
-    return _tensor(input, "roll").roll(shifts, dims)
+abs = _function("abs")  # noqa: A001
+amax = _function("amax")
+amin = _function("amin")
+argmax = _function("argmax")
+argmin = _function("argmin")
+chunk = _function("chunk")
+clamp = _function("clamp")
+clip = _function("clip")
+eq = _function("eq")
+exp = _function("exp")
+flatten = _function("flatten")
+ge = _function("ge")
+gt = _function("gt")
+le = _function("le")
+log = _function("log")
+logical_not = _function("logical_not")
+lt = _function("lt")
+masked_fill = _function("masked_fill")
+matmul = _function("matmul")
+max = _function("max")  # noqa: A001
+maximum = _function("maximum")
+mean = _function("mean")
+min = _function("min")  # noqa: A001
+minimum = _function("minimum")
+ne = _function("ne")
+numel = _function("numel")
+permute = _function("permute")
+prod = _function("prod")
+relu = _function("relu")
+reshape = _function("reshape")
+roll = _function("roll")
+sigmoid = _function("sigmoid")
+split = _function("split")
+sqrt = _function("sqrt")
+squeeze = _function("squeeze")
+std = _function("std")
+sum = _function("sum")  # noqa: A001
+t = _function("t")
+tanh = _function("tanh")
+transpose = _function("transpose")
+unsqueeze = _function("unsqueeze")
+var = _function("var")
