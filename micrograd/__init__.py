@@ -11,7 +11,7 @@ from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
 from micrograd.gradcheck import gradcheck
 from micrograd.serialization import load, save
-from micrograd.tensors import Tensor
+from micrograd.tensors import Size, Tensor
 
 # Making tensors
 from micrograd.tensors.creation import (
@@ -164,6 +164,7 @@ dtype = _np.dtype  # the type of every dtype: isinstance(t.dtype, micrograd.dtyp
 
 __all__ = [
     # the engines and their tools
+    "Size",
     "Tensor",
     "Value",
     "cuda",

@@ -38,7 +38,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     index tensors of its True entries (``condition.nonzero(as_tuple=True)``).
 
     >>> x = Tensor([1.0, -2.0, 3.0])
-    >>> where(Tensor([True, False, True]), x, 0.0).data.tolist()
+    >>> where(x > 0, x, 0.0).tolist()
     [1.0, 0.0, 3.0]
     """
     condition = _tensor_arg(condition, "where")
@@ -117,7 +117,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two dimensions: entries (i, j) with j - i <= diagonal
     kept, the others 0. ``tril(ones(T, T))`` is the causal mask of attention.
 
-    >>> tril(Tensor([[1.0, 2.0], [3.0, 4.0]])).data.tolist()
+    >>> tril(Tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
     [[1.0, 0.0], [3.0, 4.0]]
     """
     return _triangle(input, diagonal, lower=True)
@@ -185,7 +185,7 @@ def topk(
     ``values``: each picked entry gets its gradient, the others 0.
 
     >>> values, indices = topk(Tensor([1.0, 3.0, 2.0]), 2)
-    >>> values.data.tolist(), indices.data.tolist()
+    >>> values.tolist(), indices.tolist()
     ([3.0, 2.0], [1, 2])
     """
     input = _tensor_arg(input, "topk")
@@ -207,7 +207,7 @@ def sort(
     ``(values, indices)``. Always stable (ties keep index order); NaN sorts as the largest.
     Differentiable in ``values``.
 
-    >>> sort(Tensor([2.0, 1.0, 3.0]), descending=True).indices.data.tolist()
+    >>> sort(Tensor([2.0, 1.0, 3.0]), descending=True).indices.tolist()
     [2, 0, 1]
     """
     input = _tensor_arg(input, "sort")
