@@ -7,21 +7,17 @@
 
 from micrograd.nn import functional, init, utils
 from micrograd.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from micrograd.nn.container import (
-    ModuleDict,
-    ModuleList,
-    ParameterDict,
-    ParameterList,
-    Sequential,
-)
+from micrograd.nn.container import ModuleDict, ModuleList, Sequential
 from micrograd.nn.dropout import Dropout
 from micrograd.nn.flatten import Flatten
 from micrograd.nn.linear import Identity, Linear
-from micrograd.nn.module import Module, StateDictError
+from micrograd.nn.module import Module
 from micrograd.nn.normalization import BatchNorm1d, LayerNorm
 from micrograd.nn.parameter import Parameter
+from micrograd.nn.parameter_container import ParameterDict, ParameterList
 from micrograd.nn.scalar import MLP, Layer, Neuron
 from micrograd.nn.sparse import Embedding
+from micrograd.nn.state import StateDictError
 
 __all__ = [
     "GELU",

@@ -1,4 +1,5 @@
-"""``Parameter``: a tensor a ``Module`` learns, and the factory its layers build them with.
+"""``Parameter``: a tensor a ``Module`` learns; and what layers and ``Module.to`` share to
+make and convert tensors (dtypes, the device, sizes).
 
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
@@ -16,7 +17,14 @@ import numpy as np
 
 from micrograd.tensors import Tensor
 
-__all__ = ["Parameter", "check_device", "new_tensor", "positive_int", "resolve_dtype"]
+__all__ = [
+    "Parameter",
+    "check_device",
+    "new_tensor",
+    "parse_to_args",
+    "positive_int",
+    "resolve_dtype",
+]
 
 
 class Parameter(Tensor):
@@ -96,3 +104,31 @@ def positive_int(name: str, n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"{name} must be a positive integer, got {n!r}")
     return int(n)
+
+
+def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | None:
+    """The dtype ``Module.to(*args, **kwargs)`` asks for (None if none), after checking
+    that the device, if any, is the CPU."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
+    if unknown or len(args) > 3:
+        raise TypeError(f"to() got unexpected arguments {sorted(unknown) or args}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.data.dtype
+        elif isinstance(arg, str) or isinstance(getattr(arg, "type", None), str):
+            device = arg
+        elif isinstance(arg, bool):  # non_blocking, positionally
+            continue
+        else:
+            dtype = arg
+    check_device(device)
+    if dtype is None:
+        return None
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"to() expects a dtype or a device, got {dtype!r}") from None
+    if resolved.kind != "f":
+        raise TypeError(f"Module.to only accepts floating-point dtypes, got {resolved}")
+    return resolved
