@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+import micrograd
 import micrograd.nn as mnn
 from micrograd import Value
 from micrograd.tensors import Tensor
@@ -273,12 +274,14 @@ def test_to_float_double_convert_in_place_and_keep_integer_buffers():
     assert model[1].running_mean.data.dtype == np.float32
     model.to(Tensor(np.zeros(1)))  # a tensor's dtype
     assert weight.data.dtype == np.float64
-    with pytest.raises(ValueError, match="'cuda' is not available"):
+    with pytest.raises(RuntimeError, match="'cuda' is not available"):
         model.to("cuda")
     with pytest.raises(TypeError, match="floating-point"):
         model.to(np.int64)
-    with pytest.raises(ValueError, match="CPU only"):
+    with pytest.raises(RuntimeError, match="CPU only"):
         mnn.Linear(2, 2, device="cuda:0")
+    model.to(micrograd.device("cpu"), micrograd.float32)
+    assert weight.data.dtype == np.float32
 
 
 # --------------------------------------------------------------------- state dicts
