@@ -9,6 +9,7 @@ import numpy as _np
 from micrograd import cuda, nn, optim
 from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
+from micrograd.explore import explore
 from micrograd.gradcheck import gradcheck
 from micrograd.serialization import load, save
 from micrograd.tensors import Tensor
@@ -168,6 +169,7 @@ __all__ = [
     "Value",
     "cuda",
     "draw_dot",
+    "explore",
     "gradcheck",
     "load",
     "nn",
