@@ -1,5 +1,5 @@
-"""Networks, as ``torch.nn``: ``Module`` and ``Parameter``, containers, layers, ``init``,
-``utils`` and ``functional``; and the original micrograd's scalar ``Neuron/Layer/MLP``.
+"""Networks, as ``torch.nn``: ``Module`` and ``Parameter``, containers, layers, losses,
+``init``, ``utils`` and ``functional``; and the original micrograd's scalar ``Neuron/Layer/MLP``.
 
 ``import micrograd.nn as nn`` then reads as PyTorch code: ``nn.Linear``,
 ``nn.init.normal_``, ``nn.utils.clip_grad_norm_``, ``nn.functional.cross_entropy``.
@@ -11,6 +11,7 @@ from micrograd.nn.container import ModuleDict, ModuleList, Sequential
 from micrograd.nn.dropout import Dropout
 from micrograd.nn.flatten import Flatten
 from micrograd.nn.linear import Identity, Linear
+from micrograd.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from micrograd.nn.module import Module
 from micrograd.nn.normalization import BatchNorm1d, LayerNorm
 from micrograd.nn.parameter import Parameter
@@ -22,18 +23,24 @@ from micrograd.nn.state import StateDictError
 __all__ = [
     "GELU",
     "MLP",
+    "BCELoss",
+    "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "CrossEntropyLoss",
     "Dropout",
     "Embedding",
     "Flatten",
     "Identity",
+    "L1Loss",
     "Layer",
     "LayerNorm",
     "Linear",
     "LogSoftmax",
+    "MSELoss",
     "Module",
     "ModuleDict",
     "ModuleList",
+    "NLLLoss",
     "Neuron",
     "Parameter",
     "ParameterDict",
