@@ -4,7 +4,15 @@
 with its derivative rule beside it, so importing this package imports them all.
 """
 
-from micrograd.tensors import nn_ops, ops, shape_ops  # noqa: F401  (they attach the ops)
+from micrograd.tensors import (  # noqa: F401  (they attach the ops)
+    activations,
+    attention,
+    losses,
+    nn_ops,
+    normalization,
+    ops,
+    shape_ops,
+)
 from micrograd.tensors.core import VJPS, Tensor
 from micrograd.tensors.grad_mode import (
     enable_grad,
