@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
 
 
@@ -45,7 +46,8 @@ def _attention(
         np.copyto(scores, -np.inf, where=~mask)
     elif mask is not None:
         scores = scores + mask
-    top = np.maximum.reduce(scores, axis=-1, keepdims=True)
+    rows = as_rows(scores)  # a view: scores is a fresh C-contiguous array
+    top = row_max(rows)
     empty_rows = None
     if mask is not None:
         empty_rows = np.isneginf(top)
@@ -53,12 +55,13 @@ def _attention(
             top[empty_rows] = 0  # exp(-inf - 0) = 0: the row's weights become zeros
         else:
             empty_rows = None
-    weights = np.subtract(scores, top, out=scores if scores.flags.writeable else None)
-    np.exp(weights, out=weights)
-    total = np.add.reduce(weights, axis=-1, keepdims=True)
+    rows -= top[:, None]
+    np.exp(rows, out=rows)
+    total = row_sum(rows)
     if empty_rows is not None:
         total[empty_rows] = 1
-    weights /= total
+    rows *= (1 / total)[:, None]
+    weights = scores
     if keep is not None:
         mask_scale = keep.astype(weights.dtype)
         mask_scale *= 1 / (1 - dropout_p)
@@ -81,8 +84,8 @@ def _scores_grad(g: ndarray, ctx: list) -> ndarray:
     if mask_scale is not None:
         dweights *= mask_scale
     # softmax rule: weights * (dweights - sum(dweights * weights))
-    dot = np.add.reduce(dweights * weights, axis=-1, keepdims=True)
-    dweights -= dot
+    rows = as_rows(dweights)
+    rows -= row_dot(rows, as_rows(weights))[:, None]
     dweights *= weights
     ctx[7], ctx[8] = g, dweights
     return dweights

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from micrograd.tensors._rows import row_dot, row_max, row_sum
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
 
 
@@ -93,12 +94,12 @@ def _cross_entropy(
     if ignored.any():
         valid = (~ignored).astype(x.dtype)
         t = np.where(ignored, 0, t)  # any class will do: its weight below is 0
-    shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
+    shifted = x - row_max(x)[:, None]
     picked = shifted[rows, t]
     if label_smoothing:
-        smooth = shifted.dot(weight) if weight is not None else np.add.reduce(shifted, axis=1)
+        smooth = shifted.dot(weight) if weight is not None else row_sum(shifted)
     e = np.exp(shifted, out=shifted)
-    s = np.add.reduce(e, axis=1)
+    s = row_sum(e)
     lse = np.log(s)
     loss = lse - picked  # -log p[t], per row
     wt = weight[t] if weight is not None else None
@@ -158,12 +159,12 @@ def _cross_entropy_probs(
     x = _classes_last(self.data)
     y = _classes_last(target.data)
     classes = x.shape[1]
-    logp = x - np.maximum.reduce(x, axis=1, keepdims=True)
-    logp -= np.log(np.add.reduce(np.exp(logp), axis=1, keepdims=True))
+    logp = x - row_max(x)[:, None]
+    logp -= np.log(row_sum(np.exp(logp)))[:, None]
     yw = y * (1 - label_smoothing) + label_smoothing / classes if label_smoothing else y
     if weight is not None:
         yw = yw * weight
-    loss = -np.einsum("ij,ij->i", logp, yw)
+    loss = -row_dot(logp, yw)
     lead = self.data.shape[:1] + self.data.shape[2:] if self.data.ndim > 1 else ()
     out, scale = _reduce(_per_row(loss, lead, reduction), reduction)
     ctx = (logp, yw, weight, label_smoothing, scale, self.data.shape)
@@ -174,7 +175,7 @@ def _cross_entropy_probs_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray
     logp, yw, _, _, scale, shape = ctx  # d/dx = p * sum_c(yw) - yw, per row
     gi = (g.reshape(-1) if g.ndim else g * scale)[..., None]
     grad = np.exp(logp)
-    grad *= np.add.reduce(yw, axis=1, keepdims=True)
+    grad *= row_sum(yw)[:, None]
     grad -= yw
     grad *= gi
     return _classes_back(grad, shape)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors._shapes import normalize_dim, ones
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
 
@@ -101,14 +102,37 @@ def _in_dtype(x: ndarray, dtype: Any) -> ndarray:
     return x.astype(dtype, copy=False)
 
 
+# Reductions along the softmax's dim, keeping it (size 1): row-wise through _rows when the dim
+# is the last (attention's scores, a classifier's logits), NumPy's own reduction otherwise.
+
+
+def _max_along(x: ndarray, d: int) -> ndarray:
+    if d == x.ndim - 1:
+        return row_max(as_rows(x)).reshape(*x.shape[:-1], 1)
+    return np.maximum.reduce(x, axis=d, keepdims=True)
+
+
+def _sum_along(x: ndarray, d: int) -> ndarray:
+    if d == x.ndim - 1:
+        return row_sum(as_rows(x)).reshape(*x.shape[:-1], 1)
+    return np.add.reduce(x, axis=d, keepdims=True)
+
+
+def _dot_along(a: ndarray, b: ndarray, d: int) -> ndarray:
+    if d == a.ndim - 1:
+        return row_dot(as_rows(a), as_rows(b)).reshape(*a.shape[:-1], 1)
+    return np.add.reduce(a * b, axis=d, keepdims=True)
+
+
 @method
 def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
-    """exp(x) / exp(x).sum(dim), along ``dim`` (any, negative counts from the end; ``axis``
-    is an alias). Rows whose entries are all -inf give nan, as in PyTorch.
+    """exp(x) / exp(x).sum(dim), along ``dim`` (any, negative counts from the end; -1 if
+    not given, where PyTorch requires it; ``axis`` is an alias). ``dtype`` casts the input
+    first. Rows whose entries are all -inf give nan, as in PyTorch.
 
-    Fused: computed as exp(x - max) / sum, so stable for any finite logits (±1000 included),
-    in one node where the composite (exp of log_softmax) takes two and an extra pass; its
-    rule is ans * (g - sum(g * ans)).
+    Fused: computed as exp(x - max) * (1 / sum), so stable for any finite logits (±1000
+    included), in one node where the composite (exp of log_softmax) takes two and an extra
+    pass; its rule is ans * (g - sum(g * ans)).
 
     >>> Tensor([[0.0, 0.0], [0.0, 1000.0]]).softmax(dim=1).data
     array([[0.5, 0.5],
@@ -118,15 +142,14 @@ def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None
     d = _softmax_dim(dim, axis, x.ndim)
     if x.size == 0:
         return _result(x.copy(), "softmax", (self,), d, self.requires_grad)
-    e = x - np.maximum.reduce(x, axis=d, keepdims=True)
+    e = x - _max_along(x, d)
     np.exp(e, out=e)
-    e /= np.add.reduce(e, axis=d, keepdims=True)
+    e *= 1 / _sum_along(e, d)
     return _result(e, "softmax", (self,), d, self.requires_grad)
 
 
 def _softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
-    gs = g * ans  # ans = softmax(x): d/dx = ans * (g - sum(g * ans))
-    grad = g - np.add.reduce(gs, axis=d, keepdims=True)
+    grad = g - _dot_along(g, ans, d)  # ans = softmax(x): d/dx = ans * (g - sum(g * ans))
     grad *= ans
     return grad
 
@@ -138,7 +161,7 @@ VJPS["softmax"] = (_softmax_grad,)
 def log_softmax(
     self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None
 ) -> Tensor:
-    """log(softmax(x)) along ``dim`` (``axis`` is an alias), as x - max - log(sum(exp(x - max))).
+    """log(softmax(x)) along ``dim`` (as softmax's), as x - max - log(sum(exp(x - max))).
 
     Fused: stable for any finite logits (±1000 included), and one node where the composite
     would need six.
@@ -147,14 +170,14 @@ def log_softmax(
     d = _softmax_dim(dim, axis, x.ndim)
     if x.size == 0:
         return _result(x.copy(), "log_softmax", (self,), d, self.requires_grad)
-    shifted = x - np.maximum.reduce(x, axis=d, keepdims=True)
-    shifted -= np.log(np.add.reduce(np.exp(shifted), axis=d, keepdims=True))
+    shifted = x - _max_along(x, d)
+    shifted -= np.log(_sum_along(np.exp(shifted), d))
     return _result(shifted, "log_softmax", (self,), d, self.requires_grad)
 
 
 def _log_softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
     p = np.exp(ans)  # softmax: d/dx = g - softmax * sum(g)
-    p *= np.add.reduce(g, axis=d, keepdims=True)
+    p *= _sum_along(g, d)
     return np.subtract(g, p, out=p)
 
 

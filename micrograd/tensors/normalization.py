@@ -16,20 +16,25 @@ import math
 
 import numpy as np
 
-from micrograd.tensors._shapes import ones
+from micrograd.tensors._rows import col_sum, row_dot, row_sum
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+
+
+def _sum_over(x: ndarray, axes: tuple[int, ...]) -> ndarray:
+    """x summed over ``axes``, kept as size-1 dims; for (N, C), ones @ x through BLAS."""
+    if axes == (0,) and x.ndim == 2:
+        return col_sum(x)[None, :]
+    return np.add.reduce(x, axis=axes, keepdims=True)
 
 
 def _normalized_grad(gx: ndarray, xhat: ndarray, rstd: ndarray, axes: tuple[int, ...]) -> ndarray:
     """rstd * (gx - mean(gx) - xhat * mean(gx * xhat)) over ``axes``; gx is overwritten."""
-    n = 1
-    for a in axes:
-        n *= xhat.shape[a]
-    mean_g = np.add.reduce(gx, axis=axes, keepdims=True)
-    mean_g *= 1 / n
+    inv_n = 1 / (xhat.size // rstd.size)
+    mean_g = _sum_over(gx, axes)
+    mean_g *= inv_n
     prod = gx * xhat
-    mean_gx = np.add.reduce(prod, axis=axes, keepdims=True)
-    mean_gx *= 1 / n
+    mean_gx = _sum_over(prod, axes)
+    mean_gx *= inv_n
     gx -= mean_g
     np.multiply(xhat, mean_gx, out=prod)
     gx -= prod
@@ -59,20 +64,18 @@ def _layer_norm(self, k: int, weight: Tensor | None, bias: Tensor | None, eps: f
     """Normalize over the last ``k`` dims to mean 0 and variance 1 (biased), then scale by
     ``weight`` and shift by ``bias`` (both of the last k dims' shape, or None).
 
-    The statistics are computed over rows of a (rows, features) view: one reduction along
-    the last axis each, where a reduction over several axes costs NumPy more.
+    Computed on a (rows, features) view, each row's statistics by the row reductions of
+    ``_rows`` (BLAS products), which NumPy's own reductions over short rows are slower than.
     """
     x = self.data
     lead = x.ndim - k
     x2 = x.reshape(math.prod(x.shape[:lead]), math.prod(x.shape[lead:]))
-    features = x2.shape[1]
-    mean = np.add.reduce(x2, axis=1, keepdims=True)
-    mean *= 1 / features
-    xhat = x2 - mean
-    var = np.einsum("ij,ij->i", xhat, xhat)[:, None]
-    var *= 1 / features
+    inv_n = 1 / x2.shape[1] if x2.shape[1] else math.nan
+    xhat = x2 - (row_sum(x2) * inv_n)[:, None]
+    var = row_dot(xhat, xhat)
+    var *= inv_n
     var += eps
-    rstd = np.sqrt(var, out=var)
+    rstd = np.sqrt(var, out=var)[:, None]
     np.divide(1, rstd, out=rstd)
     xhat *= rstd
     w = None if weight is None else weight.data.reshape(-1)
@@ -84,10 +87,16 @@ def _layer_norm(self, k: int, weight: Tensor | None, bias: Tensor | None, eps: f
 
 
 def _layer_norm_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    xhat, rstd, w, _ = ctx
+    xhat, rstd, w, _ = ctx  # the normalization rule (module docstring), along rows
     g2 = g.reshape(xhat.shape)
     gx = g2 * w if w is not None else g2.copy()
-    return _normalized_grad(gx, xhat, rstd, (1,)).reshape(g.shape)
+    inv_n = 1 / xhat.shape[1]
+    mean_gx = row_dot(gx, xhat)
+    mean_gx *= inv_n
+    gx -= (row_sum(gx) * inv_n)[:, None]
+    gx -= xhat * mean_gx[:, None]
+    gx *= rstd
+    return gx.reshape(g.shape)
 
 
 def _layer_norm_grad_w(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
@@ -96,8 +105,7 @@ def _layer_norm_grad_w(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 def _layer_norm_grad_b(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    g2 = g.reshape(ctx[0].shape)  # d/db = g summed over rows: ones @ g, a BLAS product
-    return ones(len(g2), g2.dtype.char).dot(g2).reshape(ctx[3])
+    return col_sum(g.reshape(ctx[0].shape)).reshape(ctx[3])  # d/db = g summed over rows
 
 
 # One name per combination of operands, since a node's rules follow its operands in order.
@@ -140,10 +148,10 @@ def _batch_norm(
     kept = tuple(n if i == 1 else 1 for i, n in enumerate(x.shape))
     if training:
         n = x.size // x.shape[1]
-        mean = np.add.reduce(x, axis=axes, keepdims=True)
+        mean = _sum_over(x, axes)
         mean *= 1 / n
         xhat = x - mean
-        var = np.add.reduce(xhat * xhat, axis=axes, keepdims=True)
+        var = _sum_over(xhat * xhat, axes)
         var *= 1 / n
         if running_mean is not None:
             running_mean *= 1 - momentum
@@ -177,11 +185,11 @@ def _batch_norm_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 def _batch_norm_grad_w(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
     xhat, axes = ctx[0], ctx[3]
-    return np.add.reduce(g * xhat, axis=axes)
+    return _sum_over(g * xhat, axes).reshape(-1)
 
 
 def _batch_norm_grad_b(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    return np.add.reduce(g, axis=ctx[3])
+    return _sum_over(g, ctx[3]).reshape(-1)
 
 
 _BATCH_NORM_OPS = {
