@@ -132,7 +132,9 @@ def _side(case: str, ours: bool, dtype: np.dtype) -> tuple[Callable[[], object],
         tensors = {n: Tensor(a, requires_grad=n in leaves_names) for n, a in data.items()}
         fn = ours_fn
     else:
-        tensors = {n: torch.from_numpy(a).requires_grad_(n in leaves_names) for n, a in data.items()}
+        tensors = {
+            n: torch.from_numpy(a).requires_grad_(n in leaves_names) for n, a in data.items()
+        }
         data = {n: torch.from_numpy(a) for n, a in data.items()}
         fn = torch_fn
     leaves = [tensors[n] for n in leaves_names]

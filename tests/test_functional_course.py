@@ -107,6 +107,17 @@ def test_softmax_dim_errors():
         x.softmax(0, axis=1)
 
 
+def test_softmax_axis_alias_needs_no_warning():
+    x = RNG.standard_normal((2, 3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = F.softmax(Tensor(x), axis=1).data
+        np.testing.assert_allclose(
+            F.log_softmax(Tensor(x), axis=0).data, np.log(F.softmax(Tensor(x), 0).data)
+        )
+    np.testing.assert_allclose(ours, TF.softmax(torch.tensor(x), 1).numpy(), rtol=1e-12)
+
+
 # --------------------------------------------------------------------- cross-entropy
 
 

@@ -172,24 +172,36 @@ def _implicit_dim(name: str, ndim: int) -> int:
 
 
 def softmax(
-    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
 ) -> Tensor:
-    """exp(x) / exp(x).sum(dim) along ``dim`` (any; negative counts from the end), stable for
-    any logits. Without ``dim``, PyTorch's deprecated implicit choice, with its warning."""
+    """exp(x) / exp(x).sum(dim) along ``dim`` (any; negative counts from the end; ``axis``
+    is an alias), stable for any logits. ``dtype`` casts the input first. Without a dim,
+    PyTorch's deprecated implicit choice (0 for 0-, 1- and 3-D inputs, else 1), with its
+    warning."""
     _tensor(input, "softmax input")
-    if dim is None:
+    if dim is None and axis is None:
         dim = _implicit_dim("softmax", input.ndim)
-    return input.softmax(dim, dtype)
+    return input.softmax(dim, dtype, axis=axis)
 
 
 def log_softmax(
-    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
 ) -> Tensor:
     """x - logsumexp(x, dim): the log of softmax, without ever forming exp of a large number."""
     _tensor(input, "log_softmax input")
-    if dim is None:
+    if dim is None and axis is None:
         dim = _implicit_dim("log_softmax", input.ndim)
-    return input.log_softmax(dim, dtype)
+    return input.log_softmax(dim, dtype, axis=axis)
 
 
 # --------------------------------------------------------------------- dropout

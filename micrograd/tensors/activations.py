@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.grad_mode import is_grad_enabled
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _GELU_CUBIC = 0.044715  # the tanh approximation's coefficient (Hendrycks & Gimpel)
@@ -36,56 +37,47 @@ def _gelu(self, approximate: str) -> Tensor:
     """x * Phi(x) (``approximate='none'``) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     (``'tanh'``), elementwise.
 
-    Fused: the tanh form as a composite takes eight nodes and a pow; here one node whose
-    rule reuses the forward's Phi (or tanh) and recomputes only the density.
+    Fused: the tanh form as a composite takes eight nodes and a pow. Here one node; when a
+    gradient will be needed, the forward also forms the derivative from its intermediates
+    (x^2, tanh, Phi) while they are at hand, and the rule is one product, g * derivative.
     """
     x = self.data
+    needs_grad = self.requires_grad and is_grad_enabled()
+    square = x * x
     if approximate == "tanh":
-        t = x * x
-        t *= _GELU_CUBIC * _SQRT_2_OVER_PI
+        t = square * (_GELU_CUBIC * _SQRT_2_OVER_PI)
         t += _SQRT_2_OVER_PI
         t *= x  # sqrt(2/pi) (x + 0.044715 x^3)
         np.tanh(t, out=t)
-        out = t + 1
-        out *= x
-        out *= 0.5
-        return _result(out, "gelu_tanh", (self,), (x, t), self.requires_grad)
-    cdf = _ndtr(x)
-    return _result(x * cdf, "gelu", (self,), (x, cdf), self.requires_grad)
+        half = t + 1
+        half *= 0.5  # 0.5 (1 + t)
+        out = half * x
+        if not needs_grad:
+            return _result(out, "gelu", (self,), None, False)
+        # d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+        deriv = square
+        deriv *= 1.5 * _GELU_CUBIC * _SQRT_2_OVER_PI
+        deriv += 0.5 * _SQRT_2_OVER_PI
+        deriv *= x
+        np.multiply(t, t, out=t)
+        np.subtract(1, t, out=t)
+        deriv *= t
+        deriv += half
+    else:
+        cdf = _ndtr(x)
+        out = x * cdf
+        if not needs_grad:
+            return _result(out, "gelu", (self,), None, False)
+        deriv = square  # d/dx = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+        deriv *= -0.5
+        np.exp(deriv, out=deriv)
+        deriv *= x
+        deriv *= _INV_SQRT_2PI
+        deriv += cdf
+    return _result(out, "gelu", (self,), deriv, True)
 
 
-def _gelu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
-    x, cdf = ctx  # ans = x Phi(x): d/dx = Phi(x) + x phi(x), phi = exp(-x^2/2) / sqrt(2 pi)
-    grad = x * x
-    grad *= -0.5
-    np.exp(grad, out=grad)
-    grad *= x
-    grad *= _INV_SQRT_2PI
-    grad += cdf
-    grad *= g
-    return grad
-
-
-def _gelu_tanh_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
-    # ans = 0.5 x (1 + t), t = tanh(u), u = k (x + c x^3):
-    # d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2)
-    x, t = ctx
-    grad = x * x
-    grad *= 1.5 * _GELU_CUBIC * _SQRT_2_OVER_PI
-    grad += 0.5 * _SQRT_2_OVER_PI
-    grad *= x  # 0.5 x k (1 + 3 c x^2)
-    sech2 = t * t
-    np.subtract(1, sech2, out=sech2)
-    grad *= sech2
-    np.multiply(t, 0.5, out=sech2)
-    grad += sech2
-    grad += 0.5
-    grad *= g
-    return grad
-
-
-VJPS["gelu"] = (_gelu_grad,)
-VJPS["gelu_tanh"] = (_gelu_tanh_grad,)
+VJPS["gelu"] = (lambda g, ans, deriv: g * deriv,)
 
 
 @method

@@ -34,10 +34,14 @@ def _linear(self, weight: Tensor, bias: Tensor | None) -> Tensor:
     batch rows, and the weight's is one (out, N) @ (N, in) product.
     """
     x, w = self.data, weight.data
-    # BLAS reads the transposed view as it is: no copy. ndarray.dot rather than @ up to
-    # 2-D: the same product without matmul's ufunc machinery; past 2-D, dot would leave
-    # BLAS, matmul batches.
-    data = x.dot(w.T) if x.ndim <= 2 else x @ w.T
+    # BLAS reads the transposed view as it is: no copy. ndarray.dot rather than @: the same
+    # product without matmul's ufunc machinery. Past 2-D, the leading axes are folded into
+    # one (a view of a contiguous x), so the product is one BLAS call where matmul would
+    # make one per leading index.
+    if x.ndim <= 2:
+        data = x.dot(w.T)
+    else:
+        data = x.reshape(-1, x.shape[-1]).dot(w.T).reshape(*x.shape[:-1], w.shape[0])
     if bias is None:
         return _result(
             data, "linear", (self, weight), (x, w), self.requires_grad or weight.requires_grad
@@ -56,12 +60,14 @@ def _linear(self, weight: Tensor, bias: Tensor | None) -> Tensor:
     )
 
 
-# The linear rules use ndarray.dot, not @, on 2-D arrays: see Tensor._linear.
+# The linear rules, as its forward, make one 2-D BLAS product: see Tensor._linear.
 
 
 def _linear_grad_x(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
     w = ctx[1]  # ans = x @ w.T + b: (..., out) @ (out, in)
-    return g.dot(w) if g.ndim <= 2 else g @ w
+    if g.ndim <= 2:
+        return g.dot(w)
+    return g.reshape(-1, g.shape[-1]).dot(w).reshape(*g.shape[:-1], w.shape[1])
 
 
 def _linear_grad_w(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
