@@ -157,6 +157,20 @@ def _datasets(
 # --------------------------------------------------------------------- evaluating, sampling
 
 
+def batch_generator(seed: int, step: int) -> np.random.Generator:
+    """What draws the training batches after ``step`` steps (a resumed run draws other
+    batches than the steps before it did)."""
+    return np.random.default_rng([seed, step])
+
+
+def evaluation_rows(
+    train: chardata.CharDataset, test: chardata.CharDataset, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows evaluated: the whole test set, and a fixed sample of as many training words."""
+    n = min(len(train), len(test))
+    return np.sort(np.random.default_rng(seed).permutation(len(train))[:n]), np.arange(len(test))
+
+
 @micrograd.no_grad()
 def evaluate(model: Module, dataset: chardata.CharDataset, rows: np.ndarray) -> float:
     """The mean loss per predicted character over ``rows`` of ``dataset`` (padding left out)."""
@@ -267,6 +281,11 @@ def run(args: argparse.Namespace) -> int:
             steps=args.max_steps,
             train_loss=progress.history.train_loss[-1],
             test_loss=progress.history.test_loss[-1],
+            evaluations={
+                "step": progress.history.eval_step,
+                "train_loss": progress.history.train_loss,
+                "test_loss": progress.history.test_loss,
+            },
             seconds=round(seconds, 3),
             ms_per_step=round(1000 * seconds / args.max_steps, 2),
         )
@@ -322,12 +341,8 @@ def _train(
         weight_decay=args.weight_decay,
     )
     seed, history = description["seed"], progress.history
-    # A resumed run draws other batches than the steps it follows did.
-    batches = np.random.default_rng([seed, progress.step])
-    # The training words evaluated: a fixed sample, as many as the test set has.
-    n_eval = min(len(train), len(test))
-    train_rows = np.sort(np.random.default_rng(seed).permutation(len(train))[:n_eval])
-    test_rows = np.arange(len(test))
+    batches = batch_generator(seed, progress.step)
+    train_rows, test_rows = evaluation_rows(train, test, seed)
     last = progress.step + args.max_steps
     written: list[str] = []
     bar = tqdm(
