@@ -157,10 +157,28 @@ class CharDataset:
         return x, y
 
     def _encode_all(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every word's row at once: what :meth:`row` gives for each word, without a Python
+        loop per word (the 32,033 names encode in milliseconds instead of a second)."""
+        lengths = np.array([len(w) for w in self.words], dtype=np.int64)
+        if len(lengths) and lengths.max() > self.max_word_length:
+            self.row(self.words[int(lengths.argmax())])  # raises, naming the word
+        # each character as its code point, then as its index through a sorted lookup
+        codes = np.frombuffer("".join(self.words).encode("utf-32-le"), dtype=np.uint32)
+        known = np.array([ord(ch) for ch in self.chars], dtype=np.uint32)
+        order = np.argsort(known)
+        where = np.minimum(np.searchsorted(known[order], codes), max(len(known) - 1, 0))
+        found = known[order][where] == codes if len(known) else np.zeros(len(codes), bool)
+        if not found.all():
+            at = int(np.argmin(found))
+            self.encode(self.words[int(np.searchsorted(np.cumsum(lengths), at, "right"))])
+        ix = order[where] + 1
+        rows = np.repeat(np.arange(len(self.words)), lengths)
+        cols = np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         X = np.zeros((len(self.words), self.block_size), dtype=np.int64)
-        Y = np.empty((len(self.words), self.block_size), dtype=np.int64)
-        for i, word in enumerate(self.words):
-            X[i], Y[i] = self.row(word)
+        Y = np.full((len(self.words), self.block_size), IGNORE, dtype=np.int64)
+        X[rows, cols + 1] = ix
+        Y[rows, cols] = ix
+        Y[np.arange(len(self.words)), lengths] = 0  # the end token
         return X, Y
 
     # --------------------------------------------------------------------- tensors

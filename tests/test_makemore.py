@@ -243,7 +243,7 @@ class _TBoW(tnn.Module):
     def forward(self, idx):
         T = idx.shape[1]
         x = self.wte(idx) + self.wpe(torch.arange(T))
-        weights = torch.ones(T, T).tril()
+        weights = torch.ones(T, T, dtype=x.dtype).tril()
         x = x + (weights / weights.sum(1, keepdim=True)) @ x  # the mean of positions 0..t
         m = self.context_block.mlp
         return self.lm_head(x + m.c_proj(torch.tanh(m.c_fc(x))))
