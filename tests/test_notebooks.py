@@ -36,6 +36,9 @@ def _execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
     # The kernel inherits this environment: keep matplotlib on the notebook's own (inline)
     # backend even when the test run sets MPLBACKEND for itself.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    # pytest-xdist runs kernels side by side on few cores: one BLAS thread each, or their
+    # threads wait on each other (the GPT notebook's training runs several times slower).
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return client.execute(env=env)
 
 

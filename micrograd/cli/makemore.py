@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 import micrograd
@@ -275,6 +276,23 @@ def run(args: argparse.Namespace) -> int:
     _note(f"{settings['type']}: {n_params:,} parameters, {args.dtype}")
     summary: dict = {"command": "makemore", "type": settings["type"], "parameters": n_params}
 
+    # One BLAS thread: these models multiply small matrices, for which a second thread costs
+    # more in hand-offs than it saves, and far more when the cores are busy (benchmarks/README).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(args, model, train, test, folder, description, progress, summary)
+
+
+def _run(
+    args: argparse.Namespace,
+    model: Module,
+    train: chardata.CharDataset,
+    test: chardata.CharDataset,
+    folder: str,
+    description: dict,
+    progress: Progress,
+    summary: dict,
+) -> int:
+    """Train (unless ``--sample-only``), sample, report."""
     if not args.sample_only:
         seconds, written = _train(model, train, test, args, folder, description, progress)
         summary.update(
@@ -303,7 +321,7 @@ def run(args: argparse.Namespace) -> int:
             default_samples if args.num_samples is None else args.num_samples,
             top_k=args.top_k,
             temperature=args.temperature,
-            generator=micrograd.Generator().manual_seed(seed + progress.step),
+            generator=micrograd.Generator().manual_seed(description["seed"] + progress.step),
         ),
         files=written,
     )
