@@ -180,6 +180,6 @@ def hinge_loss(scores: Tensor, y: Any) -> Tensor:
     """
     _tensor(scores, "hinge_loss scores")
     labels = _target(y, "hinge_loss labels", scores)
-    if scores.size == 0:
+    if scores.numel() == 0:
         raise ValueError("hinge_loss of an empty batch")
     return scores._hinge(labels)

@@ -4,7 +4,22 @@
 with its derivative rule beside it, so importing this package imports them all.
 """
 
-from micrograd.tensors import nn_ops, ops, shape_ops  # noqa: F401  (they attach the ops)
+# Importing the op modules attaches their methods to Tensor.
+from micrograd.tensors import (  # noqa: F401
+    compare,
+    conversion,
+    elementwise,
+    functions,
+    indexing,
+    joining,
+    nn_ops,
+    ops,
+    random,
+    reductions,
+    selection,
+    shape_ops,
+)
+from micrograd.tensors._shapes import Size
 from micrograd.tensors.core import VJPS, Tensor
 from micrograd.tensors.grad_mode import (
     enable_grad,
@@ -15,6 +30,7 @@ from micrograd.tensors.grad_mode import (
 )
 
 __all__ = [
+    "Size",
     "Tensor",
     "VJPS",
     "enable_grad",
@@ -22,4 +38,5 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
+    "functions",
 ]
