@@ -277,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
     summary: dict = {"command": "makemore", "type": settings["type"], "parameters": n_params}
 
     # One BLAS thread: these models multiply small matrices, for which a second thread costs
-    # more in hand-offs than it saves, and far more when the cores are busy (benchmarks/README).
+    # more in hand-offs than it saves, and far more when the cores are busy (README, makemore).
     with threadpool_limits(limits=1, user_api="blas"):
         return _run(args, model, train, test, folder, description, progress, summary)
 
