@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-scalar bench-tensor clean
+.PHONY: demo test lint bench bench-scalar bench-tensor bench-makemore clean
 
 # Reinstalled whenever pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -32,6 +32,9 @@ bench-scalar: $(BIN)/.installed $(VENV)-ref/bin/python
 
 bench-tensor: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_tensor.py
+
+bench-makemore: $(BIN)/.installed
+	$(BIN)/python benchmarks/bench_makemore.py
 
 clean:
 	rm -rf $(VENV) $(VENV)-ref micrograd-out
