@@ -52,3 +52,53 @@ def test_scalar_power_of_a_0d_tensor_and_integers():
     assert (Tensor(2.0) ** 3).item() == 8.0
     assert (Tensor(np.array([2, 3])) ** 3).data.tolist() == [8, 27]
     assert (Tensor(np.array([2.0, 0.0])) ** -3).data.tolist() == [0.125, np.inf]
+
+
+# --------------------------------------------------------------------- gradient accumulation
+
+
+def _interior_grads(build, x: np.ndarray):
+    """build(leaf) -> (loss, interior tensors), on ours and on torch (retain_grad)."""
+    ours = Tensor(x, requires_grad=True)
+    loss, inner = build(ours)
+    loss.backward()
+    ref = torch.tensor(x, requires_grad=True)
+    ref_loss, ref_inner = build(ref)
+    for t in ref_inner:
+        t.retain_grad()
+    ref_loss.backward()
+    np.testing.assert_allclose(ours.grad, ref.grad.numpy(), rtol=1e-12)
+    for t, r in zip(inner, ref_inner):
+        np.testing.assert_allclose(t.grad, r.grad.numpy(), rtol=1e-12)
+
+
+def test_accumulated_gradient_passed_on_by_identity_is_not_added_into():
+    # p's gradient is the sum of two contributions (an array backward owns); `+` passes it on
+    # as a's gradient as it is, and a's second contribution must not change p's.
+    def build(x):
+        a = x * 2.0
+        p = a + 0.0
+        q = p * 3.0 + p * 4.0
+        loss = (q + a * 5.0).sum()
+        return loss, (a, p, q)
+
+    _interior_grads(build, RNG.standard_normal((3, 4)))
+
+
+def test_split_pieces_and_reuse_accumulate_like_torch():
+    def build(x):
+        h = x * 1.5
+        q, k, v = h.split(2, dim=1)
+        loss = (q * k * 2.0 + v.tanh() + h[:, :2] * 0.5 + h[1].sum() + h[0, 3]).sum()
+        return loss, (h, q, k, v)
+
+    _interior_grads(build, RNG.standard_normal((3, 6)))
+
+
+def test_a_leaf_indexed_and_used_whole_accumulates_across_calls():
+    x = Tensor(RNG.standard_normal((4, 3)), requires_grad=True)
+    ref = torch.tensor(x.data.copy(), requires_grad=True)
+    for t in (x, ref):
+        for _ in range(2):  # leaves accumulate across backward calls
+            (t[1:3].sum() * 2.0 + t[0, 1] * 3.0 + (t * t).sum()).backward()
+    np.testing.assert_allclose(x.grad, ref.grad.numpy(), rtol=1e-12)

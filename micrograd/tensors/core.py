@@ -324,6 +324,14 @@ class Tensor:
                 node.grad = None
         self.grad = gradient if self.grad is None else self.grad + gradient
         vjps, asarray, writes = VJPS, np.asarray, _writes[0]
+        # The gradient arrays this call made by adding two contributions, by id, each with
+        # the operand whose gradient it is: nothing else holds them until that operand's
+        # rules run (which comes after every contribution to it), so later contributions
+        # are added into them in place. The first contribution is never added into: a rule
+        # may return g itself, or a view of it or of its ctx. Once an operand's rules have
+        # run, its array may become its own operand's gradient (a rule returning g), which
+        # is why ownership is checked by operand and not by array alone.
+        owned: dict[int, Tensor] = {}
         for node in reversed(order):  # every node after all the nodes computed from it
             prev, g = node._prev, node.grad
             if not prev or g is None:  # a leaf, or a constant
@@ -335,8 +343,11 @@ class Tensor:
                 if not parent.requires_grad:
                     continue
                 pg = rule(g, ans, ctx)
-                if type(pg) is not ndarray:  # NumPy returns 0-d results as scalars
-                    pg = asarray(pg)
+                if type(pg) is not ndarray:
+                    if type(pg) is SliceGrad:
+                        _add_slice(parent, pg, owned)
+                        continue
+                    pg = asarray(pg)  # NumPy returns 0-d results as scalars
                 data = parent.data
                 if pg.shape != data.shape:
                     pg = unbroadcast(pg, data.shape)
@@ -345,7 +356,44 @@ class Tensor:
                 if pg.dtype is not data.dtype:
                     pg = _cast(pg, data.dtype)
                 old = parent.grad
-                parent.grad = pg if old is None else old + pg  # out of place: pg may be shared
+                if old is None:
+                    parent.grad = pg
+                elif owned.get(id(old)) is parent:
+                    old += pg
+                else:  # out of place: old may be shared
+                    parent.grad = old = old + pg
+                    owned[id(old)] = parent
+
+
+class SliceGrad:
+    """A gradient that is zero except on ``index`` (a basic index: ints, slices, None,
+    Ellipsis), where it is ``values``: what the rule of ``t[index]`` returns. The engine adds
+    it into the operand's gradient where it lands, instead of into a full array of zeros per
+    piece: a tensor ``split`` in three (attention's q, k, v) costs one array of zeros and
+    three slice additions, not three arrays of zeros and two full additions."""
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, index: Any, values: ndarray) -> None:
+        self.index = index
+        self.values = values
+
+
+def _add_slice(parent: Tensor, grad: SliceGrad, owned: dict[int, Tensor]) -> None:
+    """Add ``grad`` into ``parent.grad``, in place if this backward call owns that array."""
+    old = parent.grad
+    if old is None or owned.get(id(old)) is not parent:
+        data = parent.data
+        total = np.zeros(data.shape, data.dtype) if old is None else old.astype(data.dtype)
+        parent.grad = total
+        owned[id(total)] = parent
+    else:
+        total = old
+    view = total[grad.index]
+    if type(view) is ndarray:
+        np.add(view, grad.values, out=view)
+    else:  # every dim indexed by an int: a single entry
+        total[grad.index] += grad.values
 
 
 def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:

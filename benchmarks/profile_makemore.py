@@ -1,0 +1,194 @@
+"""Where a makemore training step spends its time, op by op, on micrograd and on PyTorch.
+
+    .venv/bin/python benchmarks/profile_makemore.py [--model transformer] [--dtype float32]
+        [--steps 20] [--cprofile]
+
+The model and the step are bench_makemore's (makemore's code as written, one source text for
+both engines, the same weights and batches, one thread). For micrograd, each op's forward
+is the time from the previous node's creation to its own (so the Python between two ops,
+module calls included, counts toward the op that follows), each op's backward the time in
+its derivative rules; "engine" is what backward spends outside the rules (the graph walk,
+summing broadcast gradients back, accumulating gradients used twice). For PyTorch,
+torch.profiler's self CPU time per ATen op (forward ops and backward nodes together; the
+profiler itself adds a few microseconds per op). ``--cprofile`` adds cProfile's top
+functions for micrograd.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # before NumPy and torch load, as in bench_makemore
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import defaultdict  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from micrograd import chardata, data  # noqa: E402
+from micrograd.tensors import core  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_makemore as bench  # noqa: E402
+
+
+class OpTimer:
+    """Times micrograd's forward per op (between node creations) and backward per rule."""
+
+    def __init__(self) -> None:
+        self.forward: dict[str, float] = defaultdict(float)
+        self.backward: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.last = 0.0
+        real_result = core._result
+
+        def timed_result(data, op, prev, ctx, requires_grad):  # noqa: ANN001, ANN202
+            now = time.perf_counter()
+            name = op if requires_grad and op else "(no graph)"
+            self.forward[name] += now - self.last
+            self.calls[name] += 1
+            out = real_result(data, op, prev, ctx, requires_grad)
+            self.last = time.perf_counter()
+            return out
+
+        for module in list(sys.modules.values()):  # every op module imported _result by name
+            if getattr(module, "__name__", "").startswith("micrograd") and (
+                getattr(module, "_result", None) is real_result
+            ):
+                module._result = timed_result
+
+        def timed_rule(rule, op):  # noqa: ANN001, ANN202
+            def run(g, ans, ctx):  # noqa: ANN001, ANN202
+                began = time.perf_counter()
+                out = rule(g, ans, ctx)
+                self.backward[op] += time.perf_counter() - began
+                return out
+
+            return run
+
+        class Timed:  # rules of any number of operands (cat, stack) come from an iterator
+            def __init__(self, rules, op):  # noqa: ANN001
+                self.rules, self.op = rules, op
+
+            def __iter__(self):  # noqa: ANN204
+                return (timed_rule(rule, self.op) for rule in self.rules)
+
+        for op, rules in list(core.VJPS.items()):
+            core.VJPS[op] = Timed(rules, op)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=list(bench.ROWS), default="transformer")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--cprofile", action="store_true")
+    args = parser.parse_args()
+
+    train, _ = chardata.create_datasets(data.names(), seed=3407)
+    rng = np.random.default_rng(3407)
+    batches = [
+        (train.X[i], train.Y[i]) for i in (rng.integers(0, len(train), 32) for _ in range(8))
+    ]
+    pair = bench.make_pair(args.model, bench.ROWS[args.model][0], args.dtype, batches, 3407)
+    bench.check_losses(pair, 3)
+    model, optimizer, ours_batches = pair.ours
+    steps = args.steps
+
+    # whole-step phases, without the per-op timers
+    phases: dict[str, float] = defaultdict(float)
+    for i in range(steps):
+        X, Y = ours_batches[i % len(ours_batches)]
+        t0 = time.perf_counter()
+        _, loss = model(X, Y)
+        t1 = time.perf_counter()
+        model.zero_grad(set_to_none=True)
+        t2 = time.perf_counter()
+        loss.backward()
+        t3 = time.perf_counter()
+        optimizer.step()
+        t4 = time.perf_counter()
+        for name, seconds in (
+            ("forward", t1 - t0),
+            ("zero_grad", t2 - t1),
+            ("backward", t3 - t2),
+            ("optimizer", t4 - t3),
+        ):
+            phases[name] += seconds
+    if args.cprofile:
+        profile = cProfile.Profile()
+        profile.enable()
+        for i in range(steps):
+            bench.train_step(model, optimizer, *ours_batches[i % len(ours_batches)])
+        profile.disable()
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+
+    timer = OpTimer()
+    backward_total = 0.0
+    for i in range(steps):
+        X, Y = ours_batches[i % len(ours_batches)]
+        timer.last = time.perf_counter()
+        _, loss = model(X, Y)
+        model.zero_grad(set_to_none=True)
+        began = time.perf_counter()
+        loss.backward()
+        backward_total += time.perf_counter() - began
+        optimizer.step()
+    engine = backward_total - sum(timer.backward.values())
+
+    theirs, their_optimizer, torch_batches = pair.torch
+    torch_phases: dict[str, float] = defaultdict(float)
+    for i in range(steps):
+        X, Y = torch_batches[i % len(torch_batches)]
+        t0 = time.perf_counter()
+        _, loss = theirs(X, Y)
+        t1 = time.perf_counter()
+        theirs.zero_grad(set_to_none=True)
+        t2 = time.perf_counter()
+        loss.backward()
+        t3 = time.perf_counter()
+        their_optimizer.step()
+        t4 = time.perf_counter()
+        for name, seconds in (
+            ("forward", t1 - t0),
+            ("zero_grad", t2 - t1),
+            ("backward", t3 - t2),
+            ("optimizer", t4 - t3),
+        ):
+            torch_phases[name] += seconds
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        for i in range(steps):
+            bench.train_step(theirs, their_optimizer, *torch_batches[i % len(torch_batches)])
+
+    ms = 1000 / steps
+    print(f"{bench.ROWS[args.model][1]}, {args.dtype}, {steps} steps; ms per step")
+    print(f"\n{'phase':<12}{'ours':>9}{'torch':>9}")
+    for name in ("forward", "zero_grad", "backward", "optimizer"):
+        print(f"{name:<12}{phases[name] * ms:9.2f}{torch_phases[name] * ms:9.2f}")
+    print(f"{'step':<12}{sum(phases.values()) * ms:9.2f}{sum(torch_phases.values()) * ms:9.2f}")
+
+    print("\nmicrograd per op (timed separately; the timers add about 1 us per op)")
+    print(f"{'op':<16}{'nodes':>7}{'forward':>9}{'backward':>9}{'total':>9}")
+    ops = set(timer.forward) | set(timer.backward)
+    rows = sorted(ops, key=lambda op: -(timer.forward[op] + timer.backward[op]))
+    for op in rows:
+        f, b = timer.forward[op] * ms, timer.backward[op] * ms
+        print(f"{op:<16}{timer.calls[op] // steps:7d}{f:9.2f}{b:9.2f}{f + b:9.2f}")
+    print(f"{'(engine)':<16}{'':>7}{'':>9}{engine * ms:9.2f}{engine * ms:9.2f}")
+
+    print("\nPyTorch per ATen op and autograd node (self CPU, profiler on)")
+    events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    print(f"{'op':<44}{'calls':>7}{'self ms':>9}")
+    for event in events[:40]:
+        self_ms = event.self_cpu_time_total / 1000 / steps  # microseconds in all
+        print(f"{event.key[:43]:<44}{event.count // steps:7d}{self_ms:9.2f}")
+
+
+if __name__ == "__main__":
+    main()
