@@ -24,9 +24,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
+import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -49,12 +51,12 @@ class OpTimer:
         real_result = core._result
 
         def timed_result(data, op, prev, ctx, requires_grad):  # noqa: ANN001, ANN202
-            now = time.perf_counter()
+            now = time.process_time()
             name = op if requires_grad and op else "(no graph)"
             self.forward[name] += now - self.last
             self.calls[name] += 1
             out = real_result(data, op, prev, ctx, requires_grad)
-            self.last = time.perf_counter()
+            self.last = time.process_time()
             return out
 
         for module in list(sys.modules.values()):  # every op module imported _result by name
@@ -65,9 +67,9 @@ class OpTimer:
 
         def timed_rule(rule, op):  # noqa: ANN001, ANN202
             def run(g, ans, ctx):  # noqa: ANN001, ANN202
-                began = time.perf_counter()
+                began = time.process_time()
                 out = rule(g, ans, ctx)
-                self.backward[op] += time.perf_counter() - began
+                self.backward[op] += time.process_time() - began
                 return out
 
             return run
@@ -81,6 +83,29 @@ class OpTimer:
 
         for op, rules in list(core.VJPS.items()):
             core.VJPS[op] = Timed(rules, op)
+
+
+PHASES = ("forward", "zero_grad", "backward", "optimizer", "step")
+
+
+def time_phases(model: Any, optimizer: Any, batches: list, steps: int) -> dict[str, float]:
+    """The median CPU milliseconds of each phase of a training step, over ``steps`` steps."""
+    times: dict[str, list[float]] = defaultdict(list)
+    clock = time.process_time
+    for i in range(steps):
+        X, Y = batches[i % len(batches)]
+        t0 = clock()
+        _, loss = model(X, Y)
+        t1 = clock()
+        model.zero_grad(set_to_none=True)
+        t2 = clock()
+        loss.backward()
+        t3 = clock()
+        optimizer.step()
+        t4 = clock()
+        for name, seconds in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
+            times[name].append(1000 * seconds)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -102,25 +127,7 @@ def main() -> None:
     steps = args.steps
 
     # whole-step phases, without the per-op timers
-    phases: dict[str, float] = defaultdict(float)
-    for i in range(steps):
-        X, Y = ours_batches[i % len(ours_batches)]
-        t0 = time.perf_counter()
-        _, loss = model(X, Y)
-        t1 = time.perf_counter()
-        model.zero_grad(set_to_none=True)
-        t2 = time.perf_counter()
-        loss.backward()
-        t3 = time.perf_counter()
-        optimizer.step()
-        t4 = time.perf_counter()
-        for name, seconds in (
-            ("forward", t1 - t0),
-            ("zero_grad", t2 - t1),
-            ("backward", t3 - t2),
-            ("optimizer", t4 - t3),
-        ):
-            phases[name] += seconds
+    phases = time_phases(model, optimizer, ours_batches, steps)
     if args.cprofile:
         profile = cProfile.Profile()
         profile.enable()
@@ -133,47 +140,31 @@ def main() -> None:
     backward_total = 0.0
     for i in range(steps):
         X, Y = ours_batches[i % len(ours_batches)]
-        timer.last = time.perf_counter()
+        timer.last = time.process_time()
         _, loss = model(X, Y)
         model.zero_grad(set_to_none=True)
-        began = time.perf_counter()
+        began = time.process_time()
         loss.backward()
-        backward_total += time.perf_counter() - began
+        backward_total += time.process_time() - began
         optimizer.step()
     engine = backward_total - sum(timer.backward.values())
 
     theirs, their_optimizer, torch_batches = pair.torch
-    torch_phases: dict[str, float] = defaultdict(float)
-    for i in range(steps):
-        X, Y = torch_batches[i % len(torch_batches)]
-        t0 = time.perf_counter()
-        _, loss = theirs(X, Y)
-        t1 = time.perf_counter()
-        theirs.zero_grad(set_to_none=True)
-        t2 = time.perf_counter()
-        loss.backward()
-        t3 = time.perf_counter()
-        their_optimizer.step()
-        t4 = time.perf_counter()
-        for name, seconds in (
-            ("forward", t1 - t0),
-            ("zero_grad", t2 - t1),
-            ("backward", t3 - t2),
-            ("optimizer", t4 - t3),
-        ):
-            torch_phases[name] += seconds
+    torch_phases = time_phases(theirs, their_optimizer, torch_batches, steps)
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
         for i in range(steps):
             bench.train_step(theirs, their_optimizer, *torch_batches[i % len(torch_batches)])
 
     ms = 1000 / steps
-    print(f"{bench.ROWS[args.model][1]}, {args.dtype}, {steps} steps; ms per step")
-    print(f"\n{'phase':<12}{'ours':>9}{'torch':>9}")
-    for name in ("forward", "zero_grad", "backward", "optimizer"):
-        print(f"{name:<12}{phases[name] * ms:9.2f}{torch_phases[name] * ms:9.2f}")
-    print(f"{'step':<12}{sum(phases.values()) * ms:9.2f}{sum(torch_phases.values()) * ms:9.2f}")
+    print(f"{bench.ROWS[args.model][1]}, {args.dtype}, {steps} steps")
+    print(f"\nCPU ms per step (median over the steps){'ours':>9}{'torch':>9}{'ratio':>8}")
+    for name in PHASES:
+        a, b = phases[name], torch_phases[name]
+        print(f"{name:<39}{a:9.2f}{b:9.2f}{a / b:7.2f}x")
 
-    print("\nmicrograd per op (timed separately; the timers add about 1 us per op)")
+    print(
+        "\nmicrograd per op, CPU ms per step (timed separately; the timers add about 1 us per op)"
+    )
     print(f"{'op':<16}{'nodes':>7}{'forward':>9}{'backward':>9}{'total':>9}")
     ops = set(timer.forward) | set(timer.backward)
     rows = sorted(ops, key=lambda op: -(timer.forward[op] + timer.backward[op]))

@@ -382,18 +382,20 @@ class SliceGrad:
 def _add_slice(parent: Tensor, grad: SliceGrad, owned: dict[int, Tensor]) -> None:
     """Add ``grad`` into ``parent.grad``, in place if this backward call owns that array."""
     old = parent.grad
-    if old is None or owned.get(id(old)) is not parent:
+    if old is None:  # the first piece: written into zeros
         data = parent.data
-        total = np.zeros(data.shape, data.dtype) if old is None else old.astype(data.dtype)
-        parent.grad = total
+        total = parent.grad = np.zeros(data.shape, data.dtype)
         owned[id(total)] = parent
-    else:
-        total = old
-    view = total[grad.index]
+        total[grad.index] = grad.values
+        return
+    if owned.get(id(old)) is not parent:
+        old = parent.grad = old.astype(parent.data.dtype)  # a copy, to add into
+        owned[id(old)] = parent
+    view = old[grad.index]
     if type(view) is ndarray:
         np.add(view, grad.values, out=view)
     else:  # every dim indexed by an int: a single entry
-        total[grad.index] += grad.values
+        old[grad.index] += grad.values
 
 
 def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:

@@ -172,7 +172,9 @@ def _scalar_power(a: ndarray, n: int | float) -> ndarray:
         return _power(a, n)
     k = int(n)
     if k == 3:
-        return a * a * a
+        out = a * a
+        out *= a  # (a * a) * a, in one fresh array
+        return out
     if abs(k) > _MAX_PRODUCT_EXPONENT:
         return _power(a, n)
     out = a * a if k in (-2, 2) else _product_power(a, abs(k))
@@ -199,7 +201,10 @@ def _pow_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
     a, n = ctx  # ans = a ** n, n a number
     if n == 0:
         return np.zeros_like(g)
-    return g * (n * _scalar_power(a, n - 1))
+    grad = _scalar_power(a, n - 1)  # a fresh array: g * (n * a ** (n - 1)) formed in it
+    grad *= n
+    grad *= g
+    return grad
 
 
 VJPS["**"] = (_pow_grad,)
