@@ -195,23 +195,16 @@ AXES = [None, 0, 1, -1, 2, -3, (0, 2), (1, -1), (0, 1, 2), ()]
 
 @pytest.mark.parametrize("keepdims", [False, True])
 @pytest.mark.parametrize("axis", AXES, ids=str)
-@pytest.mark.parametrize("name", ["sum", "mean", "max"])
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin"])
 def test_reductions_against_torch(name, axis, keepdims):
+    """NumPy's names axis= and keepdims= are accepted as PyTorch accepts them; an empty
+    tuple of dims reduces every dim, as in PyTorch."""
     x = randn(2, 3, 4)
-    dims = tuple(range(3)) if axis is None else axis
-    if name == "max":
-        theirs = lambda t: torch.amax(t, dim=dims, keepdim=keepdims)  # noqa: E731
-        if axis == ():  # torch.amax reads dim=() as "all dims"; NumPy as "no dims"
-            theirs = lambda t: t * 1  # noqa: E731
-    else:
-        fn = getattr(torch, name)
-        if axis == ():
-            theirs = lambda t: t * 1  # noqa: E731
-        elif axis is None and not keepdims:
-            theirs = fn
-        else:
-            theirs = lambda t: fn(t, dim=dims, keepdim=keepdims)  # noqa: E731
+    dims = tuple(range(3)) if axis in (None, ()) else axis
+    fn = getattr(torch, name)
+    theirs = lambda t: fn(t, dim=dims, keepdim=keepdims)  # noqa: E731
     check(lambda t: getattr(t, name)(axis=axis, keepdims=keepdims), x, torch_fn=theirs)
+    check(lambda t: getattr(t, name)(dim=axis, keepdim=keepdims), x, torch_fn=theirs)
 
 
 def test_full_reductions_are_0d_and_keepdims_keeps_every_axis():
@@ -219,14 +212,16 @@ def test_full_reductions_are_0d_and_keepdims_keeps_every_axis():
     assert t.sum().shape == () and t.mean().shape == () and t.max().shape == ()
     assert t.sum(keepdims=True).shape == (1, 1)
     assert t.mean(axis=(0, 1), keepdims=True).shape == (1, 1)
-    assert t.max(axis=1, keepdims=True).shape == (2, 1)
+    assert t.amax(axis=1, keepdims=True).shape == (2, 1)
+    assert t.max(1, True).values.shape == (2, 1)
     assert isinstance(t.sum().data, np.ndarray)
 
 
 def test_max_shares_the_gradient_among_ties_like_amax():
     x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
-    check(lambda t: t.max(axis=1), x, torch_fn=lambda t: torch.amax(t, dim=1))
-    check(lambda t: t.max(), x, torch_fn=torch.amax)
+    check(lambda t: t.amax(axis=1), x, torch_fn=lambda t: torch.amax(t, dim=1))
+    check(lambda t: t.max(), x, torch_fn=torch.max)
+    check(lambda t: t.max(dim=1).values, x, torch_fn=lambda t: t.max(dim=1).values)
 
 
 def test_reduction_with_list_axis():
@@ -240,10 +235,10 @@ def test_reshape_transpose_and_T():
     x = randn(2, 3, 4)
     check(lambda t: t.reshape(6, 4), x, torch_fn=lambda t: t.reshape(6, 4))
     check(lambda t: t.reshape((4, -1)), x, torch_fn=lambda t: t.reshape(4, -1))
-    check(lambda t: t.transpose(2, 0, 1), x, torch_fn=lambda t: t.permute(2, 0, 1))
-    check(lambda t: t.transpose((1, 2, 0)), x, torch_fn=lambda t: t.permute(1, 2, 0))
-    check(lambda t: t.transpose(-1, 0, 1), x, torch_fn=lambda t: t.permute(2, 0, 1))
-    check(lambda t: t.transpose(), x, torch_fn=lambda t: t.permute(2, 1, 0))
+    check(lambda t: t.permute(2, 0, 1), x, torch_fn=lambda t: t.permute(2, 0, 1))
+    check(lambda t: t.permute((1, 2, 0)), x, torch_fn=lambda t: t.permute(1, 2, 0))
+    check(lambda t: t.permute(-1, 0, 1), x, torch_fn=lambda t: t.permute(2, 0, 1))
+    check(lambda t: t.transpose(0, -1), x, torch_fn=lambda t: t.transpose(0, -1))
     check(lambda t: t.T, randn(3, 5), torch_fn=lambda t: t.T)
 
 
@@ -387,7 +382,8 @@ def test_composites_against_finite_differences():
 
     def f_ours(a, b):
         h = (a * b + 1).tanh()
-        return ((h @ b) ** 2).mean() + (a / (b * b + 1)).max(axis=0).sum() + h.T.reshape(-1)[3]
+        biggest = (a / (b * b + 1)).max(dim=0).values
+        return ((h @ b) ** 2).mean() + biggest.sum() + h.T.reshape(-1)[3]
 
     def value(a, b):
         return f_ours(Tensor(a), Tensor(b)).item()
@@ -406,7 +402,7 @@ def test_float32_stays_float32_through_ops_and_grads():
     w = Tensor(randn(3, 2).astype(np.float32), requires_grad=True)
     y = (x @ w + 1.5) * 2 - np.float64(0.5)
     y = (y.relu() + y.tanh() + y.sigmoid() + (y * 0.1).exp() + (y * y + 1).log()) / 3.0
-    y = y**2 + y.max(axis=1, keepdims=True) + y.softmax() + y.log_softmax()
+    y = y**2 + y.amax(axis=1, keepdims=True) + y.softmax() + y.log_softmax()
     loss = y.mean() + y[np.array([0, 0]), np.array([1, 1])].sum() + y.T.reshape(-1).sum()
     assert loss.dtype == np.float32
     loss.backward()
@@ -570,11 +566,12 @@ def test_public_api_and_repr():
     )
     t = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert t.shape == (2, 2) and t.ndim == 2 and t.dtype == np.float64 and len(t) == 2
-    assert t.size == 4 and t.label == "" and t._prev == () and t._op == ""
+    assert t.numel() == 4 and t.label == "" and t._prev == () and t._op == ""
     assert t._prev == set()  # like Value._prev, it also compares like the original's set
     u = t * t + 1.0
     assert u._prev[0]._prev == {t} and len(u._prev[0]._prev) == 2 and u._prev == (u._prev[0],)
-    assert t.numpy() is t.data and np.asarray(t) is t.data
+    assert t.numpy(force=True) is t.data and np.asarray(t) is t.data
+    assert t.detach().numpy() is t.data
     assert Tensor([5.0]).item() == 5.0 and isinstance(Tensor(5.0).item(), float)
     d = t.detach()
     assert not d.requires_grad and np.shares_memory(d.data, t.data)
@@ -624,22 +621,20 @@ def test_bad_operations_raise_clear_errors():
         Tensor(2.0) @ a
     with pytest.raises(ValueError, match="broadcast|shape"):
         a + Tensor(randn(4))
-    with pytest.raises(np.exceptions.AxisError, match="axis 2 is out of bounds"):
+    with pytest.raises(IndexError, match=r"Dimension out of range.*\[-2, 1\], but got 2"):
         a.sum(axis=2)
-    with pytest.raises(np.exceptions.AxisError):
+    with pytest.raises(IndexError, match="Dimension out of range"):
         a.max(axis=-3)
     with pytest.raises(TypeError, match="axis"):
         a.mean(axis=1.5)
     with pytest.raises(TypeError, match="axis"):
         a.sum(axis="0")
-    with pytest.raises(ValueError, match="reshape"):
+    with pytest.raises(RuntimeError, match=r"shape \[4, 2\] is invalid.*\(2, 3\)"):
         a.reshape(4, 2)
-    with pytest.raises(ValueError, match="axis"):
-        a.transpose(0, 0)
     with pytest.raises(IndexError):
         a[5]
-    with pytest.raises(TypeError, match="exponent must be a number"):
-        a ** Tensor(2.0)
+    with pytest.raises(TypeError, match="exponent must be a number or a Tensor"):
+        a ** "2"
     with pytest.raises(ZeroDivisionError, match="0"):
         a / 0
     with pytest.raises(TypeError):
@@ -650,7 +645,7 @@ def test_bad_operations_raise_clear_errors():
         a @ 2.0
     with pytest.raises(TypeError, match="0-d"):
         len(Tensor(1.0))
-    with pytest.raises(ValueError, match="one-element"):
+    with pytest.raises(RuntimeError, match="6 elements.*one-element"):
         a.item()
 
 

@@ -4,13 +4,23 @@
 with its derivative rule beside it, so importing this package imports them all.
 """
 
-from micrograd.tensors import (  # noqa: F401  (they attach the ops)
+# Importing the op modules attaches their methods to Tensor.
+from micrograd.tensors import (  # noqa: F401
     activations,
     attention,
+    compare,
+    conversion,
+    elementwise,
+    functions,
+    indexing,
+    joining,
     losses,
     nn_ops,
     normalization,
     ops,
+    random,
+    reductions,
+    selection,
     shape_ops,
 )
 from micrograd.tensors.core import VJPS, Tensor
@@ -23,6 +33,7 @@ from micrograd.tensors.grad_mode import (
 )
 
 __all__ = [
+    "Size",
     "Tensor",
     "VJPS",
     "enable_grad",
@@ -30,4 +41,5 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
+    "functions",
 ]

@@ -34,6 +34,26 @@ def ones(n: int, dtype: str) -> ndarray:
     return vector
 
 
+class Size(tuple):
+    """A shape, as ``Tensor.size()`` returns it: a tuple of ints, like ``torch.Size``.
+
+    >>> Size([2, 3]) == (2, 3), Size([2, 3]).numel()
+    (True, 6)
+    """
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape has."""
+        count = 1
+        for n in self:
+            count *= n
+        return count
+
+    def __repr__(self) -> str:
+        return f"Size({list(self)})"
+
+
 def kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     """The shape of a reduction over ``axis`` (None: all) with keepdims=True."""
     ndim = len(shape)
@@ -61,21 +81,30 @@ def normalize_dim(dim: Any, ndim: int, name: str = "dim") -> int:
     return int(dim) % bound
 
 
-def axis(dim: Any, ndim: int | None = None) -> int | tuple[int, ...] | None:
-    """A reduction's ``dim`` as NumPy takes it: None, an int or a tuple of distinct ints.
+def alias(value: Any, alias_value: Any, name: str, alias_name: str, default: Any) -> Any:
+    """``value``, or ``alias_value`` if the caller used NumPy's name (``axis`` for ``dim``,
+    ``keepdims`` for ``keepdim``), as PyTorch accepts both; TypeError if given both ways."""
+    if alias_value is None:
+        return value
+    if value is not default:
+        raise TypeError(f"got both {name}= and its alias {alias_name}=; pass one")
+    return alias_value
 
-    With ``ndim`` the dims are also checked against it and made non-negative. A clear
-    TypeError for anything that is not int(s) or None.
-    """
+
+def reduce_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """A reduction's ``dim`` (None, an int, or a tuple or list of ints) as the NumPy axes to
+    reduce: None for all (also for an empty tuple, as PyTorch reads it), else a tuple of
+    distinct non-negative ints. A 0-d tensor accepts 0 and -1 (and reduces nothing)."""
     if dim is None:
         return None
     if _is_int(dim):
-        return dim if ndim is None else normalize_dim(dim, ndim)
-    if isinstance(dim, (tuple, list)) and all(_is_int(a) for a in dim):
-        if ndim is None:
-            return tuple(int(a) for a in dim)
-        dims = tuple(normalize_dim(a, ndim) for a in dim)
+        dims: tuple[int, ...] = (normalize_dim(dim, ndim),)
+    elif isinstance(dim, (tuple, list)) and all(_is_int(d) for d in dim):
+        if not dim:
+            return None
+        dims = tuple(normalize_dim(d, ndim) for d in dim)
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
-        return dims
-    raise TypeError(f"dim (axis) must be None, an int or a tuple of ints, got {dim!r}")
+    else:
+        raise TypeError(f"dim (axis) must be None, an int or a tuple of ints, got {dim!r}")
+    return None if ndim == 0 else dims

@@ -21,17 +21,36 @@ Why the ops look the way they do:
   NumPy, and with PyTorch), so an operation does the NumPy call and little else: no generic
   dispatch layer, no copies, and no graph at all when nothing requires grad or under
   ``no_grad()``.
+
+In-place writes and the version counter (as PyTorch's): a rule may read, at backward time,
+values its forward kept (``*`` keeps both factors, ``exp`` reads its own output). If those
+values were overwritten in between, the gradient would be silently wrong, so
+
+* every tensor has a ``_version``, shared with the tensors that view its memory (``view``,
+  ``transpose``, basic indexing, ``detach``, ...), and bumped by every in-place write made
+  through the API: ``t[i] = v``, the in-place methods (``fill_``, ``masked_fill_``, ``add_``,
+  ...) and the optimizers' ``step`` (through ``_bump_version``);
+* a node records its operands' versions when it is built, and ``backward`` raises PyTorch's
+  RuntimeError when an operand whose values the node kept (its ``ctx`` holds them), or the
+  node's own output, has been written since.
+
+Not detected: writes made with NumPy into ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
+just as PyTorch does not detect writes through its ``.data``. Catching them would take a
+checksum of every saved array, one more pass over the data for each, on every step; the cost
+is measured in benchmarks/README.md. Use ``with no_grad(): t[...] = ...`` (or an optimizer)
+to have a write checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import numpy as np
 
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
-from micrograd.tensors._shapes import unbroadcast
+from micrograd.tensors._shapes import Size, normalize_dim, unbroadcast
+from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
 __all__ = ["Tensor", "VJPS", "method"]
@@ -68,9 +87,11 @@ def method(func_or_name: Any) -> Any:
 class Tensor:
     """An n-dimensional array that records the operations that produced it.
 
-    ``data`` is copied into a new ndarray: float64 unless ``dtype`` says otherwise, except
-    that float32 (and other float) arrays keep their dtype and integer or boolean data stays
-    integer (usable as data, indices or targets, but never differentiable).
+    ``data`` is copied into a new ndarray of ``dtype`` if given. Otherwise NumPy arrays keep
+    their dtype, and Python data follows PyTorch: floats take the default dtype (float64
+    unless ``set_default_dtype`` changed it), ints int64, bools bool. Integer and boolean
+    tensors are data, indices or targets, never differentiable. ``device`` may only be
+    ``'cpu'`` (micrograd's one device).
 
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> loss = (x * x).sum()
@@ -79,34 +100,39 @@ class Tensor:
     (30.0, [[2.0, 4.0], [6.0, 8.0]])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_op", "_ctx")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "label",
+        "_prev",
+        "_op",
+        "_ctx",
+        "_version_cell",  # [number of in-place writes], one list shared with every view
+        "_saved_versions",  # the operands' versions when this node was built
+    )
     # NumPy must not treat a Tensor as an array operand: ``ndarray + Tensor`` and
     # ``np.float64 * Tensor`` then fall through to Tensor.__radd__ / __rmul__.
     __array_ufunc__ = None
+    # ``==`` is elementwise (it returns a Tensor), so hashing is by identity, as in PyTorch:
+    # tensors can be set members and dict keys (the graph walk keeps them in a set).
+    __hash__ = object.__hash__
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
+    ) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        if isinstance(data, (str, bytes)):
-            raise TypeError(f"Tensor data must be numeric, got {type(data).__name__}: {data!r}")
-        try:
-            array = np.array(data, dtype=dtype)
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"Tensor data must be a number or a (nested) sequence or array of numbers, "
-                f"got {type(data).__name__}: {error}"
-            ) from None
-        if array.dtype.kind not in "biuf":
-            raise TypeError(
-                f"Tensor data must be numeric, got {type(data).__name__} of dtype {array.dtype}"
-            )
-        self.data: ndarray = array
+        as_device(device)  # "cpu" or None; anything else raises, naming what exists
+        self.data: ndarray = array_from(data, dtype)  # floats follow get_default_dtype()
         self.grad: ndarray | None = None
         self.requires_grad = False
         self.label = ""
         self._prev: tuple[Tensor, ...] = NO_OPERANDS
         self._op = ""
         self._ctx: Any = None
+        self._version_cell = [0]
+        self._saved_versions: tuple[int, ...] = ()
         if requires_grad:
             self.requires_grad_()
 
@@ -124,19 +150,38 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The length of each dimension, as a plain tuple (``size()`` gives it as a Size)."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions (also ``dim()``)."""
+        return self.data.ndim
+
+    def dim(self) -> int:
+        """The number of dimensions: 0 for a scalar, 2 for a matrix."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
 
-    @property
-    def size(self) -> int:
-        """Number of elements (NumPy's meaning)."""
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a ``Size`` (a tuple), or with ``dim`` the length of that dimension.
+
+        >>> t = Tensor([[1, 2, 3], [4, 5, 6]])
+        >>> t.size(), t.size(-1)
+        (Size([2, 3]), 3)
+        """
+        shape = self.data.shape
+        if dim is None:
+            return Size(shape)
+        if not shape:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return shape[normalize_dim(dim, len(shape))]
+
+    def numel(self) -> int:
+        """The number of elements (the product of the shape; 1 for a 0-d tensor)."""
         return self.data.size
 
     def __len__(self) -> int:
@@ -144,14 +189,61 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The tensor's slices along dim 0 (rows of a matrix), each t[i] with its gradient."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def item(self) -> Scalar:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a one-element tensor, this one has shape {self.shape}")
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar: item() "
+                f"needs a one-element tensor, this one has shape {self.shape}"
+            )
         return self.data.item()
 
-    def numpy(self) -> ndarray:
-        """The underlying ndarray (shared, not copied)."""
+    def tolist(self) -> Any:
+        """The data as nested Python lists of Python numbers (a number for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            amount = "no values" if self.data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.item())
+
+    def __format__(self, format_spec: str) -> str:
+        """A one-element tensor formats as its number (``f"{loss:.4f}"``); others as repr."""
+        if self.data.size == 1 and (format_spec or self.data.ndim == 0):
+            return format(self.data.item(), format_spec)
+        if format_spec:
+            raise TypeError(
+                f"unsupported format string {format_spec!r} passed to Tensor.__format__: "
+                f"only one-element tensors take a format spec, this one has shape {self.shape}"
+            )
+        return repr(self)
+
+    def numpy(self, *, force: bool = False) -> ndarray:
+        """The underlying ndarray (shared, not copied); as in PyTorch, a tensor that requires
+        grad must be detached first (or pass ``force=True``)."""
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
         return self.data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> ndarray:
@@ -160,8 +252,10 @@ class Tensor:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph (requires_grad False)."""
-        return _result(self.data, "", (), None, False)
+        """A tensor sharing this one's data (and version), cut from the graph."""
+        out = _result(self.data, "", (), None, False)
+        out._version_cell = self._version_cell
+        return out
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
@@ -169,6 +263,17 @@ class Tensor:
         if self.requires_grad:
             extra += ", requires_grad=True"
         return f"Tensor({body}{extra})"
+
+    # ----------------------------------------------------------------- in-place writes
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had through the API."""
+        return self._version_cell[0]
+
+    def _bump_version(self) -> None:
+        """Count one in-place write into ``data``: what optimizers call after a step."""
+        self._version_cell[0] += 1
 
     # ----------------------------------------------------------------- backpropagation
 
@@ -179,7 +284,8 @@ class Tensor:
         Leaves (tensors no operation produced, such as parameters) accumulate across calls, as
         in PyTorch; zero them between steps. Intermediate tensors get this call's gradient
         (as ``Value.backward`` does), replacing any earlier one; treat those as read-only, as
-        a leaf's ``grad`` may be a view of one.
+        a leaf's ``grad`` may be a view of one. RuntimeError if a value some rule needs was
+        written in place after it was used (see the module's docstring).
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -215,7 +321,11 @@ class Tensor:
             if not prev or g is None:  # a leaf, or a constant
                 continue
             ans, ctx = node.data, node._ctx
-            for rule, parent in zip(vjps[node._op], prev):
+            if node._version_cell[0] and node._version_cell is not prev[0]._version_cell:
+                _modified(node, None, 0)  # its output, which any rule may read, was written
+            for rule, parent, version in zip(vjps[node._op], prev, node._saved_versions):
+                if parent._version_cell[0] != version:
+                    _modified(node, parent, version)
                 if not parent.requires_grad:
                     continue
                 pg = rule(g, ans, ctx)
@@ -237,6 +347,27 @@ def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
     return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
+def _modified(node: Tensor, operand: Tensor | None, version: int) -> None:
+    """Raise PyTorch's error if ``node``'s rule needs values that were written in place since
+    the node was built: ``operand``'s (if its ``ctx`` holds them; then ``version`` is the one
+    recorded) or, for ``operand`` None, its own output."""
+    if operand is None:
+        tensor, whose = node, f", which is output 0 of {node._op!r},"
+    else:
+        kept = node._ctx if type(node._ctx) is tuple else (node._ctx,)
+        array = operand.data
+        if not any(type(k) is ndarray and np.may_share_memory(k, array) for k in kept):
+            return  # the rule does not read this operand's values (a view, a sum, ...)
+        tensor, whose = operand, ""
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [Tensor of shape {tensor.shape}, {tensor.dtype}]{whose} is at "
+        f"version {tensor._version}; expected version {version} instead. It was written "
+        "(t[...] = ..., an in-place method such as fill_, or an optimizer's step) after the "
+        "operation that needs it ran: recompute the forward pass after the write"
+    )
+
+
 # --------------------------------------------------------------------- helpers for the ops
 
 
@@ -246,16 +377,36 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
     out.data = data if type(data) is ndarray else np.asarray(data)  # NumPy returns 0-d as scalars
     out.grad = None
     out.label = ""
+    out._version_cell = [0]
     if requires_grad and _grad_mode.enabled:
         out.requires_grad = True
         out._prev = Operands(prev)
         out._op = op
         out._ctx = ctx
+        # the operands' versions now, for backward to compare (one or two operands: spelled
+        # out, three times cheaper than the general comprehension)
+        if len(prev) == 1:
+            out._saved_versions = (prev[0]._version_cell[0],)
+        elif len(prev) == 2:
+            out._saved_versions = (prev[0]._version_cell[0], prev[1]._version_cell[0])
+        else:
+            out._saved_versions = tuple([p._version_cell[0] for p in prev])
     else:  # keep no parents, so nothing is held alive and backward never walks here
         out.requires_grad = False
         out._prev = NO_OPERANDS
         out._op = ""
         out._ctx = None
+        out._saved_versions = ()
+    return out
+
+
+def _view(data: ndarray, op: str, base: Tensor, ctx: Any) -> Tensor:
+    """``_result`` for an op whose output may view ``base``'s memory (reshape, transpose,
+    slicing): if NumPy did return a view, the two share one version counter, so that a write
+    through either is seen by rules that kept the other."""
+    out = _result(data, op, (base,), ctx, base.requires_grad)
+    if out.data.base is not None:
+        out._version_cell = base._version_cell
     return out
 
 

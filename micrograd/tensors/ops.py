@@ -1,29 +1,62 @@
-"""Arithmetic, elementwise functions, reductions and matmul: each op's forward, then its rule.
+"""Arithmetic and matmul: each op's forward, then its rule.
 
-A number (or NumPy scalar, or ndarray) operand is a constant: it is not a parent.
+A number (or NumPy scalar, or ndarray) operand is a constant: it is not a parent. Dtypes
+follow PyTorch: integer tensors stay integer under ``+ - * // %``, true division and the
+float functions (``exp``, ``sqrt``, ...) give floats, and mixing dtypes gives the dtype
+PyTorch would (``_promoted``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from micrograd.tensors._shapes import axis as axis_of
-from micrograd.tensors._shapes import kept_shape
 from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
+
+Operand = Tensor | Scalar | ndarray
+
+# bool < integer < float: in a mixed operation the higher kind decides the result's dtype
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+FLOAT = np.dtype(np.float64)  # what integer data becomes in true division and exp, log, ...
+
+
+def _promoted(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
+    """``a`` and ``b`` (two tensors' data of different dtypes) cast to the dtype PyTorch gives
+    their result. NumPy differs in two ways: it widens float32 with an int64 array to float64
+    (PyTorch: float32, the float operand's), and it lets a 0-d operand widen an array of the
+    same kind (PyTorch: float32 array * float64 0-d tensor is float32)."""
+    rank_a, rank_b = _KIND_RANK[a.dtype.kind], _KIND_RANK[b.dtype.kind]
+    if rank_a != rank_b:
+        dtype = a.dtype if rank_a > rank_b else b.dtype
+    elif (a.ndim == 0) != (b.ndim == 0):
+        dtype = b.dtype if a.ndim == 0 else a.dtype
+    else:
+        dtype = np.promote_types(a.dtype, b.dtype)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
+
+def _float(x: ndarray) -> ndarray:
+    """``x`` as floats: integer and bool data become FLOAT, as PyTorch's float functions do."""
+    return x if x.dtype.kind == "f" else x.astype(FLOAT)
+
+
+def _wrap(x: Any) -> Tensor | Any:
+    """A constant operand as a Tensor that needs no grad (NotImplemented passes through)."""
+    x = _constant(x)
+    return x if x is NotImplemented else _result(x, "", (), None, False)
+
 
 # --------------------------------------------------------------------- primitives
 
 
 @method
-def __add__(self, other: Tensor | Scalar | ndarray) -> Tensor:
+def __add__(self, other: Operand) -> Tensor:
     if isinstance(other, Tensor):
-        return _result(
-            self.data + other.data,
-            "+",
-            (self, other),
-            None,
-            self.requires_grad or other.requires_grad,
-        )
+        a, b = self.data, other.data
+        if a.dtype is not b.dtype:
+            a, b = _promoted(a, b)
+        return _result(a + b, "+", (self, other), None, self.requires_grad or other.requires_grad)
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
@@ -34,15 +67,12 @@ VJPS["+"] = (lambda g, ans, ctx: g, lambda g, ans, ctx: g)  # ans = a + b
 
 
 @method
-def __mul__(self, other: Tensor | Scalar | ndarray) -> Tensor:
+def __mul__(self, other: Operand) -> Tensor:
     if isinstance(other, Tensor):
-        return _result(
-            self.data * other.data,
-            "*",
-            (self, other),
-            (self.data, other.data),
-            self.requires_grad or other.requires_grad,
-        )
+        a, b = self.data, other.data
+        if a.dtype is not b.dtype:
+            a, b = _promoted(a, b)
+        return _result(a * b, "*", (self, other), (a, b), self.requires_grad or other.requires_grad)
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
@@ -56,18 +86,68 @@ VJPS["*"] = (  # ans = a * b, ctx = (a, b)
 
 
 @method
-def __pow__(self, exponent: Scalar) -> Tensor:
+def __truediv__(self, other: Operand) -> Tensor:
+    """True division: integer tensors divide into floats, as in PyTorch (``[1, 2] / 2`` is
+    ``[0.5, 1.0]``). A primitive rather than ``a * b**-1``: one node instead of two, and
+    the quotient rounds exactly as PyTorch's."""
+    if isinstance(other, Tensor):
+        a, b = self.data, other.data
+        if a.dtype is not b.dtype:
+            a, b = _promoted(a, b)
+        a, b = _float(a), _float(b)
+        return _result(a / b, "/", (self, other), (a, b), self.requires_grad or other.requires_grad)
+    other = _constant(other)
+    if other is NotImplemented:
+        return NotImplemented
+    if not isinstance(other, ndarray) and other == 0:
+        raise ZeroDivisionError("Tensor division by the number 0")
+    a = _float(self.data)
+    return _result(a / other, "/", (self,), (a, other), self.requires_grad)
+
+
+VJPS["/"] = (  # ans = a / b, ctx = (a, b)
+    lambda g, ans, ctx: g / ctx[1],
+    lambda g, ans, ctx: -g * ctx[0] / (ctx[1] * ctx[1]),
+)
+
+
+@method
+def __rtruediv__(self, other: Scalar | ndarray) -> Tensor:  # other / self
+    other = _wrap(other)
+    return NotImplemented if other is NotImplemented else other / self
+
+
+@method
+def __pow__(self, exponent: Operand) -> Tensor:
+    """``self ** exponent`` for a number or a tensor exponent (integers stay integers; a
+    negative integer power of an integer tensor is an error, as in PyTorch)."""
+    if isinstance(exponent, Tensor):
+        a, b = self.data, exponent.data
+        if a.dtype is not b.dtype:
+            a, b = _promoted(a, b)
+        requires_grad = self.requires_grad or exponent.requires_grad
+        return _result(_power(a, b), "pow", (self, exponent), (a, b), requires_grad)
     if isinstance(exponent, np.generic):
         exponent = exponent.item()
     if not isinstance(exponent, (int, float)):
         raise TypeError(
-            f"Tensor ** exponent: the exponent must be a number, got {type(exponent).__name__}"
+            "Tensor ** exponent: the exponent must be a number or a Tensor, "
+            f"got {type(exponent).__name__}"
         )
-    return _result(self.data**exponent, "**", (self,), (self.data, exponent), self.requires_grad)
+    return _result(
+        _power(self.data, exponent), "**", (self,), (self.data, exponent), self.requires_grad
+    )
+
+
+def _power(a: ndarray, b: Any) -> ndarray:
+    try:
+        return a**b
+    except ValueError as error:  # NumPy: "Integers to negative integer powers are not allowed."
+        raise RuntimeError(str(error)) from None
 
 
 def _pow_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    a, n = ctx  # ans = a ** n
+    a, n = ctx  # ans = a ** n, n a number
     if n == 0:
         return np.zeros_like(g)
     return g * (n * a ** (n - 1))
@@ -76,8 +156,106 @@ def _pow_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 VJPS["**"] = (_pow_grad,)
 
 
+def _pow_grad_base(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    a, b = ctx  # ans = a ** b, both tensors; as PyTorch, 0 where b == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b == 0, 0.0, g * (b * a ** (b - 1)))
+
+
+def _pow_grad_exponent(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    a, b = ctx  # d(a**b)/db = a**b log(a); PyTorch takes it as 0 where a == 0 and b >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((a == 0) & (b >= 0), 0.0, g * (ans * np.log(a)))
+
+
+VJPS["pow"] = (_pow_grad_base, _pow_grad_exponent)
+
+
+@method
+def __rpow__(self, base: Scalar) -> Tensor:
+    """``base ** self`` for a number ``base`` (``2 ** t``)."""
+    base = _constant(base)
+    if base is NotImplemented or isinstance(base, ndarray):
+        return NotImplemented
+    return _result(_power(base, self.data), "rpow", (self,), base, self.requires_grad)
+
+
+def _rpow_grad(g: ndarray, ans: ndarray, base: Scalar) -> ndarray:
+    if base == 0:  # d(0**x)/dx: 0 where x >= 0, as PyTorch takes it
+        return np.zeros_like(g) if g.dtype.kind == "f" else np.zeros(g.shape)
+    return g * (ans * np.log(base))
+
+
+VJPS["rpow"] = (_rpow_grad,)
+
+
+@method
+def pow(self, exponent: Operand) -> Tensor:
+    """``self ** exponent`` (also ``micrograd.pow(base, exponent)`` with a number base)."""
+    return self**exponent
+
+
+@method
+def __floordiv__(self, other: Operand) -> Tensor:
+    """Division rounded down (PyTorch's ``floor_divide``); like PyTorch, no gradient: a
+    backward through it raises."""
+    return _integer_division(self, other, np.floor_divide, "floordiv")
+
+
+@method
+def __mod__(self, other: Operand) -> Tensor:
+    """The remainder with the divisor's sign (Python's ``%``, PyTorch's ``remainder``)."""
+    return _integer_division(self, other, np.remainder, "mod")
+
+
+def _integer_division(self: Tensor, other: Operand, ufunc: np.ufunc, op: str) -> Tensor:
+    if isinstance(other, Tensor):
+        a, b = self.data, other.data
+        if a.dtype is not b.dtype:
+            a, b = _promoted(a, b)
+        prev, requires_grad = (self, other), self.requires_grad or other.requires_grad
+    else:
+        a, b = self.data, _constant(other)
+        if b is NotImplemented:
+            return NotImplemented
+        prev, requires_grad = (self,), self.requires_grad
+    result = ufunc(a, b)
+    if result.dtype.kind in "iu" and np.any(np.equal(b, 0)):
+        raise ZeroDivisionError(f"integer {'//' if op == 'floordiv' else '%'} by zero")
+    return _result(result, op, prev, (a, b), requires_grad)
+
+
+def _no_floordiv_grad(g: ndarray, ans: ndarray, ctx: Any) -> ndarray:
+    raise RuntimeError(
+        "the derivative of // (floor_divide) is not implemented, as in PyTorch: it is 0 "
+        "almost everywhere; detach() the operands if no gradient should flow through it"
+    )
+
+
+VJPS["floordiv"] = (_no_floordiv_grad, _no_floordiv_grad)
+VJPS["mod"] = (  # ans = a - b * floor(a / b), ctx = (a, b)
+    lambda g, ans, ctx: g,
+    lambda g, ans, ctx: -g * np.floor_divide(ctx[0], ctx[1]),
+)
+
+
+@method
+def __rfloordiv__(self, other: Scalar | ndarray) -> Tensor:
+    other = _wrap(other)
+    return NotImplemented if other is NotImplemented else other // self
+
+
+@method
+def __rmod__(self, other: Scalar | ndarray) -> Tensor:
+    other = _wrap(other)
+    return NotImplemented if other is NotImplemented else other % self
+
+
 @method
 def __matmul__(self, other: Tensor | ndarray) -> Tensor:
+    """Matrix product with NumPy's (and PyTorch's) rules: 1-D operands are vectors, and the
+    leading dims of N-D operands are batch dims that broadcast: (B, T, C) @ (C, D) and
+    (B, H, T, d) @ (B, H, d, T) both work."""
     if not isinstance(other, Tensor):
         if not isinstance(other, ndarray):
             return NotImplemented
@@ -129,119 +307,7 @@ def _matmul_grad_b(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
 
 
 VJPS["@"] = (_matmul_grad_a, _matmul_grad_b)  # g @ b.T, a.T @ g
-
-
-@method
-def exp(self) -> Tensor:
-    """Elementwise e**x."""
-    return _result(np.exp(self.data), "exp", (self,), None, self.requires_grad)
-
-
-VJPS["exp"] = (lambda g, ans, ctx: g * ans,)
-
-
-@method
-def log(self) -> Tensor:
-    """Elementwise natural logarithm (NumPy's -inf at 0 and nan below, with a warning)."""
-    return _result(np.log(self.data), "log", (self,), self.data, self.requires_grad)
-
-
-VJPS["log"] = (lambda g, ans, a: g / a,)
-
-
-@method
-def tanh(self) -> Tensor:
-    """Elementwise hyperbolic tangent."""
-    return _result(np.tanh(self.data), "tanh", (self,), None, self.requires_grad)
-
-
-VJPS["tanh"] = (lambda g, ans, ctx: g * (1 - ans * ans),)
-
-
-@method
-def relu(self) -> Tensor:
-    """Elementwise max(x, 0); its derivative at 0 is taken as 0, as in PyTorch."""
-    return _result(np.maximum(self.data, 0), "relu", (self,), None, self.requires_grad)
-
-
-def _relu_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
-    # g * (ans > 0), with the mask made a float array first: ~12% faster than letting the
-    # multiplication cast the booleans as it goes
-    grad = (ans > 0).astype(g.dtype)
-    grad *= g
-    return grad
-
-
-VJPS["relu"] = (_relu_grad,)
-
-
-@method
-def sigmoid(self) -> Tensor:
-    """Elementwise 1 / (1 + e**-x).
-
-    A primitive rather than a composite: one node instead of four, and the forward pass
-    below never exponentiates a positive number, so it cannot overflow.
-    """
-    x = self.data
-    e = np.exp(-np.abs(x))  # in (0, 1]
-    r = 1 / (1 + e)
-    return _result(np.where(x >= 0, r, e * r), "sigmoid", (self,), None, self.requires_grad)
-
-
-VJPS["sigmoid"] = (lambda g, ans, ctx: g * (ans * (1 - ans)),)
-
-
-@method("sum")
-def sum_(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-    """Sum over ``axis`` (all axes if None); a full sum is 0-d unless ``keepdims``."""
-    axis = axis_of(axis)
-    return _result(
-        self.data.sum(axis=axis, keepdims=keepdims),
-        "sum",
-        (self,),
-        (self.data.shape, axis, keepdims),
-        self.requires_grad,
-    )
-
-
-def _sum_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    shape, axis, keepdims = ctx  # ans = a.sum(axis): every summed entry gets g
-    if not (keepdims or axis is None):
-        g = g.reshape(kept_shape(shape, axis))
-    out = np.empty(shape, g.dtype)
-    out[...] = g  # a broadcasting copy: several times faster than np.broadcast_to here
-    return out
-
-
-VJPS["sum"] = (_sum_grad,)
-
-
-@method("max")
-def max_(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-    """Largest value over ``axis`` (values only, like NumPy's max / PyTorch's amax).
-
-    Where several entries tie for the maximum, the gradient is shared equally among them.
-    """
-    axis = axis_of(axis)
-    return _result(
-        self.data.max(axis=axis, keepdims=keepdims),
-        "max",
-        (self,),
-        (self.data, axis, keepdims),
-        self.requires_grad,
-    )
-
-
-def _max_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    a, axis, keepdims = ctx  # ans = a.max(axis)
-    if not (keepdims or axis is None):
-        kept = kept_shape(a.shape, axis)
-        g, ans = g.reshape(kept), ans.reshape(kept)
-    winners = a == ans  # every entry that ties for the max shares g equally
-    return winners * (g / winners.sum(axis, keepdims=True, dtype=g.dtype))
-
-
-VJPS["max"] = (_max_grad,)
+Tensor.matmul = Tensor.__matmul__  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------- composites
@@ -253,11 +319,16 @@ Tensor.__rmul__ = Tensor.__mul__
 
 @method
 def __neg__(self) -> Tensor:  # -self
+    if self.data.dtype.kind == "b":
+        raise RuntimeError("negation, the `-` operator, on a bool tensor is not supported; use ~")
     return self * -1
 
 
+Tensor.neg = Tensor.__neg__  # type: ignore[attr-defined]
+
+
 @method
-def __sub__(self, other: Tensor | Scalar | ndarray) -> Tensor:  # self + (-other)
+def __sub__(self, other: Operand) -> Tensor:  # self + (-other)
     if not isinstance(other, Tensor):
         other = _constant(other)
         if other is NotImplemented:
@@ -266,42 +337,8 @@ def __sub__(self, other: Tensor | Scalar | ndarray) -> Tensor:  # self + (-other
 
 
 @method
-def __rsub__(self, other: Tensor | Scalar | ndarray) -> Tensor:  # other + (-self)
+def __rsub__(self, other: Operand) -> Tensor:  # other + (-self)
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
     return -self + other
-
-
-@method
-def __truediv__(self, other: Tensor | Scalar | ndarray) -> Tensor:  # self * other**-1
-    if isinstance(other, Tensor):
-        return self * other**-1
-    other = _constant(other)
-    if other is NotImplemented:
-        return NotImplemented
-    if isinstance(other, ndarray):
-        return self * (1 / other)
-    if other == 0:
-        raise ZeroDivisionError("Tensor division by the number 0")
-    return self * (1 / other)
-
-
-@method
-def __rtruediv__(self, other: Tensor | Scalar | ndarray) -> Tensor:  # other * self**-1
-    other = _constant(other)
-    if other is NotImplemented:
-        return NotImplemented
-    return self**-1 * other
-
-
-@method
-def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-    """Average over ``axis`` (all axes if None): the sum times 1/count."""
-    total = self.sum(axis, keepdims)
-    if total.data.size == 0:
-        return total
-    count = self.data.size // total.data.size
-    if count == 0:
-        raise ValueError(f"mean over an empty axis of a tensor of shape {self.shape}")
-    return total * (1 / count)

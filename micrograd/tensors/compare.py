@@ -1,0 +1,116 @@
+"""Elementwise comparisons and logic: bool tensors out, no gradients (as in PyTorch).
+
+``t == 1`` and ``a < b`` compare entry by entry, with broadcasting, and give a bool tensor;
+``& | ^ ~`` combine bool (or integer: bitwise) tensors. Since ``==`` no longer answers a
+single True or False, a tensor hashes by identity (see ``Tensor.__hash__``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from micrograd.tensors.core import Tensor, _constant, _result, method
+from micrograd.tensors.ops import Operand, _promoted
+
+
+def _compare(self: Tensor, other: Any, ufunc: np.ufunc) -> Tensor:
+    if isinstance(other, Tensor):
+        a, b = self.data, other.data
+        if a.dtype is not b.dtype:
+            a, b = _promoted(a, b)
+    else:
+        a, b = self.data, _constant(other)
+        if b is NotImplemented:
+            return NotImplemented
+    return _result(ufunc(a, b), "", (), None, False)
+
+
+@method
+def __eq__(self, other: Operand) -> Tensor:  # type: ignore[override]
+    return _compare(self, other, np.equal)
+
+
+@method
+def __ne__(self, other: Operand) -> Tensor:  # type: ignore[override]
+    return _compare(self, other, np.not_equal)
+
+
+@method
+def __lt__(self, other: Operand) -> Tensor:
+    return _compare(self, other, np.less)
+
+
+@method
+def __le__(self, other: Operand) -> Tensor:
+    return _compare(self, other, np.less_equal)
+
+
+@method
+def __gt__(self, other: Operand) -> Tensor:
+    return _compare(self, other, np.greater)
+
+
+@method
+def __ge__(self, other: Operand) -> Tensor:
+    return _compare(self, other, np.greater_equal)
+
+
+# PyTorch's method names for the same comparisons
+Tensor.eq, Tensor.ne = Tensor.__eq__, Tensor.__ne__  # type: ignore[attr-defined]
+Tensor.lt, Tensor.le = Tensor.__lt__, Tensor.__le__  # type: ignore[attr-defined]
+Tensor.gt, Tensor.ge = Tensor.__gt__, Tensor.__ge__  # type: ignore[attr-defined]
+
+
+def _logical(self: Tensor, other: Any, ufunc: np.ufunc, symbol: str) -> Tensor:
+    if isinstance(other, Tensor):
+        b = other.data
+    else:
+        b = _constant(other)
+        if b is NotImplemented:
+            return NotImplemented
+    a = self.data
+    for x in (a, b):
+        if np.asarray(x).dtype.kind not in "biu":
+            raise TypeError(
+                f"{symbol} is only implemented on integer and bool tensors, got {np.result_type(x)}"
+            )
+    return _result(ufunc(a, b), "", (), None, False)
+
+
+@method
+def __and__(self, other: Operand) -> Tensor:
+    return _logical(self, other, np.bitwise_and, "&")
+
+
+@method
+def __or__(self, other: Operand) -> Tensor:
+    return _logical(self, other, np.bitwise_or, "|")
+
+
+@method
+def __xor__(self, other: Operand) -> Tensor:
+    return _logical(self, other, np.bitwise_xor, "^")
+
+
+Tensor.__rand__ = Tensor.__and__  # type: ignore[attr-defined]
+Tensor.__ror__ = Tensor.__or__  # type: ignore[attr-defined]
+Tensor.__rxor__ = Tensor.__xor__  # type: ignore[attr-defined]
+
+
+@method
+def __invert__(self) -> Tensor:
+    """``~mask``: logical not of a bool tensor (bitwise not of an integer one)."""
+    if self.data.dtype.kind not in "biu":
+        raise TypeError(
+            f"~ (operator.invert) is only implemented on integer and bool tensors, "
+            f"got {self.data.dtype}"
+        )
+    return _result(np.invert(self.data), "", (), None, False)
+
+
+@method
+def logical_not(self) -> Tensor:
+    """True where the entry is 0 (or False)."""
+    return _result(np.logical_not(self.data), "", (), None, False)

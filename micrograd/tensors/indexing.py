@@ -1,0 +1,320 @@
+"""Indexing and writing: ``t[i]``, ``t[i] = v``, ``masked_fill`` and the in-place methods.
+
+Indices are NumPy's (and PyTorch's): ints, slices, None, ``...``, integer tensors, arrays or
+lists (``v[:, [-1]]``) and bool masks. An in-place write (``t[i] = v``, ``fill_``,
+``masked_fill_``, ``add_``, ...) changes the tensor's data and bumps its version counter, so
+that a backward through an operation that kept the old values raises instead of giving a
+wrong gradient (see ``core``). As in PyTorch, a tensor that requires grad can be written
+in place only under ``no_grad()`` (for example to initialise a parameter).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from micrograd.tensors.core import (
+    VJPS,
+    Scalar,
+    Tensor,
+    _constant,
+    _result,
+    _view,
+    method,
+    ndarray,
+)
+from micrograd.tensors.grad_mode import _grad_mode
+
+Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
+
+
+def _index_array(array: ndarray, keep: bool) -> ndarray:
+    """An index array, checked (integers or bools) and, if ``keep``, copied: a rule that
+    reads it at backward time must see it as it was."""
+    if array.dtype.kind not in "biu":
+        if array.size == 0:  # [] is float to NumPy; an empty index to PyTorch
+            return array.astype(np.intp)
+        raise IndexError(
+            f"tensors used as indices must be integer or bool tensors, got dtype {array.dtype}"
+        )
+    return array.copy() if keep else array
+
+
+def _index_item(item: Any, keep: bool) -> Any:
+    if isinstance(item, Tensor):
+        return _index_array(item.data, keep)
+    if isinstance(item, (list, ndarray)):
+        return _index_array(np.asarray(item), keep)
+    if isinstance(item, (float, np.floating)):
+        raise IndexError(
+            f"only integers, slices (`:`), ellipsis (`...`), None and integer or bool "
+            f"tensors are valid indices, got float {item!r}"
+        )
+    return item
+
+
+def _converted(index: Index, keep: bool) -> Index:
+    if type(index) is tuple:
+        return tuple(_index_item(i, keep) for i in index)
+    return _index_item(index, keep)
+
+
+def _is_basic_index(index: Index) -> bool:
+    """True if ``index`` picks every entry at most once (ints, slices, None, Ellipsis)."""
+    items = index if type(index) is tuple else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+# --------------------------------------------------------------------- reading
+
+
+@method
+def __getitem__(self, index: Index) -> Tensor:
+    """``t[index]``. Ints and slices give a view (sharing memory); integer tensors, lists
+    and bool masks a copy. Where an integer index repeats an entry, its gradients add up."""
+    index = _converted(index, keep=self.requires_grad)
+    data = self.data[index]
+    if _is_basic_index(index):
+        if type(data) is not ndarray:  # every dim indexed by an int: a 0-d view, not a copy
+            data = self.data[(*index, ...) if type(index) is tuple else (index, ...)]
+        return _view(data, "index", self, (self.data.shape, index, True))
+    return _result(data, "index", (self,), (self.data.shape, index, False), self.requires_grad)
+
+
+def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    shape, index, basic = ctx
+    out = np.zeros(shape, g.dtype)
+    if basic:  # ints and slices pick each entry at most once
+        out[index] = g
+    else:  # integer arrays may repeat an entry: add every pick
+        np.add.at(out, index, g)
+    return out
+
+
+VJPS["index"] = (_index_grad,)  # g scattered back, repeats added
+
+
+# --------------------------------------------------------------------- writing
+
+
+def _inplace_target(tensor: Tensor, op: str) -> ndarray:
+    """``tensor.data`` after checking that an in-place write (``op``) may go there, as
+    PyTorch decides: never into a tensor that requires grad while graphs are recorded."""
+    if tensor.requires_grad and _grad_mode.enabled:
+        if not tensor._prev:
+            raise RuntimeError(
+                f"{op}: a leaf Tensor that requires grad is being used in an in-place "
+                "operation; do it under no_grad() (as optimizers and nn.init do)"
+            )
+        raise RuntimeError(
+            f"{op}: in-place operations on a tensor that is part of a graph are not "
+            "supported here; use the out-of-place form (masked_fill, clamp, + ...) instead"
+        )
+    data = tensor.data
+    if not data.flags.writeable:
+        raise RuntimeError(
+            f"{op}: this tensor is a read-only view (more than one element may refer to the "
+            "same memory, as after expand()); clone() it before writing into it"
+        )
+    return data
+
+
+def _source(value: Any, op: str) -> Any:
+    """What may be written into a tensor: a number, an array, or a tensor that needs no grad
+    (its gradient could not flow through the write)."""
+    if isinstance(value, Tensor):
+        if value.requires_grad and _grad_mode.enabled:
+            raise RuntimeError(
+                f"{op}: the value requires grad, and a gradient cannot flow through an in-place "
+                "write; build the result out of place (masked_fill, cat, where) instead"
+            )
+        return value.data
+    source = _constant(value)
+    if source is NotImplemented:
+        if isinstance(value, (list, tuple)):
+            return np.asarray(value)
+        raise TypeError(f"{op}: cannot write a {type(value).__name__} into a Tensor")
+    return source
+
+
+def _write(data: ndarray, op: str, write: Any) -> None:
+    """Run ``write()`` (a NumPy in-place write into ``data``) with PyTorch's errors."""
+    try:
+        write()
+    except OverflowError:
+        raise RuntimeError(f"{op}: value cannot be converted to type {data.dtype} without overflow")
+    except TypeError as error:  # NumPy refuses the cast (float into int with /=, ...)
+        raise RuntimeError(
+            f"{op}: the result can't be cast to the tensor's dtype {data.dtype} ({error})"
+        ) from None
+    except ValueError as error:
+        raise RuntimeError(f"{op}: {error}") from None
+
+
+@method
+def __setitem__(self, index: Index, value: Any) -> None:
+    """``t[index] = value``: writes in place (NumPy's broadcasting; floats written into an
+    integer tensor are truncated, as in PyTorch) and bumps the version counter."""
+    data = _inplace_target(self, "t[index] = value")
+    index = _converted(index, keep=False)
+    source = _source(value, "t[index] = value")
+    shape = np.shape(source)
+
+    def write() -> None:
+        try:
+            data[index] = source
+        except ValueError:
+            target = np.shape(data[index])
+            try:
+                np.broadcast_shapes(shape, target)
+            except ValueError:
+                raise ValueError(
+                    f"shape mismatch: a value of shape {shape} cannot be broadcast to the "
+                    f"indexed shape {target}"
+                ) from None
+            raise
+
+    _write(data, "t[index] = value", write)
+    self._bump_version()
+
+
+def _mask(mask: Any, op: str) -> ndarray:
+    m = mask.data if isinstance(mask, Tensor) else mask
+    if not isinstance(m, ndarray):
+        raise TypeError(f"{op}: mask must be a bool Tensor, got {type(mask).__name__}")
+    if m.dtype.kind != "b":
+        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {m.dtype}")
+    return m
+
+
+def _fill_value(value: Any, dtype: np.dtype, op: str) -> tuple[ndarray, Tensor | None]:
+    """The fill value as a 0-d array of ``dtype``, and the value tensor if it is one."""
+    tensor = value if isinstance(value, Tensor) else None
+    if tensor is not None:
+        if tensor.data.ndim != 0:
+            raise RuntimeError(
+                f"{op} only supports a 0-dimensional value tensor, but got one of shape "
+                f"{tensor.data.shape}"
+            )
+        value = tensor.data
+    else:
+        value = _constant(value)
+        if value is NotImplemented or isinstance(value, ndarray):
+            raise TypeError(f"{op}: value must be a number or a 0-d Tensor, got {value!r}")
+    if dtype.kind in "biu" and not np.isfinite(value):
+        raise RuntimeError(
+            f"{op}: value {value} cannot be converted to type {dtype} without overflow"
+        )
+    return np.asarray(value).astype(dtype), tensor
+
+
+@method
+def masked_fill(self, mask: Tensor, value: Scalar | Tensor) -> Tensor:
+    """``value`` where the bool ``mask`` (broadcast with self) is True, self elsewhere. The
+    value may be ±inf (the causal mask of attention) or a 0-d tensor; the gradient is 0
+    where the value was filled in."""
+    m = _mask(mask, "masked_fill")
+    x = self.data
+    fill, tensor = _fill_value(value, x.dtype, "masked_fill")
+    try:
+        data = np.where(m, fill, x)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_fill: the mask's shape {m.shape} does not broadcast with the tensor's "
+            f"shape {x.shape}"
+        ) from None
+    prev = (self,) if tensor is None else (self, tensor)
+    requires_grad = self.requires_grad or (tensor is not None and tensor.requires_grad)
+    if requires_grad and isinstance(mask, Tensor):
+        m = m.copy()  # the rule's own copy: a later write into the mask cannot change it
+    return _result(data, "masked_fill", prev, m, requires_grad)
+
+
+VJPS["masked_fill"] = (  # ctx = the mask
+    lambda g, ans, m: np.where(m, 0, g),
+    lambda g, ans, m: np.where(m, g, 0).sum(),
+)
+
+
+@method
+def masked_fill_(self, mask: Tensor, value: Scalar | Tensor) -> Tensor:
+    """In-place ``masked_fill`` (the mask broadcasts to self's shape); returns self."""
+    data = _inplace_target(self, "masked_fill_")
+    m = _mask(mask, "masked_fill_")
+    fill, tensor = _fill_value(value, data.dtype, "masked_fill_")
+    if tensor is not None:
+        _source(tensor, "masked_fill_")
+    _write(data, "masked_fill_", lambda: np.copyto(data, fill, where=m))
+    self._bump_version()
+    return self
+
+
+def _inplace(self: Tensor, other: Any, op: str, ufunc: np.ufunc) -> Tensor:
+    data = _inplace_target(self, op)
+    source = _source(other, op)
+    _write(data, op, lambda: ufunc(data, source, out=data, casting="same_kind"))
+    self._bump_version()
+    return self
+
+
+@method
+def add_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+    """In place: self += alpha * other. Returns self."""
+    return _inplace(self, other if alpha == 1 else other * alpha, "add_", np.add)
+
+
+@method
+def sub_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+    """In place: self -= alpha * other. Returns self."""
+    return _inplace(self, other if alpha == 1 else other * alpha, "sub_", np.subtract)
+
+
+@method
+def mul_(self, other: Any) -> Tensor:
+    """In place: self *= other. Returns self."""
+    return _inplace(self, other, "mul_", np.multiply)
+
+
+@method
+def div_(self, other: Any) -> Tensor:
+    """In place: self /= other (a float tensor: true division). Returns self."""
+    return _inplace(self, other, "div_", np.true_divide)
+
+
+@method
+def fill_(self, value: Scalar | Tensor) -> Tensor:
+    """In place: every entry set to ``value``. Returns self."""
+    data = _inplace_target(self, "fill_")
+    fill, _ = _fill_value(value, data.dtype, "fill_")
+    data[...] = fill
+    self._bump_version()
+    return self
+
+
+@method
+def zero_(self) -> Tensor:
+    """In place: every entry set to 0. Returns self."""
+    return self.fill_(0)
+
+
+@method
+def copy_(self, src: Any) -> Tensor:
+    """In place: the entries of ``src`` (broadcast to self's shape) copied in. Returns self."""
+    data = _inplace_target(self, "copy_")
+    source = _source(src, "copy_")
+    _write(data, "copy_", lambda: np.copyto(data, source, casting="unsafe"))
+    self._bump_version()
+    return self
+
+
+@method
+def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """In place ``clamp`` (number or tensor bounds). Returns self."""
+    data = _inplace_target(self, "clamp_")
+    if min is None and max is None:
+        raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+    lo, hi = (None if b is None else _source(b, "clamp_") for b in (min, max))
+    _write(data, "clamp_", lambda: np.clip(data, lo, hi, out=data, casting="same_kind"))
+    self._bump_version()
+    return self

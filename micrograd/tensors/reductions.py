@@ -1,0 +1,383 @@
+"""Reductions: sum, mean, max/min, amax/amin, argmax/argmin, var, std, prod.
+
+PyTorch's signatures: ``dim`` is None (every dim), an int or a tuple of ints (max, min and
+prod take one int), negative dims count from the end, and ``keepdim`` keeps the reduced dims
+with length 1. NumPy's names ``axis`` and ``keepdims`` are accepted too, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from micrograd.tensors._shapes import alias, kept_shape, normalize_dim, reduce_dims
+from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+
+Dim = int | tuple[int, ...] | list[int] | None
+
+# What max(dim) and min(dim) return, as PyTorch's torch.return_types: a named pair.
+max_values_indices = namedtuple("max", ["values", "indices"])
+min_values_indices = namedtuple("min", ["values", "indices"])
+
+
+def _args(dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, bool]:
+    dim = alias(dim, axis, "dim", "axis", None)
+    return dim, bool(alias(keepdim, keepdims, "keepdim", "keepdims", False))
+
+
+def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
+    """How many entries each result of a reduction over ``dims`` combines."""
+    return math.prod(shape) if dims is None else math.prod(shape[d] for d in dims)
+
+
+def _float_only(self: Tensor, name: str) -> None:
+    if self.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{name}(): needs a floating-point tensor, got {self.data.dtype} "
+            "(convert it first, e.g. with .float() or .double())"
+        )
+
+
+# --------------------------------------------------------------------- sum and mean
+
+
+@method("sum")
+def sum_(
+    self,
+    dim: Dim = None,
+    keepdim: bool = False,
+    *,
+    axis: Dim = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Sum over ``dim`` (every dim if None); integer and bool tensors sum to int64."""
+    dim, keepdim = _args(dim, keepdim, axis, keepdims)
+    dims = reduce_dims(dim, self.data.ndim)
+    x = self.data
+    dtype = np.int64 if x.dtype.kind in "biu" else None
+    return _result(
+        x.sum(axis=dims, keepdims=keepdim, dtype=dtype),
+        "sum",
+        (self,),
+        (x.shape, dims, keepdim),
+        self.requires_grad,
+    )
+
+
+def _sum_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    shape, dims, keepdim = ctx  # ans = a.sum(dims): every summed entry gets g
+    if not (keepdim or dims is None):
+        g = g.reshape(kept_shape(shape, dims))
+    out = np.empty(shape, g.dtype)
+    out[...] = g  # a broadcasting copy: several times faster than np.broadcast_to here
+    return out
+
+
+VJPS["sum"] = (_sum_grad,)
+
+
+@method
+def mean(
+    self,
+    dim: Dim = None,
+    keepdim: bool = False,
+    *,
+    axis: Dim = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Average over ``dim`` (every dim if None): the sum times 1/count (NaN if empty)."""
+    dim, keepdim = _args(dim, keepdim, axis, keepdims)
+    _float_only(self, "mean")
+    dims = reduce_dims(dim, self.data.ndim)
+    count = _count(self.data.shape, dims)
+    return self.sum(dims, keepdim) * (1 / count if count else math.nan)
+
+
+# --------------------------------------------------------------------- max, min and friends
+
+
+@method("max")
+def max_(
+    self,
+    dim: int | Tensor | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> Any:
+    """Largest value: ``t.max()`` is the 0-d maximum (the gradient shared equally among
+    ties); ``t.max(dim)`` is a ``(values, indices)`` pair over that dim (the gradient goes
+    to the entry ``indices`` names, the first maximum); ``t.max(other)`` is ``maximum``."""
+    if isinstance(dim, Tensor):
+        return self.maximum(dim)
+    return _extreme(self, dim, keepdim, axis, keepdims, "max")
+
+
+@method("min")
+def min_(
+    self,
+    dim: int | Tensor | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> Any:
+    """Smallest value: as ``max``, for the minimum."""
+    if isinstance(dim, Tensor):
+        return self.minimum(dim)
+    return _extreme(self, dim, keepdim, axis, keepdims, "min")
+
+
+def _extreme(self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, name: str) -> Any:
+    dim, keepdim = _args(dim, keepdim, axis, keepdims)
+    x = self.data
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{name}(): keepdim needs a dim")
+        if x.size == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0; "
+                "specify the reduction dim with the 'dim' argument"
+            )
+        values = x.max() if name == "max" else x.min()
+        return _result(values, "amax", (self,), (x, None, False, True), self.requires_grad)
+    d = normalize_dim(dim, x.ndim)
+    flat = x.reshape(1) if x.ndim == 0 else x
+    if flat.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size")
+    index = (np.argmax if name == "max" else np.argmin)(flat, axis=d, keepdims=True)
+    ctx = (flat.shape, x.shape, d, index)
+    values = np.take_along_axis(flat, index, axis=d)
+    if x.ndim == 0:
+        values, index = values.reshape(()), index.reshape(())
+    elif not keepdim:
+        values, index = values.squeeze(d), index.squeeze(d)
+    out = _result(values, "select", (self,), ctx, self.requires_grad)
+    pair = max_values_indices if name == "max" else min_values_indices
+    return pair(out, _result(index, "", (), None, False))
+
+
+def _select_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    flat_shape, shape, d, index = ctx  # ans = a's entries at index (kept dim) along dim d
+    out = np.zeros(flat_shape, g.dtype)
+    np.put_along_axis(out, index, g.reshape(index.shape), axis=d)
+    return out.reshape(shape)
+
+
+VJPS["select"] = (_select_grad,)
+
+
+@method
+def amax(
+    self,
+    dim: Dim = (),
+    keepdim: bool = False,
+    *,
+    axis: Dim = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Largest values over ``dim`` (every dim by default, or for ``()``); values only, the
+    gradient shared equally among the entries that tie for the maximum."""
+    return _amax(self, dim, keepdim, axis, keepdims, "amax")
+
+
+@method
+def amin(
+    self,
+    dim: Dim = (),
+    keepdim: bool = False,
+    *,
+    axis: Dim = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Smallest values over ``dim``, as ``amax``."""
+    return _amax(self, dim, keepdim, axis, keepdims, "amin")
+
+
+def _amax(self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, name: str) -> Tensor:
+    dim, keepdim = _args(dim if dim != () else None, keepdim, axis, keepdims)
+    x = self.data
+    dims = reduce_dims(dim, x.ndim)
+    empty = [d for d in (range(x.ndim) if dims is None else dims) if x.shape[d] == 0]
+    if empty:
+        raise IndexError(f"{name}(): Expected reduction dim {empty[0]} to have non-zero size")
+    reduce = np.max if name == "amax" else np.min
+    values = reduce(x, axis=dims, keepdims=keepdim)
+    return _result(values, "amax", (self,), (x, dims, keepdim, False), self.requires_grad)
+
+
+def _amax_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    a, dims, keepdim, nan_ties = ctx  # ans = a's max (or min) over dims
+    if not (keepdim or dims is None):
+        kept = kept_shape(a.shape, dims)
+        g, ans = g.reshape(kept), ans.reshape(kept)
+    winners = a == ans  # every entry that ties for the max shares g equally
+    if nan_ties and np.isnan(ans).any():  # t.max() of data with NaN: the NaNs share it
+        winners = np.isnan(a)
+    with np.errstate(divide="ignore", invalid="ignore"):  # amax of NaN: NaN, as PyTorch
+        return winners * (g / winners.sum(dims, keepdims=True, dtype=g.dtype))
+
+
+VJPS["amax"] = (_amax_grad,)
+
+
+@method
+def argmax(
+    self,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Index (int64) of the largest entry along ``dim``, the first if several tie; with
+    ``dim`` None, the index into the flattened tensor."""
+    return _arg_extreme(self, dim, keepdim, axis, keepdims, np.argmax, "argmax")
+
+
+@method
+def argmin(
+    self,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Index (int64) of the smallest entry along ``dim``, as ``argmax``."""
+    return _arg_extreme(self, dim, keepdim, axis, keepdims, np.argmin, "argmin")
+
+
+def _arg_extreme(
+    self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, find: Any, name: str
+) -> Tensor:
+    dim, keepdim = _args(dim, keepdim, axis, keepdims)
+    x = self.data
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for an empty input"
+            )
+        index = np.asarray(find(x))
+        return _result(index.reshape((1,) * x.ndim if keepdim else ()), "", (), None, False)
+    d = normalize_dim(dim, x.ndim)
+    flat = x.reshape(1) if x.ndim == 0 else x
+    if flat.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size")
+    index = find(flat, axis=d, keepdims=keepdim and x.ndim > 0)
+    return _result(index.reshape(()) if x.ndim == 0 else index, "", (), None, False)
+
+
+# --------------------------------------------------------------------- var, std, prod
+
+
+@method
+def var(
+    self,
+    dim: Dim | bool = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+    axis: Dim = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Variance over ``dim``: sum((x - mean)**2) / (N - correction), ``correction`` 1 by
+    default (Bessel's), 0 for ``unbiased=False``; PyTorch's signatures, ``var(unbiased)``
+    and ``var(dim, unbiased, keepdim)`` included. With N - correction <= 0: inf or NaN and
+    a warning, as in PyTorch."""
+    if isinstance(dim, bool):  # var(True): PyTorch's var(unbiased) overload
+        dim, unbiased = None, dim
+    dim, keepdim = _args(dim, keepdim, axis, keepdims)
+    _float_only(self, "var")
+    if unbiased is not None and correction is not None:
+        raise TypeError("var(): pass either unbiased= or correction=, not both")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    dims = reduce_dims(dim, self.data.ndim)
+    dof = _count(self.data.shape, dims) - correction
+    diff = self - self.mean(dims, keepdim=True)
+    if dof > 0:
+        return (diff * diff).sum(dims, keepdim) * (1 / dof)
+    warnings.warn(
+        "var(): degrees of freedom is <= 0: correction should be strictly less than the "
+        "number of entries reduced",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    with np.errstate(invalid="ignore"):
+        return (diff * diff).sum(dims, keepdim) * math.inf  # 0 * inf: NaN, as in PyTorch
+
+
+@method
+def std(
+    self,
+    dim: Dim | bool = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+    axis: Dim = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Standard deviation: the square root of ``var`` (same arguments). Where it is 0 the
+    gradient is taken as 0, as PyTorch does, rather than sqrt's infinite slope."""
+    variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    data = np.sqrt(variance.data)
+    return _result(data, "std", (variance,), None, variance.requires_grad)
+
+
+def _std_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ans == 0, 0.0, g / (2 * ans))
+
+
+VJPS["std"] = (_std_grad,)
+
+
+@method
+def prod(
+    self,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Product over one ``dim`` (or every entry if None); integer tensors give int64. The
+    gradient is exact where entries are 0 (no division by them)."""
+    dim, keepdim = _args(dim, keepdim, axis, keepdims)
+    x = self.data
+    if dim is None:
+        d = None
+        if keepdim:
+            raise TypeError("prod(): keepdim needs a dim")
+    else:
+        d = normalize_dim(dim, x.ndim) if x.ndim else None
+    dtype = np.int64 if x.dtype.kind in "biu" else None
+    data = x.prod(axis=d, keepdims=keepdim and d is not None, dtype=dtype)
+    return _result(data, "prod", (self,), (x, d, keepdim), self.requires_grad)
+
+
+def _prod_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    """d prod / d a_i is the product of the other entries: the product of those before i
+    times the product of those after, two cumulative products (exact even with zeros)."""
+    a, d, keepdim = ctx
+    if d is None:
+        x, g = a.reshape(-1, 1), g.reshape(1, 1)
+    else:
+        x = np.moveaxis(a, d, 0)
+        g = np.moveaxis(g, d, 0) if keepdim else g[None]
+    before = np.ones_like(x)
+    before[1:] = np.cumprod(x[:-1], axis=0)
+    after = np.ones_like(x)
+    after[:-1] = np.cumprod(x[:0:-1], axis=0)[::-1]
+    grad = g * before * after
+    return grad.reshape(a.shape) if d is None else np.moveaxis(grad, 0, d)
+
+
+VJPS["prod"] = (_prod_grad,)
