@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from micrograd.tensors._rows import row_dot, row_max, row_sum
+from micrograd.tensors.activations import _sigmoid
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
 
 
@@ -349,8 +350,7 @@ def _bce_with_logits(
     """
     target = _operand(target)
     x, y = self.data, target.data
-    e = np.exp(-np.abs(x))  # in (0, 1]
-    softplus = np.log1p(e)
+    softplus = np.log1p(np.exp(-np.abs(x)))  # exp of a non-positive number: never overflows
     softplus += np.maximum(-x, 0)  # softplus(-x)
     loss = (1 - y) * x
     if pos_weight is not None:
@@ -361,13 +361,13 @@ def _bce_with_logits(
     if weight is not None:
         loss *= weight
     out, scale = _reduce(loss, reduction)
-    ctx = (x, y, e, softplus, weight, pos_weight, scale)
+    ctx = (x, y, softplus, weight, pos_weight, scale)
     return _result(out, "bce_with_logits", (self, target), ctx, _needs_grad(self, target))
 
 
 def _bce_logits_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    x, y, e, _, weight, pos_weight, scale = ctx
-    sig_neg = np.where(x >= 0, e, 1) / (1 + e)  # sigmoid(-x), from exp(-|x|)
+    x, y, _, weight, pos_weight, scale = ctx
+    sig_neg = _sigmoid(-x)
     if pos_weight is None:
         grad = 1 - y
         grad -= sig_neg
@@ -379,7 +379,7 @@ def _bce_logits_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 def _bce_logits_grad_y(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    x, _, _, softplus, weight, pos_weight, scale = ctx  # d/dy = w (-x + (pw - 1) softplus(-x))
+    x, _, softplus, weight, pos_weight, scale = ctx  # d/dy = w (-x + (pw - 1) softplus(-x))
     grad = -x if pos_weight is None else (pos_weight - 1) * softplus - x
     return _weighted(grad, g, weight, scale)
 
