@@ -188,17 +188,28 @@ VJPS["leaky_relu"] = (lambda g, ans, factor: g * factor,)
 
 @method
 def _elu(self, alpha: float) -> Tensor:
-    """x where x > 0, else alpha * (exp(x) - 1); the rule is 1, or ans + alpha, as PyTorch."""
+    """x where x > 0, else alpha * (exp(x) - 1); the rule is 1, or ans + alpha, as PyTorch.
+
+    Both pieces vanish on the other's side, so the output is their sum: no branch per
+    element (see _ndtr_float32).
+    """
     x = self.data
     neg = np.minimum(x, 0)
     np.expm1(neg, out=neg)
-    neg *= alpha
-    return _result(np.where(x > 0, x, neg), "elu", (self,), (x, alpha), self.requires_grad)
+    neg *= alpha  # 0 where x > 0
+    out = np.maximum(x, 0)
+    out += neg
+    return _result(out, "elu", (self,), (x, neg, alpha), self.requires_grad)
 
 
-def _elu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, float]) -> ndarray:
-    x, alpha = ctx
-    return g * np.where(x > 0, 1, ans + alpha)
+def _elu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray, float]) -> ndarray:
+    x, neg, alpha = ctx  # 1 where x > 0, alpha exp(x) = neg + alpha elsewhere
+    positive = (x > 0).astype(g.dtype)
+    grad = neg + alpha
+    grad *= 1 - positive
+    grad += positive
+    grad *= g
+    return grad
 
 
 VJPS["elu"] = (_elu_grad,)
