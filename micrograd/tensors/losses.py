@@ -29,8 +29,15 @@ def _reduce(loss: ndarray, reduction: str) -> tuple[ndarray, float]:
     total = np.add.reduce(loss, axis=None)
     if reduction == "sum":
         return total, 1.0
-    with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: nan, as PyTorch
-        return total / loss.size, 1 / loss.size if loss.size else 0.0
+    return _mean(total, loss.size)
+
+
+def _mean(total: ndarray, count: ndarray | int) -> tuple[ndarray, float]:
+    """total / count and the rule's scale 1 / count; of nothing, nan with scale 0, as PyTorch
+    (a nan loss whose gradient is zero)."""
+    if count:
+        return total / count, 1 / count
+    return total * np.nan, 0.0
 
 
 def _needs_grad(*tensors: Tensor) -> bool:
@@ -115,11 +122,8 @@ def _cross_entropy(
             smooth *= valid
         loss *= 1 - label_smoothing
         loss += label_smoothing / x.shape[1] * smooth
-    if reduction == "mean":
-        count = wt.sum() if wt is not None else len(t)
-        with np.errstate(invalid="ignore", divide="ignore"):  # nothing counted: nan
-            out = np.add.reduce(loss) / count
-        scale = 1 / count if count else 0.0  # as PyTorch: nan loss, zero gradient
+    if reduction == "mean":  # divided by the summed weights of the entries counted
+        out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
     ctx = (e, s, t, wt, valid, weight, label_smoothing, scale, self.data.shape)
@@ -215,11 +219,8 @@ def _nll_loss(
     loss = -x[np.arange(len(t)), t]
     if wt is not None:
         loss *= wt
-    if reduction == "mean":
-        count = wt.sum() if wt is not None else len(t)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.add.reduce(loss) / count
-        scale = 1 / count if count else 0.0
+    if reduction == "mean":  # divided by the summed weights of the entries counted
+        out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
     ctx = (t, wt, scale, x.shape, self.data.shape)

@@ -214,7 +214,7 @@ VJPS["dropout"] = (lambda g, ans, mask: g * mask,)
 # Up to this many (rows of the table) x (indices looked up), the embedding's gradient is one
 # BLAS product onehot.T @ g; past it a sort and one segmented sum (np.add.reduceat), whose
 # cost does not grow with the table. Both beat np.add.at (benchmarks/README.md).
-_ONE_HOT_LIMIT = 1 << 21
+_ONE_HOT_LIMIT = 1 << 17
 
 
 @method
