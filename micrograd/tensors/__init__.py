@@ -23,6 +23,7 @@ from micrograd.tensors import (  # noqa: F401
     selection,
     shape_ops,
 )
+from micrograd.tensors._shapes import Size
 from micrograd.tensors.core import VJPS, Tensor
 from micrograd.tensors.grad_mode import (
     enable_grad,

@@ -6,9 +6,10 @@ primitive (``_op``) and what that primitive's derivative needs (``_ctx``). ``bac
 the graph in reverse topological order (``micrograd.graph``, shared with ``Value``) and asks
 ``VJPS``, the one table of derivative rules, for each operand's gradient.
 
-This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic,
-elementwise functions, reductions, matmul; ``shape_ops``: views, indexing, joining;
-``nn_ops``: fused network primitives), with its derivative rule right below its forward; the
+This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic
+and matmul; ``elementwise``, ``reductions``, ``compare``; ``shape_ops``: views; ``indexing``:
+indexing and in-place writes; ``nn_ops``: fused network primitives), with its derivative
+rule right below its forward; the
 op is attached to ``Tensor`` with ``@method`` and its rule entered in ``VJPS`` there. So this
 module never imports an op module, and the arrows between the rooms point one way.
 
@@ -30,9 +31,11 @@ values were overwritten in between, the gradient would be silently wrong, so
   ``transpose``, basic indexing, ``detach``, ...), and bumped by every in-place write made
   through the API: ``t[i] = v``, the in-place methods (``fill_``, ``masked_fill_``, ``add_``,
   ...) and the optimizers' ``step`` (through ``_bump_version``);
-* a node records its operands' versions when it is built, and ``backward`` raises PyTorch's
-  RuntimeError when an operand whose values the node kept (its ``ctx`` holds them), or the
-  node's own output, has been written since.
+* each write is also stamped with a global count of writes (``_writes``), as is each node
+  when it is built; ``backward`` raises PyTorch's RuntimeError when an operand whose values
+  the node kept (its ``ctx`` holds them), or the node's own output, carries a later stamp.
+  A node built after the last write anywhere, the usual case in a training loop, costs
+  backward one comparison.
 
 Not detected: writes made with NumPy into ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
 just as PyTorch does not detect writes through its ``.data``. Catching them would take a
@@ -108,8 +111,8 @@ class Tensor:
         "_prev",
         "_op",
         "_ctx",
-        "_version_cell",  # [number of in-place writes], one list shared with every view
-        "_saved_versions",  # the operands' versions when this node was built
+        "_version_cell",  # [version, stamps of the last writes], one list shared with views
+        "_built_at",  # for a node: _writes[0] when it was built
     )
     # NumPy must not treat a Tensor as an array operand: ``ndarray + Tensor`` and
     # ``np.float64 * Tensor`` then fall through to Tensor.__radd__ / __rmul__.
@@ -132,7 +135,7 @@ class Tensor:
         self._op = ""
         self._ctx: Any = None
         self._version_cell = [0]
-        self._saved_versions: tuple[int, ...] = ()
+        self._built_at = 0
         if requires_grad:
             self.requires_grad_()
 
@@ -273,7 +276,12 @@ class Tensor:
 
     def _bump_version(self) -> None:
         """Count one in-place write into ``data``: what optimizers call after a step."""
-        self._version_cell[0] += 1
+        _writes[0] += 1
+        cell = self._version_cell
+        cell[0] += 1
+        cell.append(_writes[0])
+        if len(cell) > _KEPT_STAMPS + 1:
+            del cell[1]
 
     # ----------------------------------------------------------------- backpropagation
 
@@ -315,17 +323,15 @@ class Tensor:
             if node._prev:
                 node.grad = None
         self.grad = gradient if self.grad is None else self.grad + gradient
-        vjps, asarray = VJPS, np.asarray
+        vjps, asarray, writes = VJPS, np.asarray, _writes[0]
         for node in reversed(order):  # every node after all the nodes computed from it
             prev, g = node._prev, node.grad
             if not prev or g is None:  # a leaf, or a constant
                 continue
+            if node._built_at != writes:  # something was written in place since it was built
+                _check_unmodified(node)
             ans, ctx = node.data, node._ctx
-            if node._version_cell[0] and node._version_cell is not prev[0]._version_cell:
-                _modified(node, None, 0)  # its output, which any rule may read, was written
-            for rule, parent, version in zip(vjps[node._op], prev, node._saved_versions):
-                if parent._version_cell[0] != version:
-                    _modified(node, parent, version)
+            for rule, parent in zip(vjps[node._op], prev):
                 if not parent.requires_grad:
                     continue
                 pg = rule(g, ans, ctx)
@@ -347,22 +353,42 @@ def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
     return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
-def _modified(node: Tensor, operand: Tensor | None, version: int) -> None:
-    """Raise PyTorch's error if ``node``'s rule needs values that were written in place since
-    the node was built: ``operand``'s (if its ``ctx`` holds them; then ``version`` is the one
-    recorded) or, for ``operand`` None, its own output."""
-    if operand is None:
-        tensor, whose = node, f", which is output 0 of {node._op!r},"
-    else:
-        kept = node._ctx if type(node._ctx) is tuple else (node._ctx,)
-        array = operand.data
-        if not any(type(k) is ndarray and np.may_share_memory(k, array) for k in kept):
-            return  # the rule does not read this operand's values (a view, a sum, ...)
-        tensor, whose = operand, ""
+# How many in-place writes (through the API, into any tensor) there have been: the clock that
+# stamps each write and each node, so that backward can tell what was written after what.
+_writes = [0]
+_KEPT_STAMPS = 4  # a tensor keeps the stamps of its last 4 writes, to name the version it had
+
+
+def _check_unmodified(node: Tensor) -> None:
+    """Raise PyTorch's error if values ``node``'s rule reads were written in place after the
+    node was built: its own output (any rule may read it as ``ans``) or an operand's that its
+    ``ctx`` keeps."""
+    built = node._built_at
+    cell = node._version_cell
+    if cell[-1] > built and len(cell) > 1 and cell is not node._prev[0]._version_cell:
+        _modified(node, f", which is output 0 of {node._op!r},", built)  # (not a view's)
+    kept = node._ctx if type(node._ctx) is tuple else (node._ctx,)
+    for operand in node._prev:
+        cell = operand._version_cell
+        if len(cell) > 1 and cell[-1] > built:
+            array = operand.data
+            if any(type(k) is ndarray and np.may_share_memory(k, array) for k in kept):
+                _modified(operand, "", built)
+
+
+def _modified(tensor: Tensor, whose: str, built: int) -> None:
+    cell = tensor._version_cell
+    version, stamps = cell[0], cell[1:]
+    later = sum(stamp > built for stamp in stamps)
+    expected = (
+        f"{version - later}"
+        if later < len(stamps) or version == len(stamps)
+        else (f"{version - later} or earlier")
+    )
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [Tensor of shape {tensor.shape}, {tensor.dtype}]{whose} is at "
-        f"version {tensor._version}; expected version {version} instead. It was written "
+        f"version {version}; expected version {expected} instead. It was written "
         "(t[...] = ..., an in-place method such as fill_, or an optimizer's step) after the "
         "operation that needs it ran: recompute the forward pass after the write"
     )
@@ -383,20 +409,13 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
         out._prev = Operands(prev)
         out._op = op
         out._ctx = ctx
-        # the operands' versions now, for backward to compare (one or two operands: spelled
-        # out, three times cheaper than the general comprehension)
-        if len(prev) == 1:
-            out._saved_versions = (prev[0]._version_cell[0],)
-        elif len(prev) == 2:
-            out._saved_versions = (prev[0]._version_cell[0], prev[1]._version_cell[0])
-        else:
-            out._saved_versions = tuple([p._version_cell[0] for p in prev])
+        out._built_at = _writes[0]
     else:  # keep no parents, so nothing is held alive and backward never walks here
         out.requires_grad = False
         out._prev = NO_OPERANDS
         out._op = ""
         out._ctx = None
-        out._saved_versions = ()
+        out._built_at = 0
     return out
 
 
