@@ -5,7 +5,8 @@ from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
 from micrograd.gradcheck import gradcheck
 from micrograd.serialization import load, save
-from micrograd.tensors import Tensor, no_grad
+from micrograd.tensors import Size, Tensor, functions, no_grad
+from micrograd.tensors.functions import *  # noqa: F403  (torch.exp(x), torch.sum(x, 1), ...)
 
 __all__ = [
     "Tensor",
@@ -17,5 +18,7 @@ __all__ = [
     "optim",
     "paused_gc",
     "save",
+    "Size",
+    *functions.__all__,
 ]
 __version__ = "1.0.0"
