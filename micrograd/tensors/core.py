@@ -57,7 +57,7 @@ import numpy as np
 
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim, unbroadcast
-from micrograd.tensors._versions import check_unmodified, count_write, write_count
+from micrograd.tensors._versions import check_unmodified, new_cell, write_count
 from micrograd.tensors.grad_mode import _grad_mode
 
 __all__ = ["Tensor", "VJPS", "method"]
@@ -113,7 +113,7 @@ class Tensor:
         "_prev",
         "_op",
         "_ctx",
-        "_version_cell",  # [version, stamps of the last writes], one list shared with views
+        "_version_cell",  # [version, stamps of the last 2 writes], one list shared with views
         "_built_at",  # for a node: write_count[0] when it was built
     )
     # NumPy must not treat a Tensor as an array operand: ``ndarray + Tensor`` and
@@ -146,7 +146,7 @@ class Tensor:
         self._prev: tuple[Tensor, ...] = NO_OPERANDS
         self._op = ""
         self._ctx: Any = None
-        self._version_cell = [0]
+        self._version_cell = new_cell()
         self._built_at = 0
         if requires_grad:
             self.requires_grad_()
@@ -288,7 +288,11 @@ class Tensor:
 
     def _bump_version(self) -> None:
         """Count one in-place write into ``data``: what optimizers call after a step."""
-        count_write(self._version_cell)
+        cell = self._version_cell
+        write_count[0] += 1
+        cell[0] += 1
+        cell[2] = cell[1]
+        cell[1] = write_count[0]
 
     # ----------------------------------------------------------------- backpropagation
 
@@ -369,7 +373,7 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
     out.data = data if type(data) is ndarray else np.asarray(data)  # NumPy returns 0-d as scalars
     out.grad = None
     out.label = ""
-    out._version_cell = [0]
+    out._version_cell = [0, 0, 0]  # new_cell(), spelled out: the hot path
     if requires_grad and _grad_mode.enabled:
         out.requires_grad = True
         out._prev = Operands(prev)
