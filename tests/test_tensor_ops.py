@@ -484,6 +484,21 @@ def test_logical_ops_as_torch():
         -Tensor([True])
 
 
+def test_any_all_and_in_as_torch():
+    x = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    for dim, keepdim in [(None, False), (0, False), (1, True), (-1, False)]:
+        for name in ("any", "all"):
+            ours = (
+                getattr(Tensor(x), name)(dim, keepdim)
+                if dim is not None
+                else getattr(Tensor(x), name)()
+            )
+            t = torch.tensor(x)
+            theirs = getattr(t, name)(dim, keepdim) if dim is not None else getattr(t, name)()
+            np.testing.assert_array_equal(ours.data, theirs.numpy())
+    assert 1.0 in Tensor(x) and 2.0 not in Tensor(x) and Tensor(0.0) in Tensor(x)
+
+
 # --------------------------------------------------------------------- Python protocols
 
 
