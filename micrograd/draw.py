@@ -91,7 +91,7 @@ def draw_dot(
         )
 
     # The body is written as DOT lines directly: graphviz's node()/edge() re-quote and
-    # re-check every name and attribute, several times slower on large graphs.
+    # re-check every name and attribute, work these names (all of our making) do not need.
     drawn = {id(node) for node in shown}
     far = _far_uses(shown)
     body: list[str] = []

@@ -12,6 +12,7 @@ import pytest
 import micrograd
 from micrograd import data, training
 from micrograd.cli import main
+from micrograd.nn.build import build_mlp
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JSON_KEYS = {"loss", "train_accuracy", "seconds", "files"}
@@ -97,7 +98,7 @@ def test_train_digits_reaches_95_percent_and_saves(tmp_path, capsys):
     assert not (tmp_path / "decision_boundary.png").exists()  # digits are not 2-D
     assert str(model_path) in summary["files"]
     # the saved weights give the reported test accuracy in a fresh model
-    fresh = training.build_mlp("tensor", 64, [64], 10, seed=0)
+    fresh = build_mlp("tensor", 64, [64], 10, seed=0)
     micrograd.load(fresh, model_path)
     _, X_test, _, y_test = data.digits(test_fraction=0.2, seed=1337)
     assert training.accuracy(fresh, X_test, y_test) == summary["test_accuracy"]
@@ -150,7 +151,7 @@ def test_train_value_engine_with_options(tmp_path, capsys):
     assert summary["engine"] == "value"
     assert summary["test_accuracy"] > 0.7
     assert_png(tmp_path / "decision_boundary.png")
-    fresh = training.build_mlp("value", 2, [8], 1, activation="tanh", seed=0)
+    fresh = build_mlp("value", 2, [8], 1, activation="tanh", seed=0)
     micrograd.load(fresh, model_path)
     X_train, _, y_train, _ = data.split(*data.moons(n_samples=60, seed=3), 0.25, seed=3)
     assert training.accuracy(fresh, X_train, y_train) == summary["train_accuracy"]

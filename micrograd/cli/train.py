@@ -24,6 +24,8 @@ from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.draw import draw_dot
 from micrograd.engine import Value
 from micrograd.nn import MLP
+from micrograd.nn.build import build_mlp
+from micrograd.nn.convert import tensor_copy
 from micrograd.optim import SGD, Adam, LinearLR
 from micrograd.serialization import save
 
@@ -80,9 +82,9 @@ def _boundary_predict(model: object) -> Callable[[np.ndarray], np.ndarray]:
     """Class predictions for a decision-boundary grid (tens of thousands of points).
 
     A scalar MLP is evaluated through a tensor copy of its weights (the same function,
-    ``training.tensor_copy``): on Values the grid would take far longer than training.
+    ``nn.convert.tensor_copy``): on Values the grid would take far longer than training.
     """
-    fast = training.tensor_copy(model) if isinstance(model, MLP) else model
+    fast = tensor_copy(model) if isinstance(model, MLP) else model
     return lambda points: training.predict(fast, points)
 
 
@@ -116,9 +118,9 @@ def _neuron_graph(model: object, x: np.ndarray) -> Value:
 def demo(args: argparse.Namespace) -> int:
     folder = prepare_folder(args.out)
     X, y = data.moons(n_samples=DEMO_SAMPLES, noise=DEMO_NOISE, seed=DEMO_SEED)
-    model = training.build_mlp("value", 2, DEMO_HIDDEN, 1, "relu", seed=DEMO_SEED)
+    model = build_mlp("value", 2, DEMO_HIDDEN, 1, "relu", seed=DEMO_SEED)
     if args.engine == "tensor":
-        model = training.tensor_copy(model)  # the same initial weights, on Tensor
+        model = tensor_copy(model)  # the same initial weights, on Tensor
     optimizer = SGD(model.parameters(), lr=1.0)
     # lr = 1.0 - 0.9 * k / 100 at step k, the original's decay
     schedule = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=DEMO_STEPS)
@@ -227,7 +229,7 @@ def train(args: argparse.Namespace) -> int:
     classes = int(max(y_train.max(), y_test.max())) + 1
     loss = "hinge" if classes == 2 else "cross_entropy"
     nout = 1 if loss == "hinge" else classes
-    model = training.build_mlp(engine, X_train.shape[1], hidden, nout, args.activation, args.seed)
+    model = build_mlp(engine, X_train.shape[1], hidden, nout, args.activation, args.seed)
     if engine == "value":
         sizes = [X_train.shape[1], *hidden, nout]
         per_row = 3 * sum(a * b for a, b in zip(sizes, sizes[1:]))
