@@ -63,11 +63,8 @@ def engine_of(model: Module) -> str:
 
 def _value_outputs(model: Module, X: np.ndarray) -> list[list[Value]]:
     """The scalar network on each row: one list of output Values per row."""
-    outputs = []
-    for row in np.asarray(X, dtype=float).tolist():  # Python floats: the fast path in Value
-        out = model(row)
-        outputs.append(out if isinstance(out, list) else [out])
-    return outputs
+    # Python floats: the fast path in Value
+    return [_as_list(model(row)) for row in np.asarray(X, dtype=float).tolist()]
 
 
 def scores(model: Module, X: np.ndarray) -> np.ndarray:
@@ -79,15 +76,28 @@ def scores(model: Module, X: np.ndarray) -> np.ndarray:
     return _scores(model, X, engine_of(model))
 
 
+# Rows evaluated at once outside training: enough to keep NumPy busy, few enough that a
+# wide network on a decision-boundary grid or a whole data set stays small in memory.
+EVAL_ROWS = 4096
+
+
 def _scores(model: Module, X: np.ndarray, engine: str) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    if len(X) == 0:
+        raise ValueError("nothing to score: X has no rows")
     if engine == "tensor":
         with no_grad():
-            out = model(Tensor(np.asarray(X, dtype=float))).data
+            parts = [model(Tensor(X[i : i + EVAL_ROWS])).data for i in range(0, len(X), EVAL_ROWS)]
+        out = np.concatenate(parts)
     else:
-        with paused_gc():
-            out = np.array([[v.data for v in row] for row in _value_outputs(model, X)])
-        out = out.reshape(len(X), -1)
+        with paused_gc():  # each row's graph is dropped as soon as its floats are read
+            out = np.array([[v.data for v in _as_list(model(row))] for row in X.tolist()])
+    out = out.reshape(len(X), -1)
     return out[:, 0] if out.shape[1] == 1 else out
+
+
+def _as_list(out: Value | list[Value]) -> list[Value]:
+    return out if isinstance(out, list) else [out]
 
 
 def _labels_from_scores(s: np.ndarray) -> np.ndarray:
