@@ -1,4 +1,4 @@
-"""A microgpt-shaped training step: our ``Value`` against a four-slot ``Value`` written microgpt's way.
+"""A microgpt-shaped training step: our ``Value`` against a four-slot one written microgpt's way.
 
     make bench-microgpt    # .venv/bin/python benchmarks/bench_microgpt.py
 

@@ -73,7 +73,7 @@ def main():
         data_loss = sum(losses) * (1.0 / len(losses))
         # L2 regularization
         alpha = 1e-4
-        reg_loss = alpha * sum((p * p for p in model.parameters()))
+        reg_loss = alpha * sum((p * p for p in model.parameters()))  # noqa: UP034 (verbatim)
         total_loss = data_loss + reg_loss
 
         # also get accuracy

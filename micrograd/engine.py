@@ -234,6 +234,9 @@ class Value:
                 raise TypeError(f"Value operands must be Values, got {type(child).__name__}")
         grads = (None,) * len(children)
         if local_grads is not None:
+            if not isinstance(local_grads, Iterable):
+                kind = type(local_grads).__name__
+                raise TypeError(f"Value: op must be a str, or local gradients numbers, not {kind}")
             grads = tuple(_as_float(g, "Value local gradient") for g in local_grads)
             if len(grads) != len(children):
                 raise ValueError(f"Value: {len(children)} children, {len(grads)} local gradients")
