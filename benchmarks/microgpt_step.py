@@ -9,8 +9,8 @@ cross-entropy, and Adam written out by hand. Each step trains on one name from N
 ``Value`` class differs between the two engines; the code and the data are the same.
 
 With ``off`` the cyclic garbage collector is disabled for the whole run (``gc.disable()``),
-with ``on`` it runs as Python starts it. Prints one JSON object: each step's seconds and loss,
-and the number of nodes in the first step's graph.
+with ``on`` it runs as Python starts it. Prints one JSON object: each step's CPU seconds and
+loss, the number of nodes in the first step's graph, and the bytes per node a graph keeps.
 """
 
 import gc
@@ -18,6 +18,7 @@ import json
 import random
 import sys
 import time
+import tracemalloc
 
 # fmt: off
 NAMES = [
@@ -172,7 +173,22 @@ def main():
     if collector == "off":
         gc.disable()
     times, losses, nodes = train(Value, steps)
-    json.dump({"times": times, "losses": losses, "nodes": nodes}, sys.stdout)
+    json.dump(
+        {"times": times, "losses": losses, "nodes": nodes, "bytes_per_node": graph_bytes(Value)},
+        sys.stdout,
+    )
+
+
+def graph_bytes(Value):
+    """Bytes per node that one step's graph keeps alive until it is dropped (tracemalloc)."""
+    docs, vocab_size = tokenize()
+    _, gpt_loss = gpt_model(Value, vocab_size)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    loss = gpt_loss(docs[0])
+    built = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return built / count_nodes(loss)
 
 
 if __name__ == "__main__":
