@@ -54,7 +54,7 @@ class Value:
     _more: tuple[Value, ...] = ()  # built by hand with 3+ operands: the operands past the first
     _dmore: tuple[float, ...] = ()  # and their local derivatives
 
-    def __new__(cls, data: Number = 0.0, _children: Iterable[Value] = (), *args, **kwargs):
+    def __new__(cls, data: Number = 0.0, _children: Iterable[Value] = (), *_, **__) -> Value:
         # A node built by hand is a _HandBuilt, a Value with a __dict__: the lecture gives it
         # its own _backward, and operands past the second go there.
         return _new_object(_HandBuilt if _children and cls is Value else cls)
