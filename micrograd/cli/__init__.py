@@ -179,8 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument(
         "--out",
-        default=f"{DEFAULT_OUT}/graph.svg",
-        help=f"the drawing, .svg or .png (default {DEFAULT_OUT}/graph.svg)",
+        help=f"the drawing, .svg or .png (default {DEFAULT_OUT}/graph.svg; none with --html)",
+    )
+    graph.add_argument(
+        "--html",
+        metavar="PATH",
+        help="write a page (.html, self-contained) that steps through the backward pass",
     )
     graph.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR")
     return parser

@@ -1,14 +1,18 @@
-"""``micrograd graph EXPR --set NAME=NUMBER ...``: draw an expression's graph after backward."""
+"""``micrograd graph EXPR --set NAME=NUMBER ...``: draw an expression's graph after backward.
+
+``--html PAGE`` writes ``micrograd.explore``'s page instead, which steps through the backward
+pass (and the drawing too when ``--out`` is also given)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 
-from micrograd.cli import UsageError
+from micrograd.cli import DEFAULT_OUT, UsageError
 from micrograd.cli.expr import ExpressionError, build
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.draw import draw_dot
+from micrograd.explore import GraphTooLarge, explore
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,20 +21,32 @@ def run(args: argparse.Namespace) -> int:
         if name in values:
             raise UsageError(f"--set {name}: given twice")
         values[name] = value
-    extension = os.path.splitext(args.out)[1].lower()
-    if extension not in (".svg", ".png"):
-        raise UsageError(f"--out {args.out}: the drawing must be a .svg or .png file")
+    out = args.out if args.out is not None or args.html else f"{DEFAULT_OUT}/graph.svg"
+    extension = os.path.splitext(out or "")[1].lower()
+    if out is not None and extension not in (".svg", ".png"):
+        raise UsageError(f"--out {out}: the drawing must be a .svg or .png file")
+    if args.html and os.path.splitext(args.html)[1].lower() not in (".html", ".htm"):
+        raise UsageError(f"--html {args.html}: the page must be an .html file")
     try:
         root, leaves = build(args.expression, values)
     except ExpressionError as e:
         raise UsageError(str(e)) from None
-    folder = os.path.dirname(args.out)
-    if folder:
-        prepare_folder(folder)
-    drawing = draw_dot(root, rankdir=args.rankdir).pipe(format=extension[1:])
-    write_atomically(args.out, drawing)
+    files: dict[str, bytes] = {}
+    if args.html:
+        try:
+            files[args.html] = explore(root).html.encode("utf-8")
+        except GraphTooLarge as e:
+            raise UsageError(str(e)) from None
+    if out is not None:
+        files[out] = draw_dot(root, rankdir=args.rankdir).pipe(format=extension[1:])
+    for path, payload in files.items():
+        folder = os.path.dirname(path)
+        if folder:
+            prepare_folder(folder, "--html" if path == args.html else "--out")
+        write_atomically(path, payload)
     print(f"value {root.data:.6g}")
     for name, leaf in leaves.items():
         print(f"d/d{name} {leaf.grad:.6g}")
-    print(f"wrote {args.out}")
+    for path in files:
+        print(f"wrote {path}")
     return 0

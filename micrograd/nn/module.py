@@ -1,152 +1,505 @@
-"""``Module``: the base every network in micrograd shares, scalar or tensor."""
+"""``Module``: the base every network in micrograd shares, scalar or tensor, as PyTorch's.
+
+Assigning a ``Parameter`` or a ``Module`` as an attribute registers it (in ``_parameters``
+and ``_modules``, in the order assigned); ``register_buffer`` registers state that is saved
+but not learned. Every walk (``parameters``, ``modules``, ``state_dict``, ``train``) reads
+those registries in that order, so names and order are PyTorch's.
+
+The original micrograd's modules (``nn.scalar``) hold ``Value``s, and lists of ``Value``s
+or of modules, in plain attributes, and never call ``super().__init__()``. So the
+registries are made in ``__new__``, and public plain attributes holding ``Value``s or
+lists and tuples of ``Value``s and modules are walked too: after a module's own registered
+entries, named by attribute and position (``"w.2"``, ``"layers.0"``).
+
+>>> import numpy as np
+>>> from micrograd.tensors import Tensor
+>>> class Affine(Module):
+...     def __init__(self):
+...         super().__init__()
+...         self.scale = Parameter(Tensor(np.ones(2)))
+...         self.register_buffer("shift", Tensor(np.zeros(2)))
+...     def forward(self, x):
+...         return x * self.scale + self.shift
+>>> m = Affine()
+>>> [name for name, _ in m.named_parameters()], list(m.state_dict())
+(['scale'], ['scale', 'shift'])
+>>> m(Tensor([1.0, 2.0])).data
+array([1., 2.])
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
 from micrograd.engine import Value
+from micrograd.nn.parameter import Parameter, parse_to_args
+from micrograd.nn.state import IncompatibleKeys, StateDictError, load_state, save_state
 from micrograd.tensors import Tensor
 
+__all__ = ["IncompatibleKeys", "Module", "StateDictError"]
 
-def _is_parameter(obj: Any) -> bool:
-    """What ``named_parameters`` collects: every ``Value``, and every Tensor that requires grad."""
-    return isinstance(obj, Value) or (isinstance(obj, Tensor) and obj.requires_grad)
+M = TypeVar("M", bound="Module")
 
 
-class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict(..., strict=False)`` skipped, as PyTorch reports it."""
+class _ParameterList(list):
+    """What ``parameters()`` returns: a list, as the original micrograd's ``parameters()``
+    (``len(model.parameters())``, indexing), that is also an iterator, as PyTorch's
+    (``next(model.parameters())`` gives the first parameter)."""
 
-    missing_keys: list[str]
-    unexpected_keys: list[str]
+    __slots__ = ("_next",)
+
+    def __init__(self, items: Any = ()) -> None:
+        super().__init__(items)
+        self._next = 0
+
+    def __next__(self) -> Any:
+        if self._next >= len(self):
+            raise StopIteration
+        self._next += 1
+        return self[self._next - 1]
+
+
+def _typename(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def _check_name(kind: str, name: Any) -> None:
+    """PyTorch's rules for a registered name: a non-empty string without dots."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {_typename(name)}")
+    if "." in name:
+        raise KeyError(f'{kind} name cannot contain ".", got: {name!r}')
+    if name == "":
+        raise KeyError(f"{kind} name cannot be an empty string")
 
 
 class Module:
-    """Base class for networks: finds its parameters, zeroes their gradients, saves them.
+    """Base class for networks: holds parameters, buffers and sub-modules, and walks them.
 
-    Parameters are found the way PyTorch finds them, by walking the module's attributes
-    (sub-modules, and lists or tuples of them, included) in the order they were set. A
-    module may override ``parameters()`` instead, as the original micrograd's did, or
-    ``_named_children()`` to name its children differently (``Sequential`` names them 0, 1, ...).
+    Subclasses set their layers as attributes in ``__init__`` and write ``forward``;
+    ``module(x)`` calls ``forward(x)``. ``training`` is True until ``eval()``.
     """
 
-    def zero_grad(self) -> None:
-        """Reset every parameter's gradient: a Value's to 0.0, a Tensor's to None."""
-        for p in self.parameters():
-            p.grad = 0.0 if isinstance(p, Value) else None
+    training: bool
+    _parameters: dict[str, Any]
+    _buffers: dict[str, Any]
+    _non_persistent_buffers_set: set[str]
+    _modules: dict[str, Any]
 
-    def parameters(self) -> list[Any]:
-        """Every trainable parameter, each once, in a stable order."""
-        return [p for _, p in self.named_parameters()]
+    def __new__(cls, *args: Any, **kwargs: Any) -> Module:
+        # Here, not in __init__: the original micrograd's modules never call it.
+        self = super().__new__(cls)
+        for name, value in (
+            ("training", True),
+            ("_parameters", {}),
+            ("_buffers", {}),
+            ("_non_persistent_buffers_set", set()),
+            ("_modules", {}),
+        ):
+            object.__setattr__(self, name, value)
+        return self
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        """``(dotted_name, parameter)`` pairs, e.g. ``("layers.0.neurons.1.w.2", Value)``.
+    def __init__(self) -> None:
+        """Nothing left to do (``__new__`` made the registries); kept for ``super().__init__()``."""
 
-        A parameter reachable under two names is listed once, under the first.
-        """
-        seen: set[int] = set()
-        stack: list[tuple[str, Any]] = [(prefix, self)]
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """What the module computes; every subclass defines its own."""
+        raise NotImplementedError(
+            f'Module [{self._get_name()}] is missing the required "forward" function'
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ----------------------------------------------------------------- registration
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
+        if isinstance(value, Parameter):
+            self._forget(name)
+            self.register_parameter(name, value)
+        elif name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {_typename(value)} as parameter {name!r} "
+                    "(nn.Parameter or None expected)"
+                )
+            params[name] = None
+        elif isinstance(value, Module):
+            self._forget(name)
+            modules[name] = value
+        elif name in modules:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {_typename(value)} as child module {name!r} "
+                    "(nn.Module or None expected)"
+                )
+            modules[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign {_typename(value)} as buffer {name!r} (Tensor or None expected)"
+                )
+            buffers[name] = value
+        else:
+            if isinstance(value, Tensor) and value.requires_grad and not value._prev:
+                warnings.warn(
+                    f"{self._get_name()}.{name} is a Tensor that requires grad but not a "
+                    "Parameter, so it is not a parameter of the module (as in PyTorch): "
+                    "parameters() and state_dict() leave it out. Wrap it: nn.Parameter(tensor)",
+                    stacklevel=2,
+                )
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        """Remove ``name`` from wherever it is, before it is registered as something else."""
+        d = self.__dict__
+        d.pop(name, None)
+        for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
+            registry.pop(name, None)
+        d["_non_persistent_buffers_set"].discard(name)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: registered entries live outside __dict__.
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        d = self.__dict__
+        for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
+            if name in registry:
+                del registry[name]
+                d["_non_persistent_buffers_set"].discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def _check_free(self, kind: str, name: str, registry: dict[str, Any]) -> None:
+        if name not in registry and hasattr(self, name):
+            raise KeyError(f"attribute {name!r} already exists: cannot register it as a {kind}")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (a Parameter, or None for "no such parameter") as ``name``."""
+        _check_name("parameter", name)
+        self._check_free("parameter", name, self._parameters)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign {_typename(param)} object to parameter {name!r} "
+                "(nn.Parameter or None required)"
+            )
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register ``tensor`` as state that is not learned: saved in ``state_dict`` (unless
+        ``persistent=False``), converted by ``to()``, never returned by ``parameters()``.
+        Reached as ``self.name``; assigning a Tensor to that name replaces it."""
+        _check_name("buffer", name)
+        self._check_free("buffer", name, self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"cannot assign {_typename(tensor)} object to buffer {name!r} "
+                "(Tensor or None required)"
+            )
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or None) as the child ``name``: ``self.name = module``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{_typename(module)} is not a Module subclass (adding {name!r})")
+        _check_name("module", name)
+        self._check_free("module", name, self._modules)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ----------------------------------------------------------------- walks
+
+    def _own_members(self, registry: str) -> list[tuple[str, Any]]:
+        """This module's registered entries of ``registry`` (None skipped), then, for
+        parameters, the ``Value``s its plain attributes hold; for modules, the modules."""
+        found = [(k, v) for k, v in self.__dict__[registry].items() if v is not None]
+        if registry != "_buffers":
+            kind = Value if registry == "_parameters" else Module
+            found += [(k, v) for k, v in _plain_members(self) if isinstance(v, kind)]
+        return found
+
+    def named_modules(
+        self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for this module and every module below it, depth first, parents
+        before children; a module reachable twice is listed once unless ``remove_duplicate``
+        is False."""
+        seen: set[int] = set() if memo is None else memo
+        # Each entry carries the ids of its ancestors: a module never descends into one of
+        # them, so a plain list holding a parent cannot send the walk round in circles.
+        stack: list[tuple[str, Module, frozenset[int]]] = [(prefix, self, frozenset())]
         while stack:  # iterative, like every walk in micrograd
-            name, obj = stack.pop()
-            if _is_parameter(obj):
-                if id(obj) not in seen:
-                    seen.add(id(obj))
-                    yield name, obj
+            name, module, ancestors = stack.pop()
+            if id(module) in seen or id(module) in ancestors:
                 continue
-            if isinstance(obj, Module):
-                children = obj._named_children()
-            elif isinstance(obj, (list, tuple)):
-                children = [(str(i), item) for i, item in enumerate(obj)]
-            else:
-                continue
+            if remove_duplicate:
+                seen.add(id(module))
+            yield name, module
+            below = ancestors | {id(module)}
+            children = module._own_members("_modules")
             for key, child in reversed(children):  # reversed: the stack pops them in order
-                stack.append((f"{name}.{key}" if name else key, child))
+                stack.append((f"{name}.{key}" if name else key, child, below))
 
-    def _named_children(self) -> list[tuple[str, Any]]:
-        """The attributes ``named_parameters`` looks into, with the names it gives them."""
-        return list(vars(self).items())
+    def modules(self) -> Iterator[Module]:
+        """This module and every module below it (see ``named_modules``)."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for the direct sub-modules, each once."""
+        seen: set[int] = set()
+        for name, module in self._own_members("_modules"):
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules, each once."""
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool
+    ) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
+        for module_prefix, module in modules:
+            for key, value in module._own_members(registry):
+                if id(value) in seen:
+                    continue
+                if remove_duplicate:
+                    seen.add(id(value))
+                yield (f"{module_prefix}.{key}" if module_prefix else key), value
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Any]]:
+        """``(dotted_name, parameter)`` pairs: each module's own parameters, then its
+        children's, e.g. ``("0.weight", Parameter)`` or ``("layers.0.neurons.1.w.2", Value)``.
+        A parameter reachable under two names is listed once, under the first."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> list[Any]:
+        """Every parameter, each once, in ``named_parameters`` order. A list (as in the
+        original micrograd) that ``next()`` also reads (as PyTorch's iterator)."""
+        return _ParameterList(p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted_name, buffer)`` pairs, persistent or not, in ``named_parameters``' order."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer, each once."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def get_submodule(self, target: str) -> Module:
+        """The module named ``target`` in ``named_modules`` (``""`` is this module)."""
+        for name, module in self.named_modules(remove_duplicate=False):
+            if name == target:
+                return module
+        raise AttributeError(f"{self._get_name()} has no submodule {target!r}")
+
+    # ----------------------------------------------------------------- modes and transforms
+
+    def apply(self: M, fn: Callable[[Module], Any]) -> M:
+        """Call ``fn`` on every sub-module, then on this one (post-order, as PyTorch: each
+        module after its children, children in order). Returns self."""
+        stack: list[tuple[Module, bool]] = [(self, False)]
+        while stack:
+            module, children_done = stack.pop()
+            if children_done:
+                fn(module)
+            else:
+                stack.append((module, True))
+                stack.extend((child, False) for child in reversed(list(module.children())))
+        return self
+
+    def train(self: M, mode: bool = True) -> M:
+        """Set ``training`` to ``mode`` here and in every sub-module (Dropout and BatchNorm
+        behave differently in training); returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be a bool, got {mode!r}")
+        self.training = mode
+        for module in self.children():  # through each child's train(), which it may override
+            module.train(mode)
+        return self
+
+    def eval(self: M) -> M:
+        """``train(False)``: evaluation mode."""
+        return self.train(False)
+
+    def requires_grad_(self: M, requires_grad: bool = True) -> M:
+        """Set ``requires_grad`` of every tensor parameter (to freeze or unfreeze them)."""
+        for p in self.parameters():
+            if isinstance(p, Tensor):
+                p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: a Tensor's to None (or zeros in place with
+        ``set_to_none=False``), a Value's to 0.0 (as the original micrograd)."""
+        for p in self.parameters():
+            if isinstance(p, Value):
+                p.grad = 0.0
+            elif p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    grad = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                    if grad.flags.writeable:
+                        grad[...] = 0
+                    else:
+                        p.grad = np.zeros_like(grad)
+
+    def to(self: M, *args: Any, **kwargs: Any) -> M:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``: convert the
+        floating-point parameters and buffers to ``dtype`` (in place: the same Parameter
+        objects), integer buffers stay. The only device is the CPU. Returns self."""
+        dtype = parse_to_args(args, kwargs)
+        if dtype is not None:
+            self._cast(dtype)
+        return self
+
+    def float(self: M) -> M:
+        """Floating-point parameters and buffers to float32."""
+        return self._cast(np.dtype(np.float32))
+
+    def double(self: M) -> M:
+        """Floating-point parameters and buffers to float64."""
+        return self._cast(np.dtype(np.float64))
+
+    def cpu(self: M) -> M:
+        """Already there: micrograd runs on the CPU."""
+        return self
+
+    def _cast(self: M, dtype: np.dtype) -> M:
+        for module in self.modules():
+            for registry in (module._parameters, module._buffers):
+                for t in registry.values():
+                    if t is not None and t.data.dtype.kind == "f":
+                        t.data = t.data.astype(dtype, copy=False)
+                        if isinstance(t.grad, np.ndarray):
+                            t.grad = t.grad.astype(dtype, copy=False)
+        return self
 
     # ----------------------------------------------------------------- saving and loading
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """``{name: array}`` for every parameter, in ``named_parameters`` order.
+    # Names a state dict may leave out, for loading older ones (BatchNorm's batch count).
+    _optional_state: tuple[str, ...] = ()
 
-        The arrays are copies: changing them does not change the module. A Tensor parameter
-        gives an array of its shape and dtype; a Value gives a 0-d float64 array.
+    def state_dict(
+        self,
+        *,
+        destination: dict[str, Any] | None = None,
+        prefix: str = "",
+        keep_vars: bool = False,
+    ) -> dict[str, Any]:
+        """``{name: array}`` for every parameter and persistent buffer, with PyTorch's names
+        and order (``"0.weight"``, ``"bn.running_mean"``, ``"bn.num_batches_tracked"``).
+
+        The arrays are copies: changing them does not change the module (PyTorch returns
+        tensors sharing storage). A Tensor gives an array of its shape and dtype, a Value a
+        0-d float64 array. ``keep_vars=True`` gives the Parameters, buffers and Values
+        themselves.
 
         >>> from micrograd.nn import Neuron
         >>> sd = Neuron(2).state_dict()
         >>> list(sd), sd["b"].shape, sd["b"].dtype
         (['w.0', 'w.1', 'b'], (), dtype('float64'))
         """
-        return {
-            name: np.array(p.data, dtype=np.float64) if isinstance(p, Value) else p.data.copy()
-            for name, p in self.named_parameters()
-        }
+        return save_state(self, {} if destination is None else destination, prefix, keep_vars)
 
     def load_state_dict(
-        self, state_dict: Mapping[str, Any], strict: bool = True
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
     ) -> IncompatibleKeys:
-        """Copy the arrays in ``state_dict`` into this module's parameters, by name.
+        """Copy the arrays in ``state_dict`` into this module's parameters and persistent
+        buffers, by name (values are cast to each one's dtype and copied in place, so
+        optimizers holding them stay in step; ``assign=True`` makes each tensor take the
+        loaded array and its dtype instead).
 
-        Every entry is checked before any parameter changes, so a failed load leaves the
-        module as it was. With ``strict=True`` the names must match ``state_dict()``'s exactly
-        (ValueError listing the missing and unexpected ones); with ``strict=False`` only the
-        common names are loaded, and the others are returned. A shape mismatch is always an
-        error. Tensor parameters keep their dtype and array (values are copied in); Value
-        parameters take 0-d arrays.
+        Every entry is checked before anything changes, so a failed load leaves the module
+        as it was. ``strict=True``: the names must match ``state_dict()``'s exactly
+        (StateDictError, a ValueError and RuntimeError, listing the missing and unexpected
+        ones); ``strict=False`` loads the common names and returns the others. Shapes must
+        always match. Accepts ndarrays, Tensors, PyTorch tensors and numbers.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                "load_state_dict expects a mapping of name -> array, "
-                f"got {type(state_dict).__name__}"
-            )
-        params = dict(self.named_parameters())
-        missing = [name for name in params if name not in state_dict]
-        unexpected = sorted(name for name in state_dict if name not in params)
-        if strict and (missing or unexpected):
-            problems = []
-            if missing:
-                problems.append(f"missing keys {missing}")
-            if unexpected:
-                problems.append(f"unexpected keys {unexpected}")
-            raise ValueError(
-                f"state_dict does not match {type(self).__name__}: {'; '.join(problems)}"
-            )
-        updates = []
-        for name, p in params.items():
-            if name not in state_dict:
-                continue
-            value = _as_real_array(name, state_dict[name])
-            shape = () if isinstance(p, Value) else p.data.shape
-            if value.shape != shape:
-                raise ValueError(
-                    f"state_dict[{name!r}] has shape {value.shape}, "
-                    f"but the parameter has shape {shape}"
-                )
-            updates.append((p, value))
-        for p, value in updates:
-            if isinstance(p, Value):
-                p.data = float(value)
-            else:
-                p.data[...] = value  # in place: optimizers holding the array stay in step
-        return IncompatibleKeys(missing, unexpected)
+        return load_state(self, state_dict, strict, assign)
+
+    # ----------------------------------------------------------------- printing
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def extra_repr(self) -> str:
+        """The module's own settings, shown inside its repr's parentheses."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [
+            f"({key}): " + _indent(repr(module), 2) for key, module in self._modules.items()
+        ]
+        lines = extra_lines + child_lines
+        body = ""
+        if len(extra_lines) == 1 and not child_lines:
+            body = extra_lines[0]
+        elif lines:
+            body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{self._get_name()}({body})"
+
+    def __dir__(self) -> list[str]:
+        keys = [
+            *dir(type(self)),
+            *self.__dict__,
+            *self._parameters,
+            *self._modules,
+            *self._buffers,
+        ]
+        return sorted({key for key in keys if not key[0].isdigit()})
 
 
-def _as_real_array(name: str, value: Any) -> np.ndarray:
-    """``value`` as an ndarray of real numbers; TypeError naming the entry otherwise."""
-    if isinstance(value, (Value, Tensor)):
-        value = value.data
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"state_dict[{name!r}] is not an array of numbers: {e}") from None
-    if array.dtype == np.bool_ or not (
-        np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
-    ):
-        raise TypeError(
-            f"state_dict[{name!r}] must hold real numbers, got an array of dtype {array.dtype}"
-        )
-    return array
+def _indent(text: str, spaces: int) -> str:
+    """Every line but the first indented by ``spaces``, as PyTorch's reprs nest."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *(" " * spaces + line for line in rest)])
+
+
+def _plain_members(module: Module) -> list[tuple[str, Any]]:
+    """``(name, obj)`` for the ``Value``s and modules held in public plain attributes,
+    directly or in (nested) lists and tuples: ``("b", Value)``, ``("w.0", Value)``,
+    ``("layers.1", Layer)``. Private ones (``self._parent = [module]``, PyTorch's way to
+    keep a module without registering it) are left alone.
+    """
+    found: list[tuple[str, Any]] = []
+    stack = [(k, v) for k, v in reversed(module.__dict__.items()) if not k.startswith("_")]
+    while stack:
+        name, obj = stack.pop()
+        if isinstance(obj, (Value, Module)):
+            found.append((name, obj))
+        elif isinstance(obj, (list, tuple)):
+            stack.extend((f"{name}.{i}", item) for i, item in reversed(list(enumerate(obj))))
+    return found

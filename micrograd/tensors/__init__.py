@@ -4,14 +4,23 @@
 with its derivative rule beside it, so importing this package imports them all.
 """
 
-from micrograd.tensors import (  # noqa: F401  (the op modules attach their ops to Tensor)
+# Importing the op modules attaches their methods to Tensor.
+from micrograd.tensors import (  # noqa: F401
+    activations,
+    attention,
     compare,
+    conversion,
     elementwise,
     functions,
     indexing,
+    joining,
+    losses,
     nn_ops,
+    normalization,
     ops,
+    random,
     reductions,
+    selection,
     shape_ops,
 )
 from micrograd.tensors._shapes import Size

@@ -58,6 +58,7 @@ import numpy as np
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim, unbroadcast
 from micrograd.tensors._versions import check_unmodified, new_cell, write_count
+from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
 __all__ = ["Tensor", "VJPS", "method"]
@@ -94,9 +95,11 @@ def method(func_or_name: Any) -> Any:
 class Tensor:
     """An n-dimensional array that records the operations that produced it.
 
-    ``data`` is copied into a new ndarray: float64 unless ``dtype`` says otherwise, except
-    that float32 (and other float) arrays keep their dtype and integer or boolean data stays
-    integer (usable as data, indices or targets, but never differentiable).
+    ``data`` is copied into a new ndarray of ``dtype`` if given. Otherwise NumPy arrays keep
+    their dtype, and Python data follows PyTorch: floats take the default dtype (float64
+    unless ``set_default_dtype`` changed it), ints int64, bools bool. Integer and boolean
+    tensors are data, indices or targets, never differentiable. ``device`` may only be
+    ``'cpu'`` (micrograd's one device).
 
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> loss = (x * x).sum()
@@ -123,23 +126,13 @@ class Tensor:
     # tensors can be set members and dict keys (the graph walk keeps them in a set).
     __hash__ = object.__hash__
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
+    ) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        if isinstance(data, (str, bytes)):
-            raise TypeError(f"Tensor data must be numeric, got {type(data).__name__}: {data!r}")
-        try:
-            array = np.array(data, dtype=dtype)
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"Tensor data must be a number or a (nested) sequence or array of numbers, "
-                f"got {type(data).__name__}: {error}"
-            ) from None
-        if array.dtype.kind not in "biuf":
-            raise TypeError(
-                f"Tensor data must be numeric, got {type(data).__name__} of dtype {array.dtype}"
-            )
-        self.data: ndarray = array
+        as_device(device)  # "cpu" or None; anything else raises, naming what exists
+        self.data: ndarray = array_from(data, dtype)  # floats follow get_default_dtype()
         self.grad: ndarray | None = None
         self.requires_grad = False
         self.label = ""

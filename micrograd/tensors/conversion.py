@@ -1,0 +1,170 @@
+"""Changing a tensor's dtype (and its device, of which there is one): ``to``, ``float``,
+``double``, ``long``, ``type``... with the cast's derivative rule beside it.
+
+A cast between floating-point dtypes is differentiable, as in PyTorch: the gradient is cast
+back to the operand's dtype. A cast to or from an integer or boolean dtype gives a tensor
+that does not require grad (there is no derivative through rounding).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from micrograd.tensors.core import VJPS, Tensor, _result, method
+from micrograd.tensors.dtypes import CPU, TYPE_NAMES, as_device, as_dtype, device
+
+
+def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
+    """``self`` as ``dtype``: self itself if it already is (unless ``copy``)."""
+    if dtype == self.data.dtype and not copy:
+        return self
+    data = self.data.astype(dtype)  # always a new array
+    differentiable = dtype.kind == "f" and self.data.dtype.kind == "f"
+    return _result(data, "to", (self,), self.data.dtype, self.requires_grad and differentiable)
+
+
+VJPS["to"] = (lambda g, ans, dtype: g.astype(dtype),)  # ctx = the operand's dtype
+
+
+@method
+def to(self, *args: Any, **kwargs: Any) -> Tensor:
+    """PyTorch's ``to``: ``t.to(dtype)``, ``t.to(device)``, ``t.to(device, dtype)``,
+    ``t.to(other)`` (other's dtype), with keywords ``dtype=``, ``device=``, ``copy=`` and
+    ``non_blocking=`` (ignored). Returns ``self`` when nothing changes and ``copy`` is false.
+
+    >>> t = Tensor([1.5, 2.5])
+    >>> t.to("cpu") is t, t.to(int).tolist(), t.to(np.float32).dtype
+    (True, [1, 2], dtype('float32'))
+    """
+    unknown = set(kwargs) - {"dtype", "device", "copy", "non_blocking", "memory_format"}
+    if unknown:
+        raise TypeError(f"to() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    dtype, place = kwargs.get("dtype"), kwargs.get("device")
+    positional = list(args)
+    if positional and isinstance(positional[0], Tensor):
+        if len(positional) > 1 or dtype is not None:
+            raise TypeError("to(other): give only the other tensor (and copy=)")
+        dtype = positional.pop(0).data.dtype
+    if positional and (isinstance(positional[0], (str, device)) or positional[0] is None):
+        place = positional.pop(0)  # a device comes first, as in to(device, dtype)
+    if positional and not isinstance(positional[0], bool):
+        if dtype is not None:
+            raise TypeError("to(): dtype given twice")
+        dtype = positional.pop(0)
+    if len(positional) > 2 or not all(isinstance(a, bool) for a in positional):
+        raise TypeError(
+            f"to() takes a dtype, a device, both, or another tensor, got "
+            f"{', '.join(repr(a) for a in args)}"
+        )
+    copy = bool(kwargs.get("copy", positional[1] if len(positional) == 2 else False))
+    as_device(place)
+    return _cast(self, self.data.dtype if dtype is None else as_dtype(dtype), copy)
+
+
+@method("float")
+def to_float(self) -> Tensor:
+    """``self.to(float32)``, as PyTorch's ``Tensor.float()``."""
+    return _cast(self, np.dtype(np.float32))
+
+
+@method
+def double(self) -> Tensor:
+    """``self.to(float64)``."""
+    return _cast(self, np.dtype(np.float64))
+
+
+@method
+def half(self) -> Tensor:
+    """``self.to(float16)``."""
+    return _cast(self, np.dtype(np.float16))
+
+
+@method
+def long(self) -> Tensor:
+    """``self.to(int64)``: floats are truncated toward zero."""
+    return _cast(self, np.dtype(np.int64))
+
+
+@method("int")
+def to_int(self) -> Tensor:
+    """``self.to(int32)``, as PyTorch's ``Tensor.int()``."""
+    return _cast(self, np.dtype(np.int32))
+
+
+@method
+def short(self) -> Tensor:
+    """``self.to(int16)``."""
+    return _cast(self, np.dtype(np.int16))
+
+
+@method
+def byte(self) -> Tensor:
+    """``self.to(uint8)``."""
+    return _cast(self, np.dtype(np.uint8))
+
+
+@method("bool")
+def to_bool(self) -> Tensor:
+    """``self.to(bool)``: nonzero becomes True."""
+    return _cast(self, np.dtype(np.bool_))
+
+
+@method("type")
+def to_type(self, dtype: Any = None) -> Tensor | str:
+    """Without an argument, PyTorch's type name (``'torch.FloatTensor'`` for float32); with a
+    dtype or such a name, ``self.to(dtype)``.
+
+    >>> Tensor([1.0]).type(), Tensor([1.0]).type("torch.LongTensor").dtype
+    ('torch.DoubleTensor', dtype('int64'))
+    """
+    if dtype is None:
+        return "torch." + TYPE_NAMES[self.data.dtype]
+    if isinstance(dtype, str) and dtype.startswith("torch."):
+        by_name = {f"torch.{name}": d for d, name in TYPE_NAMES.items()}
+        if dtype not in by_name:
+            raise TypeError(f"type(): unknown tensor type {dtype!r}")
+        dtype = by_name[dtype]
+    return _cast(self, as_dtype(dtype))
+
+
+@method
+def type_as(self, other: Tensor) -> Tensor:
+    """``self.to(other.dtype)``."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as() needs a tensor, got {type(other).__name__}")
+    return _cast(self, other.data.dtype)
+
+
+@method
+def is_floating_point(self) -> bool:
+    """True for float16, float32 and float64 tensors."""
+    return self.data.dtype.kind == "f"
+
+
+@method
+def element_size(self) -> int:
+    """Bytes per element (8 for float64)."""
+    return self.data.dtype.itemsize
+
+
+@method
+def cpu(self) -> Tensor:
+    """``self``: every micrograd tensor is on the CPU."""
+    return self
+
+
+@method
+def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+    """Always raises: micrograd has no GPU. The error says what to use instead."""
+    raise RuntimeError("micrograd runs on the CPU only: device='cuda' is not available; use 'cpu'")
+
+
+def _device(self: Tensor) -> device:
+    return CPU
+
+
+Tensor.device = property(_device, doc="Always ``device(type='cpu')``.")  # type: ignore[attr-defined]
+Tensor.is_cuda = False  # type: ignore[attr-defined]
+Tensor.is_cpu = True  # type: ignore[attr-defined]
