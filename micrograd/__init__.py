@@ -298,6 +298,8 @@ __all__ = [
     "unsqueeze",
     "var",
     # comparisons and elementwise extremes
+    "all",
+    "any",
     "amax",
     "amin",
     "argmin",
