@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 import torch
+from safetensors.numpy import load_file
 from torch import nn as tnn
 from torch.nn import functional as TF
 
@@ -388,6 +389,22 @@ def test_command_learns(words_file, tmp_path, capsys):
     summary = _summary(stdout)
     vocab = len(json.loads((tmp_path / "model.json").read_text())["vocabulary"]) + 1
     assert summary["train_loss"] < np.log(vocab) - 0.3
+
+
+def test_same_seed_same_run(words_file, tmp_path, capsys):
+    runs = []
+    for seed, out in ((1, "a"), (1, "b"), (2, "c")):
+        status, stdout, _ = _run(
+            capsys, "--type", "mlp", "--input", words_file, "--out", tmp_path / out, *TINY,
+            "--max-steps", 3, "--batch-size", 4, "--num-samples", 5, "--seed", seed, "--json",
+        )  # fmt: skip
+        assert status == 0
+        runs.append(_summary(stdout))
+    keys = ("evaluations", "samples")
+    assert [runs[0][k] for k in keys] == [runs[1][k] for k in keys]
+    assert runs[0]["evaluations"] != runs[2]["evaluations"]
+    a, b = (load_file(tmp_path / out / "model.safetensors") for out in "ab")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def test_resume_and_sample_only(words_file, tmp_path, capsys):
