@@ -498,6 +498,12 @@ def test_resume_refuses_other_sizes_and_broken_descriptions(words_file, tmp_path
     (tmp_path / "other.txt").write_text("anna\nQ\n")
     status, _, stderr = _run(capsys, "--resume", "--out", out, "--input", tmp_path / "other.txt")
     assert status == 2 and "'Q'" in stderr and "not in the vocabulary" in stderr
-    (out / "model.json").write_text("{not json")
-    status, _, stderr = _run(capsys, "--sample-only", "--out", out)
-    assert status == 2 and "not a model description written by makemore" in stderr
+    described = json.loads((out / "model.json").read_text())
+    for broken in ("{not json", "[]", json.dumps({**described, "step": "1"}),
+                   json.dumps({**described, "vocabulary": "ab"}),
+                   json.dumps({k: v for k, v in described.items() if k != "history"})):  # fmt: skip
+        (out / "model.json").write_text(broken)
+        status, stdout, stderr = _run(capsys, "--sample-only", "--out", out)
+        assert status == 2 and stdout == "", broken
+        assert len(stderr.splitlines()) == 1, stderr
+        assert "not a model description written by makemore" in stderr
