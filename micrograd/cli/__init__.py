@@ -225,6 +225,7 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
     makemore.add_argument("--input", metavar="FILE", help="words, one per line (default: names)")
     makemore.add_argument(
         "--out",
+        metavar="DIR",
         default=f"{DEFAULT_OUT}/makemore",
         help=f"folder for the model, its description and the plot (default {DEFAULT_OUT}/makemore)",
     )
@@ -255,7 +256,9 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
     ):
         makemore.add_argument(option, type=positive_int, help=what)
     makemore.add_argument("--seed", type=non_negative_int, help="default 3407, as makemore")
-    makemore.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    makemore.add_argument(
+        "--dtype", choices=("float32", "float64"), default="float32", help="default float32"
+    )
     makemore.add_argument(
         "--num-samples", type=non_negative_int,
         help="words to sample at the end (default 10; 50 with --sample-only)",
