@@ -57,8 +57,10 @@ from micrograd.tensors.dtypes import (
 # Function forms of the tensor methods (torch.exp(t) is t.exp())
 from micrograd.tensors.functions import (
     abs,
+    all,
     amax,
     amin,
+    any,
     argmax,
     argmin,
     chunk,
@@ -294,6 +296,8 @@ __all__ = [
     "unsqueeze",
     "var",
     # comparisons and elementwise extremes
+    "all",
+    "any",
     "amax",
     "amin",
     "argmin",

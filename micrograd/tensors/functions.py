@@ -22,8 +22,10 @@ from micrograd.tensors.core import Tensor
 
 __all__ = [
     "abs",
+    "all",
     "amax",
     "amin",
+    "any",
     "argmax",
     "argmin",
     "chunk",
@@ -96,8 +98,10 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002
 
 
 abs = _function("abs")  # noqa: A001
+all = _function("all")  # noqa: A001
 amax = _function("amax")
 amin = _function("amin")
+any = _function("any")  # noqa: A001
 argmax = _function("argmax")
 argmin = _function("argmin")
 chunk = _function("chunk")
