@@ -28,7 +28,6 @@ from tqdm import tqdm
 
 import micrograd
 from micrograd import chardata, data, plots
-from micrograd.cli import PROG, UsageError
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.cli.makemore_files import (
     FORMAT,
@@ -37,6 +36,7 @@ from micrograd.cli.makemore_files import (
     read_description,
     save_best,
 )
+from micrograd.cli.usage import PROG, UsageError
 from micrograd.models import ModelConfig, build_model, generate
 from micrograd.nn import Module
 from micrograd.optim import AdamW

@@ -14,8 +14,8 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
-from micrograd.cli import UsageError
 from micrograd.cli.files import write_atomically
+from micrograd.cli.usage import UsageError
 from micrograd.models import MODEL_TYPES, ModelConfig
 from micrograd.nn import Module
 from micrograd.serialization import save
