@@ -1,4 +1,5 @@
-"""Elementwise comparisons and logic: bool tensors out, no gradients (as in PyTorch).
+"""Elementwise comparisons and logic, and ``all``/``any``: bool tensors out, no gradients
+(as in PyTorch).
 
 ``t == 1`` and ``a < b`` compare entry by entry, with broadcasting, and give a bool tensor;
 ``& | ^ ~`` combine bool (or integer: bitwise) tensors. Since ``==`` no longer answers a
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors._shapes import alias, reduce_dims
 from micrograd.tensors.core import Tensor, _constant, _result, method
 from micrograd.tensors.ops import Operand, _promoted
 
@@ -114,3 +116,30 @@ def __invert__(self) -> Tensor:
 def logical_not(self) -> Tensor:
     """True where the entry is 0 (or False)."""
     return _result(np.logical_not(self.data), "", (), None, False)
+
+
+def _truth(self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, reduce: Any) -> Tensor:
+    dim = alias(dim, axis, "dim", "axis", None)
+    keepdim = bool(alias(keepdim, keepdims, "keepdim", "keepdims", False))
+    x = self.data
+    out = reduce(x, axis=reduce_dims(dim, x.ndim), keepdims=keepdim)
+    if x.dtype == np.uint8:  # PyTorch keeps uint8 for uint8 input; bool for every other dtype
+        out = np.asarray(out).astype(np.uint8)
+    return _result(out, "", (), None, False)
+
+
+@method("all")
+def all_(
+    self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
+) -> Tensor:
+    """True where every entry along ``dim`` (all dims if None) is nonzero: a bool tensor
+    (``torch.all(dt == t.grad)`` in the lectures)."""
+    return _truth(self, dim, keepdim, axis, keepdims, np.all)
+
+
+@method("any")
+def any_(
+    self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
+) -> Tensor:
+    """True where some entry along ``dim`` (all dims if None) is nonzero: a bool tensor."""
+    return _truth(self, dim, keepdim, axis, keepdims, np.any)
