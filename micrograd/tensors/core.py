@@ -32,7 +32,10 @@ values were overwritten in between, the gradient would be silently wrong, so
   ...) and the optimizers' ``step`` (through ``_bump_version``);
 * a node records its operands' versions when it is built, and ``backward`` raises PyTorch's
   RuntimeError when an operand whose values the node kept (its ``ctx`` holds them), or the
-  node's own output, has been written since.
+  node's own output, has been written since;
+* a write into a tensor of a graph (``dlogits[range(n), Yb] -= 1``, ``out += bias``) is
+  recorded as PyTorch records it: the tensor becomes the output of the write, and operations
+  that used it before get their gradients sent to its earlier history (``Written``).
 
 Not detected: writes made with NumPy into ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
 just as PyTorch does not detect writes through its ``.data``. Catching them would take a
@@ -44,7 +47,7 @@ to have a write checked.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -53,7 +56,7 @@ from micrograd.tensors._shapes import Size, normalize_dim, unbroadcast
 from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
-__all__ = ["Tensor", "VJPS", "method"]
+__all__ = ["Tensor", "VJPS", "Written", "as_of", "method"]
 
 ndarray = np.ndarray
 Scalar = int | float | np.number
@@ -146,6 +149,26 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
+    @property
+    def is_leaf(self) -> bool:
+        """True unless an operation recorded in a graph produced this tensor (PyTorch's
+        meaning: parameters, data and anything made under ``no_grad()`` are leaves)."""
+        return not self._prev
+
+    def retain_grad(self) -> None:
+        """Keep ``grad`` for this non-leaf tensor after ``backward()``, as PyTorch's.
+
+        micrograd already keeps every intermediate's ``grad`` (as ``Value.backward`` does), so
+        this only checks, as PyTorch does, that the tensor requires grad.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor that requires grad: its ``grad`` is kept (always here)."""
+        return self.requires_grad and bool(self._prev)
+
     # ----------------------------------------------------------------- array facts
 
     @property
@@ -183,6 +206,8 @@ class Tensor:
     def numel(self) -> int:
         """The number of elements (the product of the shape; 1 for a 0-d tensor)."""
         return self.data.size
+
+    nelement = numel  # PyTorch's older name, the lectures' ``sum(p.nelement() for p in ...)``
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -321,11 +346,15 @@ class Tensor:
             if not prev or g is None:  # a leaf, or a constant
                 continue
             ans, ctx = node.data, node._ctx
-            if node._version_cell[0] and node._version_cell is not prev[0]._version_cell:
+            if (
+                node._version_cell[0]
+                and node._version_cell is not prev[0]._version_cell
+                and type(ctx) is not Written  # a write's rules never read its output
+            ):
                 _modified(node, None, 0)  # its output, which any rule may read, was written
             for rule, parent, version in zip(vjps[node._op], prev, node._saved_versions):
                 if parent._version_cell[0] != version:
-                    _modified(node, parent, version)
+                    parent = _as_used(node, parent, version)
                 if not parent.requires_grad:
                     continue
                 pg = rule(g, ans, ctx)
@@ -340,6 +369,40 @@ class Tensor:
                     pg = _cast(pg, data.dtype)
                 old = parent.grad
                 parent.grad = pg if old is None else old + pg  # out of place: pg may be shared
+
+
+class Written(NamedTuple):
+    """The ``ctx`` of the node an in-place write into a tensor of a graph makes of it.
+
+    Writing ``t[i] = v`` (or ``t += v``, ...) while ``t`` is part of a graph moves ``t``'s
+    history (the node that made it, and its values' memory) to a new tensor, ``old``; ``t``
+    gets new memory and becomes the node "``old`` with ``v`` written at ``index``" (None:
+    everywhere). An operation that used ``t`` before the write (it recorded a ``version`` up
+    to this one) used ``old``'s values, so its gradient goes to ``old`` (``as_of``): the
+    graph PyTorch would have built.
+    """
+
+    old: Tensor
+    version: int  # t's version just before the write
+    index: Any
+
+
+def as_of(tensor: Tensor, version: int) -> Tensor:
+    """``tensor`` as it was at ``version``: its history from before the in-place writes
+    recorded since (``Written``), or ``tensor`` itself if none was."""
+    while type(tensor._ctx) is Written and tensor._ctx.version >= version:
+        tensor = tensor._ctx.old
+    return tensor
+
+
+def _as_used(node: Tensor, operand: Tensor, version: int) -> Tensor:
+    """The tensor whose values ``node`` used as ``operand``, written in place since ``node``
+    recorded its ``version``. Raises PyTorch's error if the write was not recorded and
+    ``node``'s rule kept the overwritten values."""
+    operand = as_of(operand, version)
+    if operand._version_cell[0] != version:
+        _modified(node, operand, version)
+    return operand
 
 
 def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
