@@ -12,7 +12,7 @@ from micrograd.engine import Value, paused_gc
 from micrograd.explore import explore
 from micrograd.gradcheck import gradcheck
 from micrograd.serialization import load, save
-from micrograd.tensors import Tensor
+from micrograd.tensors import Size, Tensor
 
 # Making tensors
 from micrograd.tensors.creation import (
@@ -172,6 +172,7 @@ dtype = _np.dtype  # the type of every dtype: isinstance(t.dtype, micrograd.dtyp
 
 __all__ = [
     # the engines and their tools
+    "Size",
     "Tensor",
     "Value",
     "cuda",

@@ -93,6 +93,7 @@ def assert_grads(ours, theirs) -> None:
 def test_dtypes_are_pytorchs_names_and_compare_with_numpy():
     assert mg.float is mg.float32 and mg.double is mg.float64 and mg.half is mg.float16
     assert mg.long is mg.int64 and mg.int is mg.int32 and mg.short is mg.int16
+    assert mg.zeros(2, 3).size() == mg.Size([2, 3]) == torch.zeros(2, 3).size()
     assert mg.bool == np.bool_ and isinstance(mg.float32, mg.dtype)
     t = mg.tensor([1.0], dtype=mg.float32)
     assert t.dtype == mg.float32 and t.dtype == np.float32 and t.dtype != mg.float64
@@ -444,6 +445,7 @@ def joinable(draw, stack: bool = False):
     return arrays, dim
 
 
+@settings(max_examples=30)
 @given(joinable())
 def test_cat_values_and_gradients_match_torch(case):
     arrays, dim = case
@@ -454,6 +456,7 @@ def test_cat_values_and_gradients_match_torch(case):
     assert_grads(ours, theirs)
 
 
+@settings(max_examples=30)
 @given(joinable(stack=True))
 def test_stack_values_and_gradients_match_torch(case):
     arrays, dim = case
@@ -528,6 +531,7 @@ def test_bad_joins_are_clear_errors(make, error, message):
 # --------------------------------------------------------------------- where, tril, triu
 
 
+@settings(max_examples=30)
 @given(
     hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3),
     st.integers(0, 2**32 - 1),
@@ -563,13 +567,18 @@ def test_where_with_a_number_and_with_condition_only():
         mg.where(Tensor(cond), mg.ones(4), 0.0)
 
 
+@settings(max_examples=30)
 @given(
-    hnp.array_shapes(min_dims=2, max_dims=4, min_side=0, max_side=4),
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=4, min_side=0, max_side=4),
+        elements=st.floats(-10, 10),
+    ),
     st.integers(-4, 4),
     st.booleans(),
 )
-def test_tril_triu_values_and_gradients_match_torch(shape, diagonal, lower):
-    ours, theirs = leaves([RNG.standard_normal(shape)])
+def test_tril_triu_values_and_gradients_match_torch(a, diagonal, lower):
+    ours, theirs = leaves([a])
     name = "tril" if lower else "triu"
     out = getattr(mg, name)(ours[0], diagonal=diagonal)
     ref = getattr(torch, name)(theirs[0], diagonal=diagonal)
@@ -592,11 +601,13 @@ def test_tril_makes_the_causal_mask_and_refuses_vectors():
 def distinct_values(draw):
     """An array of distinct floats (so indices are unambiguous) and a dim."""
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5))
-    values = RNG.permutation(int(np.prod(shape))).astype(np.float64) - 3.5
+    order = draw(st.permutations(range(int(np.prod(shape)))))
+    values = np.array(order, dtype=np.float64) - 3.5
     dim = draw(st.integers(-len(shape), len(shape) - 1))
     return values.reshape(shape), dim
 
 
+@settings(max_examples=30)
 @given(distinct_values(), st.data())
 def test_topk_values_indices_and_gradients_match_torch(case, data):
     a, dim = case
@@ -613,6 +624,7 @@ def test_topk_values_indices_and_gradients_match_torch(case, data):
     assert np.array_equal(values.data, out[0].data) and np.array_equal(indices.data, out[1].data)
 
 
+@settings(max_examples=30)
 @given(distinct_values(), st.booleans())
 def test_sort_and_argsort_match_torch(case, descending):
     a, dim = case
@@ -682,16 +694,6 @@ print(X.dtype, X.shape, mask.dtype, torch.cuda.is_available(), nn.Module.__name_
     ]  # fmt: skip
 
 
-def has_torch_method(name: str) -> bool:
-    """Whether Tensor has PyTorch's method ``name`` (helper 9A builds most of them)."""
-    if name == "transpose":  # NumPy's meaning (a full permutation) until 9A's lands
-        try:
-            return Tensor(np.zeros((2, 3, 4))).transpose(0, 1).shape == (3, 2, 4)
-        except ValueError:
-            return False
-    return hasattr(Tensor, "__pow__" if name == "pow" else name)
-
-
 TOP_LEVEL = [
     ("exp", ()),
     ("log", ()),
@@ -726,8 +728,6 @@ TOP_LEVEL = [
 
 @pytest.mark.parametrize(("name", "args"), TOP_LEVEL, ids=lambda x: str(x))
 def test_function_forms_call_the_methods_and_match_torch(name, args):
-    if not has_torch_method(name):
-        pytest.xfail(f"Tensor.{name} as PyTorch's is helper 9A's, not on this branch yet")
     a = np.abs(RNG.standard_normal((2, 3))) + 0.1
     ours, theirs = leaves([a])
     out = getattr(mg, name)(ours[0], *args)

@@ -12,6 +12,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import micrograd
 import micrograd.nn as mnn
 from micrograd import Value
 from micrograd.nn import init
@@ -129,10 +130,21 @@ def test_draws_are_reproducible():
     a = init.normal_(_empty(5), generator=np.random.default_rng(3))
     b = init.normal_(_empty(5), generator=np.random.default_rng(3))
     np.testing.assert_array_equal(a.data, b.data)
-    np.random.seed(4)
+    micrograd.manual_seed(4)
     c = init.uniform_(_empty(5))
-    np.random.seed(4)
+    micrograd.manual_seed(4)
     np.testing.assert_array_equal(c.data, init.uniform_(_empty(5)).data)
+    # micrograd's generators: the same numbers as the Tensor methods draw from them
+    for fill, method in ((init.uniform_, "uniform_"), (init.normal_, "normal_")):
+        ours = fill(_empty(4, 3), 0.5, 2.0, generator=micrograd.Generator().manual_seed(5))
+        theirs = getattr(_empty(4, 3), method)(
+            0.5, 2.0, generator=micrograd.Generator().manual_seed(5)
+        )
+        np.testing.assert_array_equal(ours.data, theirs.data)
+    micrograd.manual_seed(6)
+    a = mnn.Linear(3, 4)
+    micrograd.manual_seed(6)
+    np.testing.assert_array_equal(a.weight.data, mnn.Linear(3, 4).weight.data)
 
 
 @pytest.mark.parametrize(
@@ -244,3 +256,22 @@ def test_clip_grad_value_matches_torch():
     for p, r in zip(ours, ref):
         np.testing.assert_array_equal(p.grad, r.grad.numpy())
     assert v.grad == -0.8
+
+
+def test_parameters_to_vector_and_back_match_torch():
+    model = mnn.Sequential(mnn.Linear(3, 2), mnn.Linear(2, 1))
+    ref = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1)).double()
+    ref.load_state_dict({k: torch.tensor(v) for k, v in model.state_dict().items()})
+    vec = mnn.utils.parameters_to_vector(model.parameters())
+    ref_vec = torch.nn.utils.parameters_to_vector(ref.parameters())
+    np.testing.assert_array_equal(vec.data, ref_vec.detach().numpy())
+    (vec * vec).sum().backward()  # differentiable, as PyTorch's
+    np.testing.assert_array_equal(model[0].weight.grad, 2 * model[0].weight.data)
+
+    new = Tensor(np.arange(vec.shape[0], dtype=np.float64))
+    mnn.utils.vector_to_parameters(new, model.parameters())
+    torch.nn.utils.vector_to_parameters(torch.tensor(new.data), ref.parameters())
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, ref.state_dict()[name].numpy())
+    with pytest.raises(ValueError, match="has 3 elements, the parameters 11"):
+        mnn.utils.vector_to_parameters(Tensor(np.zeros(3)), model.parameters())

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+import micrograd
 import micrograd.nn as mnn
 from micrograd import Value
 from micrograd.tensors import Tensor
@@ -93,6 +94,9 @@ def test_names_order_and_repr_match_torch():
         assert isinstance(p, mnn.Parameter) and isinstance(p, Tensor)
         assert p.shape == tuple(ref.get_parameter(name).shape), name
     assert ours.get_submodule("transformer.h.1.attn") is ours.transformer.h[1].attn
+    assert ours.get_submodule("") is ours
+    with pytest.raises(AttributeError, match="GPT has no submodule 'transformer.h.7'"):
+        ours.get_submodule("transformer.h.7")
 
 
 def test_apply_visits_children_first_in_torchs_order():
@@ -270,12 +274,14 @@ def test_to_float_double_convert_in_place_and_keep_integer_buffers():
     assert model[1].running_mean.data.dtype == np.float32
     model.to(Tensor(np.zeros(1)))  # a tensor's dtype
     assert weight.data.dtype == np.float64
-    with pytest.raises(ValueError, match="'cuda' is not available"):
+    with pytest.raises(RuntimeError, match="'cuda' is not available"):
         model.to("cuda")
     with pytest.raises(TypeError, match="floating-point"):
         model.to(np.int64)
-    with pytest.raises(ValueError, match="CPU only"):
+    with pytest.raises(RuntimeError, match="CPU only"):
         mnn.Linear(2, 2, device="cuda:0")
+    model.to(micrograd.device("cpu"), micrograd.float32)
+    assert weight.data.dtype == np.float32
 
 
 # --------------------------------------------------------------------- state dicts
@@ -418,6 +424,7 @@ def test_scalar_modules_keep_their_state_dict_names_and_zero_grad():
     names = list(model.state_dict())
     assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
     assert [n for n, _ in model.named_modules()][:3] == ["", "layers.0", "layers.0.neurons.0"]
+    assert model.get_submodule("layers.1.neurons.0") is model.layers[1].neurons[0]
     model([1.0, 2.0]).backward()
     model.zero_grad()
     assert all(p.grad == 0.0 for p in model.parameters())
@@ -548,3 +555,25 @@ def test_parameter_list_and_dict_register_like_torch():
     assert ours.plist[-1].shape == (1,) and len(ours.plist[0:2]) == 2
     assert "a" in ours.pdict and ours.pdict.get("z") is None and list(ours.pdict) == ["a", "b"]
     assert ours.pdict.pop("a").shape == (2,) and list(ours.state_dict())[-1] == "pdict.b"
+
+
+def test_a_module_kept_in_a_private_list_is_not_walked_nor_looped_over():
+    class Child(mnn.Module):
+        def __init__(self, parent):
+            super().__init__()
+            self.fc = mnn.Linear(2, 2)
+            self._parent = [parent]  # PyTorch's way to hold a module without registering it
+            self.back = [parent]  # a public plain list back up: the walk must not loop
+
+    parent = mnn.Module()
+    parent.child = Child(parent)
+    parent.head = mnn.Linear(2, 1)
+    names = ["child.fc.weight", "child.fc.bias", "head.weight", "head.bias"]
+    assert [n for n, _ in parent.named_parameters()] == names
+    assert list(parent.state_dict()) == names
+    assert [n for n, _ in parent.named_modules(remove_duplicate=False)] == [
+        "",
+        "child",
+        "child.fc",
+        "head",
+    ]

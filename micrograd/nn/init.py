@@ -3,7 +3,8 @@ array (no graph is recorded) and returns the tensor.
 
 The scales are PyTorch's: ``kaiming_uniform_(w, a=math.sqrt(5))`` is ``Linear``'s default,
 U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Random draws come from ``generator`` when given (a
-``numpy.random.Generator``), else from NumPy's global state, in :func:`_draw` alone.
+``micrograd.Generator``, or a ``numpy.random.Generator``), else from micrograd's default
+generator (``micrograd.manual_seed`` makes them repeat), in :func:`_draw` alone.
 
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors import Tensor
+from micrograd.tensors.generator import Generator, numpy_generator
 
 __all__ = [
     "calculate_gain",
@@ -47,20 +49,22 @@ def _draw(kind: str, shape: tuple[int, ...], generator: Any, a: float, b: float)
     """``shape`` float64 draws: ``kind="uniform"`` from U(a, b), ``"normal"`` from N(a, b**2).
 
     The one place ``nn`` draws random numbers (layers' init goes through here too): from
-    ``generator`` (a ``numpy.random.Generator``) when given, else from NumPy's global
-    state, so ``np.random.seed`` makes a model's init reproducible.
+    ``generator`` (a ``micrograd.Generator``; ``micrograd.manual_seed`` seeds the default
+    one), or from a ``numpy.random.Generator`` given instead. The same numbers as
+    ``Tensor.uniform_`` and ``Tensor.normal_`` draw from the same generator.
     """
-    if generator is None:
-        source: Any = np.random
-    elif isinstance(generator, np.random.Generator):
+    if isinstance(generator, np.random.Generator):
         source = generator
+    elif generator is None or isinstance(generator, Generator):
+        source = numpy_generator(generator)
     else:
         raise TypeError(
-            f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}"
+            "generator must be a micrograd.Generator, a numpy.random.Generator or None, "
+            f"got {type(generator).__name__}"
         )
     if kind == "uniform":
-        return source.uniform(a, b, shape)
-    return source.normal(a, b, shape)
+        return a + (b - a) * source.random(shape)
+    return a + b * source.standard_normal(shape)
 
 
 def _tensor(tensor: Any, where: str) -> Tensor:

@@ -19,8 +19,9 @@ import numpy as np
 from micrograd.nn import functional as F
 from micrograd.nn import init
 from micrograd.nn.module import Module
-from micrograd.nn.parameter import check_device, new_tensor, positive_int
+from micrograd.nn.parameter import new_tensor, positive_int
 from micrograd.tensors import Tensor
+from micrograd.tensors.dtypes import as_device
 
 __all__ = ["Identity", "Linear"]
 
@@ -41,8 +42,9 @@ class Linear(Module):
     ``weight`` has shape (out_features, in_features) and ``bias`` (out_features,), both
     drawn from U(-1/sqrt(in_features), 1/sqrt(in_features)) as PyTorch's default init
     (``kaiming_uniform_`` with a = sqrt(5) for the weight). ``dtype``: float64 unless given.
-    ``generator`` (keyword only, not in PyTorch): the ``numpy.random.Generator`` to draw
-    the init from, instead of NumPy's global state.
+    The init draws from micrograd's default generator (``micrograd.manual_seed``), or from
+    ``generator`` (keyword only, not in PyTorch): a ``micrograd.Generator`` or a
+    ``numpy.random.Generator``.
     """
 
     def __init__(
@@ -60,7 +62,7 @@ class Linear(Module):
         self.out_features = positive_int("out_features", out_features)
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"bias must be True or False, got {bias!r}")
-        check_device(device)
+        as_device(device)
         self.weight = new_tensor((self.out_features, self.in_features), dtype, 0.0, True)
         if bias:
             self.bias = new_tensor((self.out_features,), dtype, 0.0, True)

@@ -7,9 +7,9 @@ those registries in that order, so names and order are PyTorch's.
 
 The original micrograd's modules (``nn.scalar``) hold ``Value``s, and lists of ``Value``s
 or of modules, in plain attributes, and never call ``super().__init__()``. So the
-registries are made in ``__new__``, and plain attributes holding ``Value``s or lists and
-tuples of ``Value``s and modules are walked too: after a module's own registered entries,
-named by attribute and position (``"w.2"``, ``"layers.0"``).
+registries are made in ``__new__``, and public plain attributes holding ``Value``s or
+lists and tuples of ``Value``s and modules are walked too: after a module's own registered
+entries, named by attribute and position (``"w.2"``, ``"layers.0"``).
 
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
@@ -31,29 +31,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
 from micrograd.engine import Value
-from micrograd.nn.parameter import Parameter, check_device
+from micrograd.nn.parameter import Parameter, parse_to_args
+from micrograd.nn.state import IncompatibleKeys, StateDictError, load_state, save_state
 from micrograd.tensors import Tensor
 
 __all__ = ["IncompatibleKeys", "Module", "StateDictError"]
 
 M = TypeVar("M", bound="Module")
-
-
-class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict(..., strict=False)`` skipped, as PyTorch reports it."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-
-class StateDictError(ValueError, RuntimeError):
-    """A state dict that does not fit the module. A ValueError, and a RuntimeError as
-    PyTorch raises, so code catching either catches it."""
 
 
 class _ParameterList(list):
@@ -252,17 +241,20 @@ class Module:
         before children; a module reachable twice is listed once unless ``remove_duplicate``
         is False."""
         seen: set[int] = set() if memo is None else memo
-        stack: list[tuple[str, Module]] = [(prefix, self)]
+        # Each entry carries the ids of its ancestors: a module never descends into one of
+        # them, so a plain list holding a parent cannot send the walk round in circles.
+        stack: list[tuple[str, Module, frozenset[int]]] = [(prefix, self, frozenset())]
         while stack:  # iterative, like every walk in micrograd
-            name, module = stack.pop()
-            if id(module) in seen:
+            name, module, ancestors = stack.pop()
+            if id(module) in seen or id(module) in ancestors:
                 continue
             if remove_duplicate:
                 seen.add(id(module))
             yield name, module
+            below = ancestors | {id(module)}
             children = module._own_members("_modules")
             for key, child in reversed(children):  # reversed: the stack pops them in order
-                stack.append((f"{name}.{key}" if name else key, child))
+                stack.append((f"{name}.{key}" if name else key, child, below))
 
     def modules(self) -> Iterator[Module]:
         """This module and every module below it (see ``named_modules``)."""
@@ -324,15 +316,11 @@ class Module:
             yield buffer
 
     def get_submodule(self, target: str) -> Module:
-        """The module at dotted path ``target`` (``""`` is this module)."""
-        module: Any = self
-        for item in target.split(".") if target else []:
-            if not hasattr(module, item):
-                raise AttributeError(f"{module._get_name()} has no attribute {item!r}")
-            module = getattr(module, item)
-            if not isinstance(module, Module):
-                raise AttributeError(f"{item!r} is not an nn.Module")
-        return module
+        """The module named ``target`` in ``named_modules`` (``""`` is this module)."""
+        for name, module in self.named_modules(remove_duplicate=False):
+            if name == target:
+                return module
+        raise AttributeError(f"{self._get_name()} has no submodule {target!r}")
 
     # ----------------------------------------------------------------- modes and transforms
 
@@ -390,7 +378,7 @@ class Module:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``: convert the
         floating-point parameters and buffers to ``dtype`` (in place: the same Parameter
         objects), integer buffers stay. The only device is the CPU. Returns self."""
-        dtype = _parse_to_args(args, kwargs)
+        dtype = parse_to_args(args, kwargs)
         if dtype is not None:
             self._cast(dtype)
         return self
@@ -419,29 +407,8 @@ class Module:
 
     # ----------------------------------------------------------------- saving and loading
 
-    def _state_entries(self, prefix: str = "") -> dict[str, Any]:
-        """``{name: parameter or persistent buffer}``, PyTorch's keys and order: each module
-        (shared ones under every name) its parameters, then its persistent buffers."""
-        entries: dict[str, Any] = {}
-        for module_prefix, module in self.named_modules(remove_duplicate=False):
-            dot = f"{prefix}{module_prefix}." if module_prefix else prefix
-            for key, p in module._own_members("_parameters"):
-                entries[dot + key] = p
-            skip = module._non_persistent_buffers_set
-            for key, b in module._own_members("_buffers"):
-                if key not in skip:
-                    entries[dot + key] = b
-        return entries
-
-    # Entries a state dict may leave out (a module's own names; BatchNorm's batch count).
+    # Names a state dict may leave out, for loading older ones (BatchNorm's batch count).
     _optional_state: tuple[str, ...] = ()
-
-    def _optional_state_names(self) -> set[str]:
-        return {
-            f"{prefix}.{key}" if prefix else key
-            for prefix, module in self.named_modules(remove_duplicate=False)
-            for key in module._optional_state
-        }
 
     def state_dict(
         self,
@@ -463,15 +430,7 @@ class Module:
         >>> list(sd), sd["b"].shape, sd["b"].dtype
         (['w.0', 'w.1', 'b'], (), dtype('float64'))
         """
-        out = {} if destination is None else destination
-        for name, p in self._state_entries(prefix).items():
-            if keep_vars:
-                out[name] = p
-            elif isinstance(p, Value):
-                out[name] = np.array(p.data, dtype=np.float64)
-            else:
-                out[name] = p.data.copy()
-        return out
+        return save_state(self, {} if destination is None else destination, prefix, keep_vars)
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
@@ -487,35 +446,7 @@ class Module:
         ones); ``strict=False`` loads the common names and returns the others. Shapes must
         always match. Accepts ndarrays, Tensors, PyTorch tensors and numbers.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"load_state_dict expects a mapping of name -> array, got {_typename(state_dict)}"
-            )
-        entries = self._state_entries()
-        optional = self._optional_state_names()
-        missing = [name for name in entries if name not in state_dict and name not in optional]
-        unexpected = sorted(name for name in state_dict if name not in entries)
-        if strict and (missing or unexpected):
-            problems = []
-            if missing:
-                problems.append(f"missing keys {missing}")
-            if unexpected:
-                problems.append(f"unexpected keys {unexpected}")
-            raise StateDictError(
-                f"state_dict does not match {self._get_name()}: {'; '.join(problems)}"
-            )
-        updates = []
-        for name, target in entries.items():
-            if name in state_dict:
-                updates.append((target, _checked_value(name, state_dict[name], target)))
-        for target, value in updates:
-            if isinstance(target, Value):
-                target.data = float(value)
-            elif assign:
-                target.data = np.array(value)
-            else:
-                target.data[...] = value
-        return IncompatibleKeys(missing, unexpected)
+        return load_state(self, state_dict, strict, assign)
 
     # ----------------------------------------------------------------- printing
 
@@ -551,33 +482,6 @@ class Module:
         return sorted({key for key in keys if not key[0].isdigit()})
 
 
-def _parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | None:
-    """The dtype asked of ``Module.to``, if any, after checking the device is the CPU."""
-    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
-    if unknown or len(args) > 3:
-        raise TypeError(f"to() got unexpected arguments {sorted(unknown) or args}")
-    device, dtype = kwargs.get("device"), kwargs.get("dtype")
-    for arg in args:
-        if isinstance(arg, Tensor):
-            dtype = arg.data.dtype
-        elif isinstance(arg, str) or isinstance(getattr(arg, "type", None), str):
-            device = arg
-        elif isinstance(arg, bool):  # non_blocking, positionally
-            continue
-        else:
-            dtype = arg
-    check_device(device)
-    if dtype is None:
-        return None
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"to() expects a dtype or a device, got {dtype!r}") from None
-    if resolved.kind != "f":
-        raise TypeError(f"Module.to only accepts floating-point dtypes, got {resolved}")
-    return resolved
-
-
 def _indent(text: str, spaces: int) -> str:
     """Every line but the first indented by ``spaces``, as PyTorch's reprs nest."""
     first, *rest = text.split("\n")
@@ -585,11 +489,13 @@ def _indent(text: str, spaces: int) -> str:
 
 
 def _plain_members(module: Module) -> list[tuple[str, Any]]:
-    """``(name, obj)`` for the ``Value``s and modules held in plain attributes, directly or
-    in (nested) lists and tuples: ``("b", Value)``, ``("w.0", Value)``, ``("layers.1", Layer)``.
+    """``(name, obj)`` for the ``Value``s and modules held in public plain attributes,
+    directly or in (nested) lists and tuples: ``("b", Value)``, ``("w.0", Value)``,
+    ``("layers.1", Layer)``. Private ones (``self._parent = [module]``, PyTorch's way to
+    keep a module without registering it) are left alone.
     """
     found: list[tuple[str, Any]] = []
-    stack = list(reversed(module.__dict__.items()))
+    stack = [(k, v) for k, v in reversed(module.__dict__.items()) if not k.startswith("_")]
     while stack:
         name, obj = stack.pop()
         if isinstance(obj, (Value, Module)):
@@ -597,31 +503,3 @@ def _plain_members(module: Module) -> list[tuple[str, Any]]:
         elif isinstance(obj, (list, tuple)):
             stack.extend((f"{name}.{i}", item) for i, item in reversed(list(enumerate(obj))))
     return found
-
-
-def _checked_value(name: str, value: Any, target: Any) -> np.ndarray:
-    """``value`` as an ndarray that fits ``target`` (shape, and real numbers, or booleans for
-    a boolean buffer); TypeError or StateDictError naming the entry otherwise."""
-    if isinstance(value, (Value, Tensor)):
-        value = value.data
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"state_dict[{name!r}] is not an array of numbers: {e}") from None
-    is_bool = isinstance(target, Tensor) and target.data.dtype == np.bool_
-    if is_bool:
-        ok = array.dtype == np.bool_
-    else:
-        ok = array.dtype != np.bool_ and array.dtype.kind in "iuf"
-    if not ok:
-        wanted = "booleans" if is_bool else "real numbers"
-        raise TypeError(
-            f"state_dict[{name!r}] must hold {wanted}, got an array of dtype {array.dtype}"
-        )
-    shape = () if isinstance(target, Value) else target.data.shape
-    if array.shape != shape:
-        kind = "parameter" if isinstance(target, (Value, Parameter)) else "buffer"
-        raise StateDictError(
-            f"state_dict[{name!r}] has shape {array.shape}, but the {kind} has shape {shape}"
-        )
-    return array

@@ -21,8 +21,9 @@ import numpy as np
 from micrograd.nn import functional as F
 from micrograd.nn import init
 from micrograd.nn.module import Module
-from micrograd.nn.parameter import check_device, new_tensor, positive_int
+from micrograd.nn.parameter import new_tensor, positive_int
 from micrograd.tensors import Tensor
+from micrograd.tensors.dtypes import as_device
 
 __all__ = ["BatchNorm1d", "LayerNorm"]
 
@@ -45,7 +46,7 @@ class LayerNorm(Module):
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(positive_int("normalized_shape", n) for n in normalized_shape)
-        check_device(device)
+        as_device(device)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
@@ -105,7 +106,7 @@ class _BatchNorm(Module):
     ) -> None:
         super().__init__()
         self.num_features = positive_int("num_features", num_features)
-        check_device(device)
+        as_device(device)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine

@@ -1,4 +1,5 @@
-"""``Parameter``: a tensor a ``Module`` learns, and the factory its layers build them with.
+"""``Parameter``: a tensor a ``Module`` learns; and what layers and ``Module.to`` share to
+make and convert tensors (dtypes, the device, sizes).
 
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
@@ -15,8 +16,15 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors import Tensor
+from micrograd.tensors.dtypes import as_device, as_dtype, device, get_default_dtype
 
-__all__ = ["Parameter", "check_device", "new_tensor", "positive_int", "resolve_dtype"]
+__all__ = [
+    "Parameter",
+    "new_tensor",
+    "parse_to_args",
+    "positive_int",
+    "resolve_dtype",
+]
 
 
 class Parameter(Tensor):
@@ -33,7 +41,7 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
-            array = np.empty(0, dtype=_default_float())
+            array = np.empty(0, dtype=get_default_dtype())
         elif isinstance(data, Tensor):
             array = data.data
         elif isinstance(data, np.ndarray):
@@ -51,23 +59,12 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-def _default_float() -> np.dtype:
-    """The dtype of new floating-point parameters and buffers when a layer is given none."""
-    return np.dtype(np.float64)
-
-
 def resolve_dtype(dtype: Any) -> np.dtype:
-    """``dtype`` (a NumPy dtype, a type or a name) as a NumPy floating dtype; the default
-    for None. TypeError naming it if it is not a floating-point type, since layers keep
-    learnable (floating) parameters."""
-    if dtype is None:
-        return _default_float()
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be a floating-point dtype, got {dtype!r}") from None
+    """``dtype`` (any form ``micrograd.tensor`` takes) as a floating NumPy dtype; the default
+    dtype for None. TypeError naming it otherwise: layers hold learnable, floating, tensors."""
+    resolved = get_default_dtype() if dtype is None else as_dtype(dtype)
     if resolved.kind != "f":
-        raise TypeError(f"dtype must be a floating-point dtype, got {resolved}")
+        raise TypeError(f"a layer's dtype must be a floating-point dtype, got {resolved}")
     return resolved
 
 
@@ -78,21 +75,34 @@ def new_tensor(shape: tuple[int, ...], dtype: Any, fill: float, parameter: bool)
     return Parameter(array) if parameter else Tensor(array)
 
 
-def check_device(device: Any) -> None:
-    """Accept None and the CPU (``"cpu"``, or a device object whose ``type`` is "cpu");
-    ValueError naming the device otherwise: micrograd computes with NumPy, on the CPU."""
-    if device is None:
-        return
-    name = getattr(device, "type", device)
-    if not isinstance(name, str) or name.split(":")[0] != "cpu":
-        raise ValueError(
-            f"device {str(device)!r} is not available: micrograd runs on the CPU only "
-            "(device='cpu')"
-        )
-
-
 def positive_int(name: str, n: object) -> int:
     """``n`` as a layer size: a positive int; ValueError naming ``name`` otherwise."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"{name} must be a positive integer, got {n!r}")
     return int(n)
+
+
+def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | None:
+    """The dtype ``Module.to(*args, **kwargs)`` asks for (None if none), read as
+    ``Tensor.to`` reads its arguments: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+    ``to(tensor)``. The device must be the CPU; the dtype a floating-point one."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "memory_format"}
+    if unknown:
+        raise TypeError(f"to() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    dtype, place = kwargs.get("dtype"), kwargs.get("device")
+    positional = list(args)
+    if positional and isinstance(positional[0], Tensor):
+        dtype = positional.pop(0).data.dtype
+    if positional and isinstance(positional[0], (str, device)):
+        place = positional.pop(0)
+    if positional and not isinstance(positional[0], bool):
+        dtype = positional.pop(0)
+    if not all(isinstance(a, bool) for a in positional):  # what is left: non_blocking
+        raise TypeError(f"to() takes a dtype, a device, both, or a tensor, got {args!r}")
+    as_device(place)
+    if dtype is None:
+        return None
+    resolved = as_dtype(dtype)
+    if resolved.kind != "f":
+        raise TypeError(f"Module.to only accepts floating-point dtypes, got {resolved}")
+    return resolved

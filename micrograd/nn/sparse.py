@@ -16,8 +16,9 @@ from typing import Any
 from micrograd.nn import functional as F
 from micrograd.nn import init
 from micrograd.nn.module import Module
-from micrograd.nn.parameter import Parameter, check_device, new_tensor, positive_int
+from micrograd.nn.parameter import Parameter, new_tensor, positive_int
 from micrograd.tensors import Tensor, no_grad
+from micrograd.tensors.dtypes import as_device
 
 __all__ = ["Embedding"]
 
@@ -29,8 +30,8 @@ class Embedding(Module):
     ``weight`` starts as draws from N(0, 1), as PyTorch's. ``padding_idx`` (negative counts
     from the end): that row starts at zero and gets no gradient. ``max_norm``,
     ``norm_type`` and ``scale_grad_by_freq`` are passed to ``F.embedding``; sparse
-    gradients are not supported. ``generator`` (keyword only, not in PyTorch): the
-    ``numpy.random.Generator`` to draw the init from.
+    gradients are not supported. The init draws from micrograd's default generator, or from
+    ``generator`` (keyword only, not in PyTorch; as ``Linear``'s).
     """
 
     def __init__(
@@ -52,7 +53,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = positive_int("num_embeddings", num_embeddings)
         self.embedding_dim = positive_int("embedding_dim", embedding_dim)
-        check_device(device)
+        as_device(device)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(

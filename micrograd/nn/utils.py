@@ -1,7 +1,8 @@
-"""Gradient clipping, as ``torch.nn.utils``: ``clip_grad_norm_`` and ``clip_grad_value_``.
+"""As ``torch.nn.utils``: gradient clipping (``clip_grad_norm_``, ``clip_grad_value_``) and
+parameters as one vector (``parameters_to_vector``, ``vector_to_parameters``).
 
-Both change the gradients in place, between ``backward()`` and the optimizer's ``step()``.
-They take Tensor parameters and the scalar engine's ``Value``s alike.
+The clipping functions change the gradients in place, between ``backward()`` and the
+optimizer's ``step()``; they take Tensor parameters and the scalar engine's ``Value``s alike.
 
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
@@ -23,8 +24,14 @@ import numpy as np
 
 from micrograd.engine import Value
 from micrograd.tensors import Tensor
+from micrograd.tensors.joining import cat
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "parameters_to_vector",
+    "vector_to_parameters",
+]
 
 
 def _parameter_list(parameters: Any, where: str) -> list[Any]:
@@ -121,3 +128,35 @@ def clip_grad_value_(parameters: Any, clip_value: float, foreach: bool | None = 
                 np.clip(g, -clip_value, clip_value, out=g)
             else:
                 p.grad = np.clip(g, -clip_value, clip_value)
+
+
+def _tensors(parameters: Any, where: str) -> list[Tensor]:
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{where} expects Tensors, got {type(p).__name__}")
+    return params
+
+
+def parameters_to_vector(parameters: Any) -> Tensor:
+    """The parameters flattened and joined into one 1-D tensor, in order; differentiable,
+    as PyTorch's (``cat`` of each one's ``view(-1)``)."""
+    return cat([p.reshape(-1) for p in _tensors(parameters, "parameters_to_vector")])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Any) -> None:
+    """Make each parameter's data the next slice of ``vec`` (1-D), reshaped: the inverse of
+    ``parameters_to_vector``. As PyTorch's, the parameters then share ``vec``'s memory."""
+    if not isinstance(vec, Tensor) or vec.ndim != 1:
+        raise TypeError(f"vector_to_parameters expects a 1-D Tensor, got {vec!r:.60}")
+    params = _tensors(parameters, "vector_to_parameters")
+    total = sum(p.data.size for p in params)
+    if vec.data.size != total:
+        raise ValueError(
+            f"vector_to_parameters: the vector has {vec.data.size} elements, the parameters {total}"
+        )
+    start = 0
+    for p in params:
+        n = p.data.size
+        p.data = vec.data[start : start + n].reshape(p.data.shape)
+        start += n

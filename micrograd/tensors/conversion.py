@@ -35,7 +35,7 @@ def to(self, *args: Any, **kwargs: Any) -> Tensor:
     ``non_blocking=`` (ignored). Returns ``self`` when nothing changes and ``copy`` is false.
 
     >>> t = Tensor([1.5, 2.5])
-    >>> t.to("cpu") is t, t.to(int).data.tolist(), t.to(np.float32).dtype
+    >>> t.to("cpu") is t, t.to(int).tolist(), t.to(np.float32).dtype
     (True, [1, 2], dtype('float32'))
     """
     unknown = set(kwargs) - {"dtype", "device", "copy", "non_blocking", "memory_format"}

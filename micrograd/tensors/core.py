@@ -6,9 +6,10 @@ primitive (``_op``) and what that primitive's derivative needs (``_ctx``). ``bac
 the graph in reverse topological order (``micrograd.graph``, shared with ``Value``) and asks
 ``VJPS``, the one table of derivative rules, for each operand's gradient.
 
-This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic,
-elementwise functions, reductions, matmul; ``shape_ops``: views, indexing, joining;
-``nn_ops``: fused network primitives), with its derivative rule right below its forward; the
+This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic
+and matmul; ``elementwise``, ``reductions``, ``compare``; ``shape_ops``: views; ``indexing``:
+indexing and in-place writes; ``nn_ops``: fused network primitives), with its derivative
+rule right below its forward; the
 op is attached to ``Tensor`` with ``@method`` and its rule entered in ``VJPS`` there. So this
 module never imports an op module, and the arrows between the rooms point one way.
 
@@ -30,9 +31,11 @@ values were overwritten in between, the gradient would be silently wrong, so
   ``transpose``, basic indexing, ``detach``, ...), and bumped by every in-place write made
   through the API: ``t[i] = v``, the in-place methods (``fill_``, ``masked_fill_``, ``add_``,
   ...) and the optimizers' ``step`` (through ``_bump_version``);
-* a node records its operands' versions when it is built, and ``backward`` raises PyTorch's
-  RuntimeError when an operand whose values the node kept (its ``ctx`` holds them), or the
-  node's own output, has been written since;
+* each write is also stamped with a global count of writes (``_writes``), as is each node
+  when it is built; ``backward`` raises PyTorch's RuntimeError when an operand whose values
+  the node kept (its ``ctx`` holds them), or the node's own output, carries a later stamp.
+  A node built after the last write anywhere, the usual case in a training loop, costs
+  backward one comparison;
 * a write into a tensor of a graph (``dlogits[range(n), Yb] -= 1``, ``out += bias``) is
   recorded as PyTorch records it: the tensor becomes the output of the write, and operations
   that used it before get their gradients sent to its earlier history (``Written``).
@@ -111,8 +114,8 @@ class Tensor:
         "_prev",
         "_op",
         "_ctx",
-        "_version_cell",  # [number of in-place writes], one list shared with every view
-        "_saved_versions",  # the operands' versions when this node was built
+        "_version_cell",  # [version, stamps of the last writes], one list shared with views
+        "_built_at",  # for a node: _writes[0] when it was built
     )
     # NumPy must not treat a Tensor as an array operand: ``ndarray + Tensor`` and
     # ``np.float64 * Tensor`` then fall through to Tensor.__radd__ / __rmul__.
@@ -135,7 +138,7 @@ class Tensor:
         self._op = ""
         self._ctx: Any = None
         self._version_cell = [0]
-        self._saved_versions: tuple[int, ...] = ()
+        self._built_at = 0
         if requires_grad:
             self.requires_grad_()
 
@@ -298,7 +301,12 @@ class Tensor:
 
     def _bump_version(self) -> None:
         """Count one in-place write into ``data``: what optimizers call after a step."""
-        self._version_cell[0] += 1
+        _writes[0] += 1
+        cell = self._version_cell
+        cell[0] += 1
+        cell.append(_writes[0])
+        if len(cell) > _KEPT_STAMPS + 1:
+            del cell[1]
 
     # ----------------------------------------------------------------- backpropagation
 
@@ -340,21 +348,15 @@ class Tensor:
             if node._prev:
                 node.grad = None
         self.grad = gradient if self.grad is None else self.grad + gradient
-        vjps, asarray = VJPS, np.asarray
+        vjps, asarray, writes = VJPS, np.asarray, _writes[0]
         for node in reversed(order):  # every node after all the nodes computed from it
             prev, g = node._prev, node.grad
             if not prev or g is None:  # a leaf, or a constant
                 continue
+            if node._built_at != writes:  # something was written in place since it was built
+                prev = _check_unmodified(node)
             ans, ctx = node.data, node._ctx
-            if (
-                node._version_cell[0]
-                and node._version_cell is not prev[0]._version_cell
-                and type(ctx) is not Written  # a write's rules never read its output
-            ):
-                _modified(node, None, 0)  # its output, which any rule may read, was written
-            for rule, parent, version in zip(vjps[node._op], prev, node._saved_versions):
-                if parent._version_cell[0] != version:
-                    parent = _as_used(node, parent, version)
+            for rule, parent in zip(vjps[node._op], prev):
                 if not parent.requires_grad:
                     continue
                 pg = rule(g, ans, ctx)
@@ -371,61 +373,75 @@ class Tensor:
                 parent.grad = pg if old is None else old + pg  # out of place: pg may be shared
 
 
+def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
+    """``grad`` in ``dtype``, its operand's (e.g. a float32 parameter used with float64 data)."""
+    return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
+# How many in-place writes (through the API, into any tensor) there have been: the clock that
+# stamps each write and each node, so that backward can tell what was written after what.
+_writes = [0]
+_KEPT_STAMPS = 4  # a tensor keeps the stamps of its last 4 writes, to name the version it had
+
+
+def _check_unmodified(node: Tensor) -> tuple[Tensor, ...]:
+    """Raise PyTorch's error if values ``node``'s rule reads were written in place after the
+    node was built: its own output (any rule may read it as ``ans``) or an operand's that its
+    ``ctx`` keeps. Return the operands as the node used them (``as_of``)."""
+    built = node._built_at
+    cell = node._version_cell
+    if cell[-1] > built and len(cell) > 1 and cell is not node._prev[0]._version_cell:
+        _modified(node, f", which is output 0 of {node._op!r},", built)  # (not a view's)
+    kept = node._ctx if type(node._ctx) is tuple else (node._ctx,)
+    operands = node._prev
+    if any(type(operand._ctx) is Written for operand in operands):
+        operands = tuple(as_of(operand, built) for operand in operands)
+    for operand in operands:
+        cell = operand._version_cell
+        if len(cell) > 1 and cell[-1] > built:
+            array = operand.data
+            if any(type(k) is ndarray and np.may_share_memory(k, array) for k in kept):
+                _modified(operand, "", built)
+    return operands
+
+
 class Written(NamedTuple):
     """The ``ctx`` of the node an in-place write into a tensor of a graph makes of it.
 
     Writing ``t[i] = v`` (or ``t += v``, ...) while ``t`` is part of a graph moves ``t``'s
     history (the node that made it, and its values' memory) to a new tensor, ``old``; ``t``
     gets new memory and becomes the node "``old`` with ``v`` written at ``index``" (None:
-    everywhere). An operation that used ``t`` before the write (it recorded a ``version`` up
-    to this one) used ``old``'s values, so its gradient goes to ``old`` (``as_of``): the
-    graph PyTorch would have built.
+    everywhere). A node built before the write (its ``_built_at`` is at most ``stamp``, the
+    write clock then) used ``old``'s values, so its gradient goes to ``old`` (``as_of``):
+    the graph PyTorch would have built.
     """
 
     old: Tensor
-    version: int  # t's version just before the write
+    stamp: int  # _writes[0] just before the write
     index: Any
 
 
-def as_of(tensor: Tensor, version: int) -> Tensor:
-    """``tensor`` as it was at ``version``: its history from before the in-place writes
-    recorded since (``Written``), or ``tensor`` itself if none was."""
-    while type(tensor._ctx) is Written and tensor._ctx.version >= version:
+def as_of(tensor: Tensor, built: int) -> Tensor:
+    """``tensor`` as a node built at write clock ``built`` used it: its history from before
+    the in-place writes recorded since (``Written``), or ``tensor`` itself if none was."""
+    while type(tensor._ctx) is Written and tensor._ctx.stamp >= built:
         tensor = tensor._ctx.old
     return tensor
 
 
-def _as_used(node: Tensor, operand: Tensor, version: int) -> Tensor:
-    """The tensor whose values ``node`` used as ``operand``, written in place since ``node``
-    recorded its ``version``. Raises PyTorch's error if the write was not recorded and
-    ``node``'s rule kept the overwritten values."""
-    operand = as_of(operand, version)
-    if operand._version_cell[0] != version:
-        _modified(node, operand, version)
-    return operand
-
-
-def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
-    """``grad`` in ``dtype``, its operand's (e.g. a float32 parameter used with float64 data)."""
-    return grad if grad.dtype == dtype else grad.astype(dtype)
-
-
-def _modified(node: Tensor, operand: Tensor | None, version: int) -> None:
-    """Raise PyTorch's error if ``node``'s rule needs values that were written in place since
-    the node was built: ``operand``'s (if its ``ctx`` holds them; then ``version`` is the one
-    recorded) or, for ``operand`` None, its own output."""
-    if operand is None:
-        tensor, whose = node, f", which is output 0 of {node._op!r},"
-    else:
-        kept = node._ctx if type(node._ctx) is tuple else (node._ctx,)
-        array = operand.data
-        if not any(type(k) is ndarray and np.may_share_memory(k, array) for k in kept):
-            return  # the rule does not read this operand's values (a view, a sum, ...)
-        tensor, whose = operand, ""
+def _modified(tensor: Tensor, whose: str, built: int) -> None:
+    cell = tensor._version_cell
+    version, stamps = cell[0], cell[1:]
+    later = sum(stamp > built for stamp in stamps)
+    expected = (
+        f"{version - later}"
+        if later < len(stamps) or version == len(stamps)
+        else (f"{version - later} or earlier")
+    )
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [Tensor of shape {tensor.shape}, {tensor.dtype}]{whose} is at "
-        f"version {tensor._version}; expected version {version} instead. It was written "
+        f"version {version}; expected version {expected} instead. It was written "
         "(t[...] = ..., an in-place method such as fill_, or an optimizer's step) after the "
         "operation that needs it ran: recompute the forward pass after the write"
     )
@@ -446,20 +462,13 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
         out._prev = Operands(prev)
         out._op = op
         out._ctx = ctx
-        # the operands' versions now, for backward to compare (one or two operands: spelled
-        # out, three times cheaper than the general comprehension)
-        if len(prev) == 1:
-            out._saved_versions = (prev[0]._version_cell[0],)
-        elif len(prev) == 2:
-            out._saved_versions = (prev[0]._version_cell[0], prev[1]._version_cell[0])
-        else:
-            out._saved_versions = tuple([p._version_cell[0] for p in prev])
+        out._built_at = _writes[0]
     else:  # keep no parents, so nothing is held alive and backward never walks here
         out.requires_grad = False
         out._prev = NO_OPERANDS
         out._op = ""
         out._ctx = None
-        out._saved_versions = ()
+        out._built_at = 0
     return out
 
 

@@ -116,7 +116,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 def from_numpy(ndarray_: ndarray) -> Tensor:
     """A tensor sharing ``ndarray_``'s memory and dtype: writes to one show in the other.
 
-    >>> a = np.zeros(2); t = from_numpy(a); a[0] = 5; t.data.tolist()
+    >>> a = np.zeros(2); t = from_numpy(a); a[0] = 5; t.tolist()
     [5.0, 0.0]
     """
     if not isinstance(ndarray_, ndarray):
@@ -133,7 +133,7 @@ def zeros(
 ) -> Tensor:
     """A tensor of ``size`` filled with 0 (default dtype unless ``dtype``).
 
-    >>> zeros(2, 3).shape, zeros((2,), dtype=int).data.tolist()
+    >>> zeros(2, 3).shape, zeros((2,), dtype=int).tolist()
     ((2, 3), [0, 0])
     """
     as_device(device)
@@ -188,7 +188,7 @@ def full(
     """A tensor of ``size`` (a sequence) filled with ``fill_value``. Without ``dtype``: bool
     for a bool, int64 for an int, the default dtype for a float, as PyTorch.
 
-    >>> full((2,), 7).data.tolist(), full((1,), 0.5).dtype
+    >>> full((2,), 7).tolist(), full((1,), 0.5).dtype
     ([7, 7], dtype('float64'))
     """
     as_device(device)
@@ -270,7 +270,7 @@ def arange(
     length is ceil((end - start) / step); each value is start + i * step in float64 (PyTorch
     adds in SIMD chunks, so a value may differ from its in the last bit).
 
-    >>> arange(4).data.tolist(), arange(1, 2, 0.25).data.tolist()
+    >>> arange(4).tolist(), arange(1, 2, 0.25).tolist()
     ([0, 1, 2, 3], [1.0, 1.25, 1.5, 1.75])
     """
     as_device(device)
@@ -315,7 +315,7 @@ def linspace(
     unless ``dtype``). Computed in float64 with PyTorch's formula; PyTorch's vectorised loop
     may still round a value differently in its last bit.
 
-    >>> linspace(0, 1, 5).data.tolist()
+    >>> linspace(0, 1, 5).tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     as_device(device)

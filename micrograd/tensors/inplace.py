@@ -26,6 +26,7 @@ from micrograd.tensors.core import (
     Written,
     _constant,
     _result,
+    _writes,
     as_of,
     method,
     ndarray,
@@ -134,12 +135,12 @@ def _record(
             "torch.where, torch.cat, masked_fill, or index with a list: t[[1]] copies)"
         )
     data = _writeable(self, op)
-    version = self._version_cell[0]
+    stamp = _writes[0]
     old = _result(data, "", (), None, False)
     old.requires_grad, old.label = self.requires_grad, self.label
     old._prev, old._op, old._ctx = self._prev, self._op, self._ctx
-    old._saved_versions = self._saved_versions
-    old._version_cell = [version]
+    old._built_at = self._built_at
+    old._version_cell = list(self._version_cell)  # its memory's writes so far, and no more
     result = write(old)
     if isinstance(result, Tensor):  # an in-place method: the result, computed from old
         if result.shape != data.shape:
@@ -158,9 +159,9 @@ def _record(
         new, prev, name = result, (old, value) if grad_value else (old,), "setitem"
     self.data, self.grad, self.requires_grad = new, None, True
     self._prev, self._op = Operands(prev), name
-    self._ctx = Written(old, version, index)
-    self._saved_versions = tuple(p._version_cell[0] for p in prev)
+    self._ctx = Written(old, stamp, index)
     self._bump_version()
+    self._built_at = _writes[0]  # built by the write, after it
     _untie(self, old, prev)
 
 
@@ -176,10 +177,8 @@ def _untie(self: Tensor, old: Tensor, operands: tuple[Tensor, ...]) -> None:
             continue
         seen.add(id(node))
         if any(p is self for p in node._prev):
-            node._prev = Operands(
-                as_of(self, version) if p is self else p
-                for p, version in zip(node._prev, node._saved_versions)
-            )
+            built = node._built_at
+            node._prev = Operands(as_of(self, built) if p is self else p for p in node._prev)
         stack.extend(p for p in node._prev if p._prev and id(p) not in seen)
 
 

@@ -63,7 +63,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
     tensor (shape (0,)) is skipped, as PyTorch does, so ``cat([tensor([]), x])`` is ``x``.
 
     >>> a, b = Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]])
-    >>> cat([a, b]).shape, cat((a, b), dim=1).data.tolist()
+    >>> cat([a, b]).shape, cat((a, b), dim=1).tolist()
     ((2, 2), [[1.0, 2.0, 3.0, 4.0]])
     """
     given = _tensors(tensors, "cat")
@@ -115,7 +115,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     """The tensors, all of one shape, stacked along a new dimension ``dim`` (which may be
     ``-(ndim + 1)`` to ``ndim``).
 
-    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], dim=1).data.tolist()
+    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], dim=1).tolist()
     [[1.0, 3.0], [2.0, 4.0]]
     """
     given = _tensors(tensors, "stack")

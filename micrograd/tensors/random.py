@@ -24,7 +24,7 @@ from micrograd.tensors.creation import _int, _leaf, _size
 from micrograd.tensors.dtypes import as_device, as_dtype, get_default_dtype
 from micrograd.tensors.generator import Generator
 from micrograd.tensors.generator import numpy_generator as _numpy
-from micrograd.tensors.grad_mode import is_grad_enabled
+from micrograd.tensors.indexing import _inplace_target
 
 __all__ = [
     "bernoulli",
@@ -184,7 +184,7 @@ def bernoulli(
 ) -> Tensor:
     """1 with probability ``input`` (or ``p``), else 0, entry by entry; ``input``'s dtype.
 
-    >>> bernoulli(Tensor([0.0, 1.0])).data.tolist()
+    >>> bernoulli(Tensor([0.0, 1.0])).tolist()
     [0.0, 1.0]
     """
     if not isinstance(input, Tensor):
@@ -211,7 +211,7 @@ def multinomial(
     are used up, the zero-weight ones follow, in index order (as PyTorch).
 
     >>> g = Generator().manual_seed(0)
-    >>> multinomial(Tensor([0.0, 1.0, 0.0]), 2, generator=g).data.tolist()
+    >>> multinomial(Tensor([0.0, 1.0, 0.0]), 2, generator=g).tolist()
     [1, 0]
     """
     if not isinstance(input, Tensor):
@@ -309,14 +309,12 @@ method(bernoulli)
 
 
 def _fill_in_place(self: Tensor, values: ndarray, name: str) -> Tensor:
-    if self.requires_grad and not self._prev and is_grad_enabled():
-        raise RuntimeError(
-            f"{name}: a leaf tensor that requires grad cannot be filled in place outside "
-            "no_grad() (wrap the initialisation in `with micrograd.no_grad():`)"
-        )
+    """Write ``values`` into ``self`` under the rules of every in-place op (indexing's): not
+    into a tensor that requires grad while graphs are recorded, counted as a version."""
     if self.data.dtype.kind != "f":
         raise TypeError(f"{name} fills floating-point tensors, this one is {self.data.dtype}")
-    self.data[...] = values
+    _inplace_target(self, name)[...] = values
+    self._bump_version()
     return self
 
 

@@ -38,7 +38,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     index tensors of its True entries (``condition.nonzero(as_tuple=True)``).
 
     >>> x = Tensor([1.0, -2.0, 3.0])
-    >>> where(Tensor([True, False, True]), x, 0.0).data.tolist()
+    >>> where(x > 0, x, 0.0).tolist()
     [1.0, 0.0, 3.0]
     """
     condition = _tensor_arg(condition, "where")
@@ -117,7 +117,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two dimensions: entries (i, j) with j - i <= diagonal
     kept, the others 0. ``tril(ones(T, T))`` is the causal mask of attention.
 
-    >>> tril(Tensor([[1.0, 2.0], [3.0, 4.0]])).data.tolist()
+    >>> tril(Tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
     [[1.0, 0.0], [3.0, 4.0]]
     """
     return _triangle(input, diagonal, lower=True)
@@ -162,7 +162,8 @@ def _sorted(input: Tensor, dim: int, descending: bool, k: int | None, op: str) -
     values = np.take_along_axis(x, order, axis=d)
     if input.data.ndim == 0:
         order, values = order.reshape(()), values.reshape(())
-    out = _result(values, op, (input,), (input.data.shape, order, d), input.requires_grad)
+    records = input.requires_grad and op != ""  # argsort asks for no values node
+    out = _result(values, op, (input,), (input.data.shape, order, d), records)
     return out, _result(order.astype(np.int64, copy=False), "", (), None, False)
 
 
@@ -184,7 +185,7 @@ def topk(
     ``values``: each picked entry gets its gradient, the others 0.
 
     >>> values, indices = topk(Tensor([1.0, 3.0, 2.0]), 2)
-    >>> values.data.tolist(), indices.data.tolist()
+    >>> values.tolist(), indices.tolist()
     ([3.0, 2.0], [1, 2])
     """
     input = _tensor_arg(input, "topk")
@@ -206,7 +207,7 @@ def sort(
     ``(values, indices)``. Always stable (ties keep index order); NaN sorts as the largest.
     Differentiable in ``values``.
 
-    >>> sort(Tensor([2.0, 1.0, 3.0]), descending=True).indices.data.tolist()
+    >>> sort(Tensor([2.0, 1.0, 3.0]), descending=True).indices.tolist()
     [2, 0, 1]
     """
     input = _tensor_arg(input, "sort")
@@ -221,7 +222,7 @@ def argsort(
 ) -> Tensor:
     """The indices that sort ``input`` along ``dim`` (int64, stable)."""
     input = _tensor_arg(input, "argsort")
-    return _sorted(input, dim, descending, None, "sort")[1]
+    return _sorted(input, dim, descending, None, "")[1]
 
 
 method(topk)
