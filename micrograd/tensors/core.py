@@ -117,9 +117,24 @@ class Tensor:
         "_version_cell",  # [version, stamps of the last writes], one list shared with views
         "_built_at",  # for a node: _writes[0] when it was built
     )
-    # NumPy must not treat a Tensor as an array operand: ``ndarray + Tensor`` and
-    # ``np.float64 * Tensor`` then fall through to Tensor.__radd__ / __rmul__.
-    __array_ufunc__ = None
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy meeting a Tensor operand. ``ndarray + Tensor`` and ``np.float64 * Tensor``
+        are the Tensor's reflected operators (a Tensor out, in the graph). An in-place update
+        of an ndarray, ``p.data += -lr * p.grad`` with ``lr`` a tensor (the lectures' learning
+        rate search), writes the values into the array, outside any graph, as PyTorch's
+        ``.data``. NumPy's other functions refuse tensors (TypeError), as before."""
+        out = kwargs.pop("out", None)
+        if method != "__call__" or kwargs:
+            return NotImplemented
+        if out is not None:
+            if all(type(o) is ndarray for o in out):
+                values = [x.data if isinstance(x, Tensor) else x for x in inputs]
+                return ufunc(*values, out=out)
+            return NotImplemented
+        name = _REFLECTED.get(ufunc) if len(inputs) == 2 and inputs[1] is self else None
+        return NotImplemented if name is None else getattr(self, name)(inputs[0])
+
     # ``==`` is elementwise (it returns a Tensor), so hashing is by identity, as in PyTorch:
     # tensors can be set members and dict keys (the graph walk keeps them in a set).
     __hash__ = object.__hash__
@@ -371,6 +386,29 @@ class Tensor:
                     pg = _cast(pg, data.dtype)
                 old = parent.grad
                 parent.grad = pg if old is None else old + pg  # out of place: pg may be shared
+
+
+# ``x op tensor`` for an ndarray or NumPy scalar x: the tensor's operator that NumPy's ufunc
+# stands for, seen from the tensor's side.
+_REFLECTED = {
+    np.add: "__radd__",
+    np.subtract: "__rsub__",
+    np.multiply: "__rmul__",
+    np.true_divide: "__rtruediv__",
+    np.floor_divide: "__rfloordiv__",
+    np.remainder: "__rmod__",
+    np.power: "__rpow__",
+    np.matmul: "__rmatmul__",
+    np.bitwise_and: "__rand__",
+    np.bitwise_or: "__ror__",
+    np.bitwise_xor: "__rxor__",
+    np.equal: "__eq__",
+    np.not_equal: "__ne__",
+    np.less: "__gt__",
+    np.less_equal: "__ge__",
+    np.greater: "__lt__",
+    np.greater_equal: "__le__",
+}
 
 
 def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:

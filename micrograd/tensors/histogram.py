@@ -71,8 +71,19 @@ def histogram(
         )
     if range is not None and not range[0] <= range[1]:
         raise ValueError(f"histogram(): range must be (min, max) with min <= max, got {range}")
-    hist, bin_edges = np.histogram(x, bins=bins_arg, range=range, weights=w, density=density)
+    if not isinstance(bins_arg, np.ndarray):
+        if range is None:
+            range = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)  # noqa: A001
+        lo, hi = range
+        if lo == hi:  # one value: PyTorch's (and NumPy's) unit-wide range around it
+            lo, hi = lo - 0.5, hi + 0.5
+        # The edges in the input's dtype, as PyTorch's. (Its vectorised linspace may round a
+        # float32 edge the other way, by one unit in the last place: then a value lying that
+        # close to an edge can fall into the neighbouring bin.)
+        bins_arg = np.linspace(lo, hi, bins_arg + 1).astype(x.dtype)
+    hist = np.histogram(x, bins=bins_arg, weights=w)[0].astype(x.dtype)
+    if density:  # PyTorch's order of operations, in the input's dtype
+        hist = hist / x.dtype.type(hist.sum()) / np.diff(bins_arg)
     return histogram_result(
-        _result(hist.astype(x.dtype), "", (), None, False),
-        _result(bin_edges.astype(x.dtype), "", (), None, False),
+        _result(hist, "", (), None, False), _result(bins_arg.astype(x.dtype), "", (), None, False)
     )
