@@ -177,11 +177,11 @@ def test_softmax_of_3d_and_huge_logits():
     x[0, 0] = [1000.0, -1000.0, 0.0, 999.0]
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         check(lambda t: F.softmax(t, 1), lambda t: TF.softmax(t, dim=1), x)
-        check(lambda t: F.log_softmax(t), lambda t: TF.log_softmax(t, dim=-1), x)
+        check(lambda t: F.log_softmax(t, -1), lambda t: TF.log_softmax(t, dim=-1), x)
 
 
 def test_softmax_rows_sum_to_one():
-    p = F.softmax(Tensor(RNG.standard_normal((5, 7)) * 50))
+    p = F.softmax(Tensor(RNG.standard_normal((5, 7)) * 50), dim=1)
     np.testing.assert_allclose(p.data.sum(axis=-1), np.ones(5))
 
 
@@ -237,15 +237,14 @@ def test_cross_entropy_keeps_float32():
 @pytest.mark.parametrize(
     "logits, targets, error, match",
     [
-        (np.zeros((2, 3)), [0, 3], ValueError, "target 3 is out of range for 3 classes"),
-        (np.zeros((2, 3)), [-1, 0], ValueError, "target -1 is out of range"),
+        (np.zeros((2, 3)), [0, 3], IndexError, "target 3 is out of range for 3 classes"),
+        (np.zeros((2, 3)), [-1, 0], IndexError, "target -1 is out of range"),
         (np.zeros((2, 3)), [0.0, 1.0], TypeError, "integer class indices"),
         (np.zeros((2, 3)), np.array([0.5, 1.0]), TypeError, "integer class indices"),
         (np.zeros((2, 3)), [0, 1, 2], ValueError, r"shape \(2,\)"),
         (np.zeros((2, 3)), [[0], [1]], ValueError, r"shape \(2,\)"),
-        (np.zeros(3), [0], ValueError, r"\(N, C\)"),
-        (np.zeros((2, 3, 4)), [0, 1], ValueError, r"\(N, C\)"),
-        (np.zeros((0, 3)), np.zeros(0, np.int64), ValueError, "empty"),
+        (np.zeros(3), [0], ValueError, r"expected target shape \(\)"),
+        (np.zeros((2, 3, 4)), [0, 1], ValueError, r"expected target shape \(2, 4\)"),
         (np.zeros((2, 3)), ["a", "b"], TypeError, "integer class indices"),
     ],
 )

@@ -312,12 +312,6 @@ def test_in_place_fills_count_as_writes_for_the_version_check():
         y.backward()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nn/init.py (9C) draws from NumPy's global state, not micrograd's default "
-    "generator: the lead wires _draw to micrograd.tensors.generator.numpy_generator, then "
-    "removes this mark",
-)
 def test_manual_seed_makes_layer_init_reproducible_as_in_torch():
     mg.manual_seed(1)
     a = mg.nn.Linear(3, 2).weight.data.copy()

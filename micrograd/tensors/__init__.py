@@ -6,13 +6,17 @@ with its derivative rule beside it, so importing this package imports them all.
 
 # Importing the op modules attaches their methods to Tensor.
 from micrograd.tensors import (  # noqa: F401
+    activations,
+    attention,
     compare,
     conversion,
     elementwise,
     functions,
     indexing,
     joining,
+    losses,
     nn_ops,
+    normalization,
     ops,
     random,
     reductions,

@@ -1,16 +1,27 @@
 """Fused network primitives: one node (and one rule) where the composite would take several.
 
 Each is here because it is measurably faster or more stable than the same function written
-through the primitives in ``ops`` (the reason is in each docstring). ``nn.functional`` checks
-arguments and calls these.
+through the primitives in ``ops`` (the reason is in each docstring; the measurements are in
+benchmarks/README.md). ``nn.functional`` checks arguments and calls these, so they take
+checked NumPy arguments and never validate again. Activations, normalization layers,
+attention and losses live in ``activations``, ``normalization``, ``attention`` and
+``losses``.
+
+Every forward keeps the input's floating dtype: constants are Python floats (which never
+promote a float32 array) and NumPy float64 scalars are kept out of float32 arithmetic.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from micrograd.tensors._shapes import ones
+from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
+from micrograd.tensors._shapes import normalize_dim, ones
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+
+# --------------------------------------------------------------------- linear
 
 
 @method
@@ -18,16 +29,19 @@ def _linear(self, weight: Tensor, bias: Tensor | None) -> Tensor:
     """``self @ weight.T + bias`` for self (..., in), weight (out, in), bias (out,) or None
     (``nn.functional.linear`` checks the shapes, then calls this).
 
-    Fused: the composite (transpose, matmul, add) takes three nodes per layer; as one node
-    the benchmark's demo step takes 123 instead of 139 us (1.72x -> 1.51x the NumPy floor).
-    Its rule needs no unbroadcast: the bias gradient is ones @ g, a BLAS matrix-vector
-    product over the batch rows, and the weight's is one (out, N) @ (N, in) product.
+    Fused: the composite (transpose, matmul, add) takes three nodes per layer. Its rule needs
+    no unbroadcast: the bias gradient is ones @ g, a BLAS matrix-vector product over the
+    batch rows, and the weight's is one (out, N) @ (N, in) product.
     """
     x, w = self.data, weight.data
-    # BLAS reads the transposed view as it is: no copy. ndarray.dot rather than @ up to
-    # 2-D: the same product without matmul's ufunc machinery (0.6-1.5 us less a call on
-    # the demo's shapes, 10-40%); past 2-D, dot would leave BLAS, matmul batches.
-    data = x.dot(w.T) if x.ndim <= 2 else x @ w.T
+    # BLAS reads the transposed view as it is: no copy. ndarray.dot rather than @: the same
+    # product without matmul's ufunc machinery. Past 2-D, the leading axes are folded into
+    # one (a view of a contiguous x), so the product is one BLAS call where matmul would
+    # make one per leading index.
+    if x.ndim <= 2:
+        data = x.dot(w.T)
+    else:
+        data = x.reshape(-1, x.shape[-1]).dot(w.T).reshape(*x.shape[:-1], w.shape[0])
     if bias is None:
         return _result(
             data, "linear", (self, weight), (x, w), self.requires_grad or weight.requires_grad
@@ -46,12 +60,14 @@ def _linear(self, weight: Tensor, bias: Tensor | None) -> Tensor:
     )
 
 
-# The linear rules use ndarray.dot, not @, on 2-D arrays: see Tensor._linear.
+# The linear rules, as its forward, make one 2-D BLAS product: see Tensor._linear.
 
 
 def _linear_grad_x(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
     w = ctx[1]  # ans = x @ w.T + b: (..., out) @ (out, in)
-    return g.dot(w) if g.ndim <= 2 else g @ w
+    if g.ndim <= 2:
+        return g.dot(w)
+    return g.reshape(-1, g.shape[-1]).dot(w).reshape(*g.shape[:-1], w.shape[1])
 
 
 def _linear_grad_w(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
@@ -70,98 +86,229 @@ def _linear_grad_b(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
 VJPS["linear"] = (_linear_grad_x, _linear_grad_w, _linear_grad_b)  # ans = x @ w.T + b
 
 
+# --------------------------------------------------------------------- softmax
+
+
+def _softmax_dim(dim: Any, axis: Any, ndim: int) -> int:
+    """``dim`` (PyTorch's name) or ``axis`` (NumPy's, kept as an alias) as a non-negative int."""
+    if axis is not None:
+        if dim is not None and dim != axis:
+            raise TypeError(f"softmax got both dim={dim!r} and axis={axis!r}; pass one")
+        dim = axis
+    return normalize_dim(-1 if dim is None else dim, ndim)
+
+
+def _in_dtype(x: ndarray, dtype: Any) -> ndarray:
+    """``x`` cast to ``dtype`` first, as PyTorch's ``dtype=`` argument of softmax does."""
+    if dtype is None:
+        return x
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"softmax dtype must be a floating dtype, got {dtype}")
+    return x.astype(dtype, copy=False)
+
+
+# Reductions along the softmax's dim, keeping it (size 1): row-wise through _rows when the dim
+# is the last (attention's scores, a classifier's logits), NumPy's own reduction otherwise.
+
+
+def _max_along(x: ndarray, d: int) -> ndarray:
+    if d == x.ndim - 1:
+        return row_max(as_rows(x)).reshape(*x.shape[:-1], 1)
+    return np.maximum.reduce(x, axis=d, keepdims=True)
+
+
+def _sum_along(x: ndarray, d: int) -> ndarray:
+    if d == x.ndim - 1:
+        return row_sum(as_rows(x)).reshape(*x.shape[:-1], 1)
+    return np.add.reduce(x, axis=d, keepdims=True)
+
+
+def _dot_along(a: ndarray, b: ndarray, d: int) -> ndarray:
+    if d == a.ndim - 1:
+        return row_dot(as_rows(a), as_rows(b)).reshape(*a.shape[:-1], 1)
+    return np.add.reduce(a * b, axis=d, keepdims=True)
+
+
 @method
-def log_softmax(self, axis: int = -1) -> Tensor:
-    """log(softmax(x)) along ``axis``, computed as x - max - log(sum(exp(x - max))).
+def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """exp(x) / exp(x).sum(dim), along ``dim`` (any, negative counts from the end; -1 if
+    not given, where PyTorch requires it; ``axis`` is an alias). ``dtype`` casts the input
+    first. Rows whose entries are all -inf give nan, as in PyTorch.
 
-    A fused primitive: stable for any finite logits (±1000 included), and one node where
-    the composite would need six.
+    Fused: computed as exp(x - max) * (1 / sum), so stable for any finite logits (±1000
+    included), in one node where the composite (exp of log_softmax) takes two and an extra
+    pass; its rule is ans * (g - sum(g * ans)).
+
+    >>> Tensor([[0.0, 0.0], [0.0, 1000.0]]).softmax(dim=1).data
+    array([[0.5, 0.5],
+           [0. , 1. ]])
     """
-    x = self.data
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return _result(
-        shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)),
-        "log_softmax",
-        (self,),
-        axis,
-        self.requires_grad,
-    )
+    x = _in_dtype(self.data, dtype)
+    d = _softmax_dim(dim, axis, x.ndim)
+    if x.size == 0:
+        return _result(x.copy(), "softmax", (self,), d, self.requires_grad)
+    e = x - _max_along(x, d)
+    np.exp(e, out=e)
+    e *= 1 / _sum_along(e, d)
+    return _result(e, "softmax", (self,), d, self.requires_grad)
 
 
-def _log_softmax_grad(g: ndarray, ans: ndarray, axis: int) -> ndarray:
-    return g - np.exp(ans) * g.sum(axis=axis, keepdims=True)  # exp(ans) = softmax
+def _softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
+    grad = g - _dot_along(g, ans, d)  # ans = softmax(x): d/dx = ans * (g - sum(g * ans))
+    grad *= ans
+    return grad
+
+
+VJPS["softmax"] = (_softmax_grad,)
+
+
+@method
+def log_softmax(
+    self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None
+) -> Tensor:
+    """log(softmax(x)) along ``dim`` (as softmax's), as x - max - log(sum(exp(x - max))).
+
+    Fused: stable for any finite logits (±1000 included), and one node where the composite
+    would need six.
+    """
+    x = _in_dtype(self.data, dtype)
+    d = _softmax_dim(dim, axis, x.ndim)
+    if x.size == 0:
+        return _result(x.copy(), "log_softmax", (self,), d, self.requires_grad)
+    shifted = x - _max_along(x, d)
+    shifted -= np.log(_sum_along(np.exp(shifted), d))
+    return _result(shifted, "log_softmax", (self,), d, self.requires_grad)
+
+
+def _log_softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
+    p = np.exp(ans)  # softmax: d/dx = g - softmax * sum(g)
+    p *= _sum_along(g, d)
+    return np.subtract(g, p, out=p)
 
 
 VJPS["log_softmax"] = (_log_softmax_grad,)
 
 
-@method
-def _cross_entropy(self, targets: ndarray) -> Tensor:
-    """Mean over rows of -log_softmax(self)[i, targets[i]], for (N, C) logits and N valid
-    class indices (``nn.functional.cross_entropy`` checks them, then calls this).
+# --------------------------------------------------------------------- dropout
 
-    Fused: the composite (log_softmax, index, mean, negate) takes four nodes and
-    twice the time in the MNIST-shaped benchmark; this rule is softmax - onehot.
+
+@method
+def _dropout(self, p: float, keep: ndarray) -> Tensor:
+    """self * keep / (1 - p) for a boolean ``keep`` mask of self's shape.
+
+    Fused: one node whose rule is g times the same scaled mask, kept in the input's dtype.
     """
     x = self.data
-    # np.maximum.reduce and np.add.reduce: .max() and .sum() without their Python wrappers
-    shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
-    rows = np.arange(len(targets))
-    loss = log_probs[rows, targets].sum() / -len(rows)  # -mean, minus np.mean's overhead
-    return _result(loss, "cross_entropy", (self,), (log_probs, rows, targets), self.requires_grad)
+    mask = keep.astype(x.dtype)
+    mask *= 1 / (1 - p)
+    return _result(x * mask, "dropout", (self,), mask, self.requires_grad)
 
 
-def _cross_entropy_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    log_probs, rows, targets = ctx  # ans = -mean(log_probs[rows, targets])
-    grad = np.exp(log_probs)  # softmax
-    grad[rows, targets] -= 1
-    grad *= g / len(rows)
-    return grad
+VJPS["dropout"] = (lambda g, ans, mask: g * mask,)
 
 
-VJPS["cross_entropy"] = (_cross_entropy_grad,)
+# --------------------------------------------------------------------- embedding
+
+# Up to this many (rows of the table) x (indices looked up), the embedding's gradient is one
+# BLAS product onehot.T @ g; past it a sort and one segmented sum (np.add.reduceat), whose
+# cost does not grow with the table. Both beat np.add.at (benchmarks/README.md).
+_ONE_HOT_LIMIT = 1 << 21
 
 
 @method
-def _hinge(self, labels: Tensor | ndarray) -> Tensor:
-    """mean(relu(1 - labels * self)) for ±1 ``labels`` of self's shape, self non-empty
-    (``nn.functional.hinge_loss`` checks them, then calls this).
+def _embedding(self, indices: ndarray, padding_idx: int | None, scale_by_freq: bool) -> Tensor:
+    """Rows ``self[indices]`` of the table self (num_embeddings, dim): shape indices.shape +
+    (dim,). Indices are checked, in [0, num_embeddings), by ``nn.functional.embedding``.
 
-    Fused: the composite (multiply, negate, add, relu, sum, scale) takes six nodes and about
-    a sixth of the original demo's step; this rule is -labels * [margin > 0] / n.
+    Fused: a gather whose rule is one scatter-add of every looked-up row's gradient into a
+    table of zeros, the row ``padding_idx`` left at zero.
     """
-    if not isinstance(labels, Tensor):
-        labels = _result(labels, "", (), None, False)
-    y, s = labels.data, self.data
-    margin = 1 - y * s
-    loss = np.maximum(margin, 0).sum() / margin.size  # .mean()'s arithmetic, not its overhead
+    w = self.data
+    out = w.take(indices, axis=0)
     return _result(
-        loss,
-        "hinge",
-        (self, labels),
-        (margin, y, s),
-        self.requires_grad or labels.requires_grad,
+        out,
+        "embedding",
+        (self,),
+        (indices, w.shape, padding_idx, scale_by_freq),
+        self.requires_grad,
     )
 
 
-def _hinge_grad(g: ndarray, margin: ndarray, factor: ndarray) -> ndarray:
-    # ans = mean(max(margin, 0)) with margin = 1 - y * s: d/ds = -y [margin > 0] / n, and
-    # d/dy the same with s for y. Built in place on a float mask, as relu's rule, with the
-    # 0-d g folded into one number: 2.7 instead of 3.8 us on the demo's (100, 1) scores.
-    grad = (margin > 0).astype(margin.dtype)
-    grad *= factor
-    grad *= float(g) * (-1 / margin.size)
+def _embedding_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    indices, shape, padding_idx, scale_by_freq = ctx
+    flat, rows = indices.reshape(-1), g.reshape(-1, shape[1])
+    num = shape[0]
+    if scale_by_freq:  # each row's gradient divided by how often it was looked up
+        counts = np.bincount(flat, minlength=num)
+        rows = rows / counts[flat, None].astype(g.dtype)
+    if num * len(flat) <= _ONE_HOT_LIMIT:
+        one_hot = np.zeros((num, len(flat)), g.dtype)
+        one_hot[flat, np.arange(len(flat))] = 1
+        grad = one_hot.dot(rows)
+    else:
+        order = np.argsort(flat, kind="stable")
+        sorted_flat = flat[order]
+        starts = np.flatnonzero(np.r_[True, sorted_flat[1:] != sorted_flat[:-1]])
+        grad = np.zeros(shape, g.dtype)
+        grad[sorted_flat[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    if padding_idx is not None:
+        grad[padding_idx] = 0
     return grad
 
 
-VJPS["hinge"] = (  # operands (s, y), ctx = (1 - y * s, y, s)
-    lambda g, ans, ctx: _hinge_grad(g, ctx[0], ctx[1]),
-    lambda g, ans, ctx: _hinge_grad(g, ctx[0], ctx[2]),
-)
+VJPS["embedding"] = (_embedding_grad,)
+
+
+# --------------------------------------------------------------------- padding
+
+# F.pad's modes other than 'constant', as np.pad names the same index patterns
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 @method
-def softmax(self, axis: int = -1) -> Tensor:
-    """exp(log_softmax(x)): positive, sums to 1 along ``axis``, stable for any logits."""
-    return self.log_softmax(axis).exp()
+def _pad(self, widths: tuple[tuple[int, int], ...], mode: str, value: float) -> Tensor:
+    """self padded by ``widths`` ((before, after) per dim; negative crops, 'constant' only).
+
+    'constant' copies self into a filled array and its rule slices the gradient back out;
+    the other modes gather along each padded dim with an index map (np.pad of arange) and
+    their rule scatter-adds along the same maps, last dim first.
+    """
+    x = self.data
+    if mode == "constant":
+        src = tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, widths))
+        dst = tuple(
+            slice(max(b, 0), max(b, 0) + max(s.stop - s.start, 0)) for s, (b, _) in zip(src, widths)
+        )
+        out = np.full(tuple(n + b + a for n, (b, a) in zip(x.shape, widths)), value, x.dtype)
+        out[dst] = x[src]
+        return _result(out, "pad", (self,), (x.shape, src, dst), self.requires_grad)
+    maps = []
+    out = x
+    for d, (b, a) in enumerate(widths):
+        if b or a:
+            index = np.pad(np.arange(x.shape[d]), (b, a), mode=_PAD_MODES[mode])
+            out = out.take(index, axis=d)
+            maps.append((d, index))
+    return _result(out, "pad_gather", (self,), (x.shape, maps), self.requires_grad)
+
+
+def _pad_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    shape, src, dst = ctx
+    grad = np.zeros(shape, g.dtype)
+    grad[src] = g[dst]
+    return grad
+
+
+def _pad_gather_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    shape, maps = ctx
+    for d, index in reversed(maps):
+        moved = np.moveaxis(g, d, 0)
+        acc = np.zeros((shape[d], *moved.shape[1:]), g.dtype)
+        np.add.at(acc, index, moved)
+        g = np.moveaxis(acc, 0, d)
+    return np.ascontiguousarray(g)
+
+
+VJPS["pad"] = (_pad_grad,)
+VJPS["pad_gather"] = (_pad_gather_grad,)

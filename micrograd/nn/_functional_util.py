@@ -1,0 +1,43 @@
+"""Argument checks that ``nn.functional``'s layers and losses share."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from micrograd.tensors import Tensor
+
+
+def tensor_arg(x: Any, name: str) -> Tensor:
+    """``x`` itself if it is a Tensor; a TypeError naming the argument otherwise."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def index_array(x: Any, name: str) -> np.ndarray:
+    """Integer indices (a Tensor, array or nested list of ints) as an ndarray; a TypeError
+    naming the dtype for anything else (floats, booleans, strings)."""
+    array = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer indices, got dtype {array.dtype}")
+    return array
+
+
+def check_reduction(reduction: str, size_average: Any, reduce: Any) -> str:
+    """PyTorch's reduction, from the legacy size_average/reduce pair if either is given."""
+    if size_average is not None or reduce is not None:
+        warnings.warn(
+            "size_average and reduce args will be deprecated, please use reduction instead.",
+            stacklevel=3,
+        )
+        if reduce is False:
+            return "none"
+        return "sum" if size_average is False else "mean"
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(
+            f"{reduction!r} is not a valid value for reduction: use 'mean', 'sum' or 'none'"
+        )
+    return reduction

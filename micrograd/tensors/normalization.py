@@ -1,0 +1,246 @@
+"""Fused normalization primitives: layer norm, batch norm, Lp normalization.
+
+Each is one node whose rule is the exact derivative of the whole normalization. As a
+composite, layer norm takes eight to nine nodes (mean, subtract, square, mean, add, pow,
+multiply, scale, shift) and twice the passes over the data; batch norm the same plus the
+running statistics. ``nn.functional`` checks the arguments and calls these.
+
+The normalization rule, shared by layer and batch norm: with xhat = (x - mean) * rstd over
+n entries and gx = d(loss)/d(xhat),
+d(loss)/dx = rstd * (gx - mean(gx) - xhat * mean(gx * xhat)).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from micrograd.tensors._rows import col_sum, row_dot, row_sum
+from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+
+
+def _sum_over(x: ndarray, axes: tuple[int, ...]) -> ndarray:
+    """x summed over ``axes``, kept as size-1 dims; for (N, C), ones @ x through BLAS."""
+    if axes == (0,) and x.ndim == 2:
+        return col_sum(x)[None, :]
+    return np.add.reduce(x, axis=axes, keepdims=True)
+
+
+def _normalized_grad(gx: ndarray, xhat: ndarray, rstd: ndarray, axes: tuple[int, ...]) -> ndarray:
+    """rstd * (gx - mean(gx) - xhat * mean(gx * xhat)) over ``axes``; gx is overwritten."""
+    inv_n = 1 / (xhat.size // rstd.size)
+    mean_g = _sum_over(gx, axes)
+    mean_g *= inv_n
+    prod = gx * xhat
+    mean_gx = _sum_over(prod, axes)
+    mean_gx *= inv_n
+    gx -= mean_g
+    np.multiply(xhat, mean_gx, out=prod)
+    gx -= prod
+    gx *= rstd
+    return gx
+
+
+def _scale_shift(xhat: ndarray, w: ndarray | None, b: ndarray | None) -> ndarray:
+    """xhat * w + b, with w and b optional; a fresh array (xhat is kept for the rule)."""
+    out = xhat * w if w is not None else xhat.copy()
+    if b is not None:
+        out += b
+    return out
+
+
+def _operands(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> tuple[tuple, bool]:
+    """The node's operands (x, then weight and bias where given) and whether it needs grad."""
+    prev = (x,) + tuple(t for t in (weight, bias) if t is not None)
+    return prev, any(t.requires_grad for t in prev)
+
+
+# --------------------------------------------------------------------- layer norm
+
+
+@method
+def _layer_norm(self, k: int, weight: Tensor | None, bias: Tensor | None, eps: float) -> Tensor:
+    """Normalize over the last ``k`` dims to mean 0 and variance 1 (biased), then scale by
+    ``weight`` and shift by ``bias`` (both of the last k dims' shape, or None).
+
+    Computed on a (rows, features) view, each row's statistics by the row reductions of
+    ``_rows`` (BLAS products), which NumPy's own reductions over short rows are slower than.
+    """
+    x = self.data
+    lead = x.ndim - k
+    x2 = x.reshape(math.prod(x.shape[:lead]), math.prod(x.shape[lead:]))
+    inv_n = 1 / x2.shape[1] if x2.shape[1] else math.nan
+    xhat = x2 - (row_sum(x2) * inv_n)[:, None]
+    var = row_dot(xhat, xhat)
+    var *= inv_n
+    var += eps
+    rstd = np.sqrt(var, out=var)[:, None]
+    np.divide(1, rstd, out=rstd)
+    xhat *= rstd
+    w = None if weight is None else weight.data.reshape(-1)
+    b = None if bias is None else bias.data.reshape(-1)
+    out = _scale_shift(xhat, w, b).reshape(x.shape)
+    prev, needs_grad = _operands(self, weight, bias)
+    op = _LAYER_NORM_OPS[weight is not None, bias is not None]
+    return _result(out, op, prev, (xhat, rstd, w, x.shape[lead:]), needs_grad)
+
+
+def _layer_norm_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    xhat, rstd, w, _ = ctx  # the normalization rule (module docstring), along rows
+    g2 = g.reshape(xhat.shape)
+    gx = g2 * w if w is not None else g2.copy()
+    inv_n = 1 / xhat.shape[1]
+    mean_gx = row_dot(gx, xhat)
+    mean_gx *= inv_n
+    gx -= (row_sum(gx) * inv_n)[:, None]
+    gx -= xhat * mean_gx[:, None]
+    gx *= rstd
+    return gx.reshape(g.shape)
+
+
+def _layer_norm_grad_w(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    xhat, shape = ctx[0], ctx[3]  # d/dw = sum over rows of g * xhat
+    return np.einsum("ij,ij->j", g.reshape(xhat.shape), xhat).reshape(shape)
+
+
+def _layer_norm_grad_b(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    return col_sum(g.reshape(ctx[0].shape)).reshape(ctx[3])  # d/db = g summed over rows
+
+
+# One name per combination of operands, since a node's rules follow its operands in order.
+_LAYER_NORM_OPS = {
+    (False, False): "layer_norm",
+    (True, False): "layer_norm_w",
+    (False, True): "layer_norm_b",
+    (True, True): "layer_norm_wb",
+}
+VJPS["layer_norm"] = (_layer_norm_grad_x,)
+VJPS["layer_norm_w"] = (_layer_norm_grad_x, _layer_norm_grad_w)
+VJPS["layer_norm_b"] = (_layer_norm_grad_x, _layer_norm_grad_b)
+VJPS["layer_norm_wb"] = (_layer_norm_grad_x, _layer_norm_grad_w, _layer_norm_grad_b)
+
+
+# --------------------------------------------------------------------- batch norm
+
+
+@method
+def _batch_norm(
+    self,
+    running_mean: ndarray | None,
+    running_var: ndarray | None,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    training: bool,
+    momentum: float,
+    eps: float,
+) -> Tensor:
+    """Normalize each channel (axis 1) of self (N, C, ...) over every other axis, then scale
+    and shift by ``weight`` and ``bias`` (C,).
+
+    Training: with the batch's mean and biased variance, and, where given, the running
+    statistics updated in place as PyTorch does: ``running = (1 - momentum) * running +
+    momentum * batch``, the variance unbiased (n / (n - 1)). Evaluation: with the running
+    statistics, so each channel is one affine map.
+    """
+    x = self.data
+    axes = (0,) + tuple(range(2, x.ndim))
+    kept = tuple(n if i == 1 else 1 for i, n in enumerate(x.shape))
+    if training:
+        n = x.size // x.shape[1]
+        mean = _sum_over(x, axes)
+        mean *= 1 / n
+        xhat = x - mean
+        var = _sum_over(xhat * xhat, axes)
+        var *= 1 / n
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += (momentum * mean).reshape(-1).astype(running_mean.dtype)
+        if running_var is not None:
+            running_var *= 1 - momentum
+            running_var += (momentum * n / (n - 1) * var).reshape(-1).astype(running_var.dtype)
+        var += eps
+        rstd = np.sqrt(var, out=var)
+    else:
+        mean, var = running_mean.reshape(kept), running_var.reshape(kept)
+        xhat = x - mean.astype(x.dtype, copy=False)
+        rstd = np.sqrt(var + eps).astype(x.dtype, copy=False)
+    np.divide(1, rstd, out=rstd)
+    xhat *= rstd
+    w = None if weight is None else weight.data.reshape(kept)
+    b = None if bias is None else bias.data.reshape(kept)
+    prev, needs_grad = _operands(self, weight, bias)
+    op = _BATCH_NORM_OPS[weight is not None, bias is not None]
+    return _result(_scale_shift(xhat, w, b), op, prev, (xhat, rstd, w, axes, training), needs_grad)
+
+
+def _batch_norm_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    xhat, rstd, w, axes, training = ctx
+    gx = g * w if w is not None else g.copy()
+    if not training:  # the statistics are constants: an affine map per channel
+        gx *= rstd
+        return gx
+    return _normalized_grad(gx, xhat, rstd, axes)
+
+
+def _batch_norm_grad_w(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    xhat, axes = ctx[0], ctx[3]
+    return _sum_over(g * xhat, axes).reshape(-1)
+
+
+def _batch_norm_grad_b(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    return _sum_over(g, ctx[3]).reshape(-1)
+
+
+_BATCH_NORM_OPS = {
+    (False, False): "batch_norm",
+    (True, False): "batch_norm_w",
+    (False, True): "batch_norm_b",
+    (True, True): "batch_norm_wb",
+}
+VJPS["batch_norm"] = (_batch_norm_grad_x,)
+VJPS["batch_norm_w"] = (_batch_norm_grad_x, _batch_norm_grad_w)
+VJPS["batch_norm_b"] = (_batch_norm_grad_x, _batch_norm_grad_b)
+VJPS["batch_norm_wb"] = (_batch_norm_grad_x, _batch_norm_grad_w, _batch_norm_grad_b)
+
+
+# --------------------------------------------------------------------- Lp normalization
+
+
+@method
+def _normalize(self, p: float, dim: int, eps: float) -> Tensor:
+    """self / max(||self||_p, eps) along ``dim`` (a non-negative int), as PyTorch's
+    ``normalize``. One node, where the composite (abs, pow, sum, pow, clamp, divide) takes
+    six; p = 2 takes the sum of squares directly.
+    """
+    x = self.data
+    if p == 2:
+        norm = np.sqrt(np.add.reduce(x * x, axis=dim, keepdims=True))
+    elif p == 1:
+        norm = np.add.reduce(np.abs(x), axis=dim, keepdims=True)
+    else:
+        norm = np.add.reduce(np.abs(x) ** p, axis=dim, keepdims=True) ** (1 / p)
+    denom = np.maximum(norm, eps)
+    out = x / denom
+    return _result(out, "normalize", (self,), (x, norm, denom, p, dim, eps), self.requires_grad)
+
+
+def _normalize_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    # ans = x / d, d = max(n, eps), n = ||x||_p. Where n >= eps (d = n):
+    # d/dx_j = (g_j - sum_k(g_k ans_k) * sign(x_j) |x_j|^(p-1) / n^(p-1)) / d; else g / d.
+    x, norm, denom, p, dim, eps = ctx
+    dot = np.add.reduce(g * ans, axis=dim, keepdims=True)
+    dot *= norm >= eps
+    if p == 2:
+        dn = ans  # x / n
+    elif p == 1:
+        dn = np.sign(x)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dn = np.sign(x) * (np.abs(x) / np.where(norm > 0, norm, 1)) ** (p - 1)
+    grad = g - dot * dn
+    grad /= denom
+    return grad
+
+
+VJPS["normalize"] = (_normalize_grad,)
