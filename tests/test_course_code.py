@@ -11,7 +11,6 @@ PyTorch's draws other numbers (see the README), so the programs that sample are 
 greedily, and their seeded draws are checked for reproducibility.
 """
 
-import inspect
 import math
 
 import numpy as np
@@ -32,18 +31,6 @@ CHARS = sorted(set("".join(WORDS)))
 STOI = {s: i + 1 for i, s in enumerate(CHARS)} | {".": 0}
 ITOS = {i: s for s, i in STOI.items()}
 V = len(STOI)
-
-
-def _pending_9d(*checks: str) -> pytest.MarkDecorator:
-    """xfail, strictly, while main lacks what helper 9D is adding to nn.functional (the tests
-    then pass by themselves once it lands: the condition turns False)."""
-    F = mg.nn.functional
-    missing = [name for name in checks if name != "softmax(dim=)" and not hasattr(F, name)]
-    if "softmax(dim=)" in checks and "dim" not in inspect.signature(F.softmax).parameters:
-        missing.append("softmax(dim=)")
-    return pytest.mark.xfail(
-        bool(missing), strict=True, reason=f"needs 9D's nn.functional (pending): {missing}"
-    )
 
 
 def _np(x):
@@ -156,7 +143,6 @@ def neural_bigram(torch, F, W0, steps):
     return losses, W
 
 
-@_pending_9d("one_hot")
 def test_part1_neural_bigram_trains_as_in_pytorch():
     W0 = np.random.default_rng(1).normal(size=(V, V))
     (ours, w_ours), (theirs, w_theirs) = (
@@ -257,7 +243,6 @@ def mlp_sample(torch, F, C, W1, b1, W2, b2, greedy, g=None, num=5):
     return names
 
 
-@_pending_9d("softmax(dim=)")
 def test_part2_sampling_greedy_is_pytorchs_and_multinomial_runs():
     weights = mlp_weights(4)
     ours = mlp_sample(mg, mg.nn.functional, *(mg.tensor(w) for w in weights), greedy=True)
@@ -577,7 +562,6 @@ def _part4_batch(torch, seed=9, size=12):
     return X[ix], Y[ix]
 
 
-@_pending_9d("one_hot")
 def test_part4_gradients_by_hand_match_autograd_and_pytorch():
     weights = part4_weights(10)
     ours = part4_by_hand(mg, mg.nn.functional, weights, *_part4_batch(mg))
@@ -844,7 +828,6 @@ def wavenet_weights(seed, n_embd=4, n_hidden=12):
     ]
 
 
-@_pending_9d("softmax(dim=)")
 def test_part5_wavenet_trains_as_in_pytorch():
     n = len(_dataset(mg, 8)[0])
     rng = np.random.default_rng(14)
