@@ -33,6 +33,16 @@ ITOS = {i: s for s, i in STOI.items()}
 V = len(STOI)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_pytorch_thread():
+    """PyTorch on one thread: these models are tiny, and on a busy 2-core machine its thread
+    pool spends far longer waiting for its threads than computing (about 6 times here)."""
+    threads = pt.get_num_threads()
+    pt.set_num_threads(1)
+    yield
+    pt.set_num_threads(threads)
+
+
 def _np(x):
     """A tensor or array of either library as a NumPy array (a micrograd grad already is)."""
     if isinstance(x, pt.Tensor):
