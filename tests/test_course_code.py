@@ -36,7 +36,7 @@ V = len(STOI)
 @pytest.fixture(autouse=True, scope="module")
 def _one_pytorch_thread():
     """PyTorch on one thread: these models are tiny, and on a busy 2-core machine its thread
-    pool spends far longer waiting for its threads than computing (about 6 times here)."""
+    pool spends far longer waiting for its threads than computing."""
     threads = pt.get_num_threads()
     pt.set_num_threads(1)
     yield
@@ -439,19 +439,16 @@ def test_part3_batchnorm_network_trains_as_in_pytorch():
 def test_part3_gradient_statistics_on_grad_and_data():
     """The lecture's diagnostics read p.grad and p.data as tensors."""
 
-    def diagnostics(torch, F):
+    def run(torch, F):
         weights, batches = part3_weights(7), _batches(8, 1)
-        ours = part3_training(torch, F, weights, batches)
-        parameters = ours[-1]
-        return [
-            ("%e" % p.grad.std(), ((0.1 * p.grad).std() / p.data.std()).log10().item())  # noqa: UP031
-            for p in parameters
-            if p.ndim == 2
-        ]
+        return [p for p in part3_training(torch, F, weights, batches)[-1] if p.ndim == 2]
 
-    ours, theirs = diagnostics(mg, mg.nn.functional), diagnostics(pt, pt.nn.functional)
-    assert [s for s, _ in ours] == [s for s, _ in theirs]
-    _close([r for _, r in ours], [r for _, r in theirs])
+    ours, theirs = run(mg, mg.nn.functional), run(pt, pt.nn.functional)
+    # 'weight %10s | mean %+f | std %e | grad:data ratio %e': NumPy's std is the biased one
+    assert ["%e" % p.grad.std() for p in ours] == ["%e" % p.grad.std() for p in theirs]  # noqa: UP031
+    # the update-to-data ratios, log10 of a 0-d tensor (a NumPy float has no log10)
+    ratios = [((0.1 * p.grad).std() / p.data.std()).log10().item() for p in ours]
+    _close(ratios, [((0.1 * p.grad).std() / p.data.std()).log10().item() for p in theirs])
 
 
 # --------------------------------------------------------------------- part 4: backprop by hand

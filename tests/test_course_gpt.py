@@ -27,7 +27,7 @@ MICROGRAD = (mg, mg.nn, mg.nn.functional)
 @pytest.fixture(autouse=True, scope="module")
 def _one_pytorch_thread():
     """PyTorch on one thread: these models are tiny, and on a busy 2-core machine its thread
-    pool spends far longer waiting for its threads than computing (about 6 times here)."""
+    pool spends far longer waiting for its threads than computing."""
     threads = pt.get_num_threads()
     pt.set_num_threads(1)
     yield
