@@ -300,13 +300,13 @@ __all__ = [
     "transpose",
     "unsqueeze",
     "var",
-    # the course's extras: logical reductions, log10, unbind, histogram
-    "all",
-    "any",
+    # the course's extras: log10, unbind, histogram
     "histogram",
     "log10",
     "unbind",
     # comparisons and elementwise extremes
+    "all",
+    "any",
     "amax",
     "amin",
     "argmin",

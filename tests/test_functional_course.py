@@ -13,10 +13,11 @@ import torch
 import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import ndtr
 
 import micrograd.nn.functional as F
 from micrograd import Tensor, gradcheck, no_grad
-from micrograd.tensors import nn_ops
+from micrograd.tensors import activations, nn_ops
 
 RNG = np.random.default_rng(2024)
 
@@ -433,6 +434,19 @@ def test_gelu_left_tail_keeps_its_digits():
     x = np.array([-10.0, -20.0, -30.0])
     expected = x * np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
     np.testing.assert_allclose(F.gelu(Tensor(x)).data, expected, rtol=1e-12)
+
+
+def test_gelu_float32_normal_cdf_is_float32_accurate():
+    """The float32 Phi (a fitted polynomial, not SciPy) against SciPy's, on a dense grid."""
+    x = np.linspace(-20, 20, 100001, dtype=np.float32)
+    cdf, density = activations._ndtr_float32(x)
+    reference = ndtr(x.astype(np.float64))
+    assert cdf.dtype == density.dtype == np.float32
+    assert np.abs(cdf - reference).max() < 3e-7
+    near = np.abs(x) < 8
+    assert (np.abs(cdf - reference) / reference)[near].max() < 2e-6
+    expected = np.exp(-(x.astype(np.float64) ** 2) / 2)
+    np.testing.assert_allclose(density, expected, rtol=1e-5, atol=1e-40)
 
 
 def test_gelu_bad_approximate():

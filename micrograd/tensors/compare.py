@@ -1,5 +1,4 @@
-"""Elementwise comparisons and logic, and ``all``/``any``: bool tensors out, no gradients
-(as in PyTorch).
+"""Elementwise comparisons and logic: bool tensors out, no gradients (as in PyTorch).
 
 ``t == 1`` and ``a < b`` compare entry by entry, with broadcasting, and give a bool tensor;
 ``& | ^ ~`` combine bool (or integer: bitwise) tensors. Since ``==`` no longer answers a
@@ -12,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors._shapes import alias, reduce_dims
+from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import Tensor, _constant, _result, method
 from micrograd.tensors.ops import Operand, _promoted
 
@@ -118,28 +117,29 @@ def logical_not(self) -> Tensor:
     return _result(np.logical_not(self.data), "", (), None, False)
 
 
-def _truth(self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, reduce: Any) -> Tensor:
-    dim = alias(dim, axis, "dim", "axis", None)
-    keepdim = bool(alias(keepdim, keepdims, "keepdim", "keepdims", False))
-    x = self.data
-    out = reduce(x, axis=reduce_dims(dim, x.ndim), keepdims=keepdim)
-    if x.dtype == np.uint8:  # PyTorch keeps uint8 for uint8 input; bool for every other dtype
-        out = np.asarray(out).astype(np.uint8)
-    return _result(out, "", (), None, False)
+@method("any")
+def any_(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """True where any entry along ``dim`` (anywhere, if None) is nonzero."""
+    return _truth(self, np.any, dim, keepdim)
 
 
 @method("all")
-def all_(
-    self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
-) -> Tensor:
-    """True where every entry along ``dim`` (all dims if None) is nonzero: a bool tensor
-    (``torch.all(dt == t.grad)`` in the lectures)."""
-    return _truth(self, dim, keepdim, axis, keepdims, np.all)
+def all_(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """True where every entry along ``dim`` (everywhere, if None) is nonzero."""
+    return _truth(self, np.all, dim, keepdim)
 
 
-@method("any")
-def any_(
-    self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
-) -> Tensor:
-    """True where some entry along ``dim`` (all dims if None) is nonzero: a bool tensor."""
-    return _truth(self, dim, keepdim, axis, keepdims, np.any)
+def _truth(self: Tensor, reduce: Any, dim: Any, keepdim: bool) -> Tensor:
+    x = self.data
+    if dim is None:
+        return _result(np.asarray(reduce(x)), "", (), None, False)
+    axis = normalize_dim(dim, x.ndim) if x.ndim else None
+    return _result(np.asarray(reduce(x, axis=axis, keepdims=keepdim)), "", (), None, False)
+
+
+@method
+def __contains__(self, element: Any) -> bool:
+    """``element in t``: whether any entry equals it, as in PyTorch."""
+    if isinstance(element, Tensor):
+        element = element.data
+    return bool(np.any(self.data == element))

@@ -31,14 +31,18 @@ values were overwritten in between, the gradient would be silently wrong, so
   ``transpose``, basic indexing, ``detach``, ...), and bumped by every in-place write made
   through the API: ``t[i] = v``, the in-place methods (``fill_``, ``masked_fill_``, ``add_``,
   ...) and the optimizers' ``step`` (through ``_bump_version``);
-* each write is also stamped with a global count of writes (``_writes``), as is each node
+* each write is also stamped with a global count of writes (``write_count``), as is each node
   when it is built; ``backward`` raises PyTorch's RuntimeError when an operand whose values
   the node kept (its ``ctx`` holds them), or the node's own output, carries a later stamp.
   A node built after the last write anywhere, the usual case in a training loop, costs
   backward one comparison;
 * a write into a tensor of a graph (``dlogits[range(n), Yb] -= 1``, ``out += bias``) is
   recorded as PyTorch records it: the tensor becomes the output of the write, and operations
-  that used it before get their gradients sent to its earlier history (``Written``).
+  that used it before get their gradients sent to its earlier history (``_versions.Written``).
+
+Stricter than PyTorch, which checks only what the gradients it computes read: here a node
+raises if any operand value it kept, or its output, was written (so ``exp`` and ``+`` alike
+when their output is written, where PyTorch's ``+`` would not mind).
 
 Not detected: writes made with NumPy into ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
 just as PyTorch does not detect writes through its ``.data``. Catching them would take a
@@ -50,16 +54,17 @@ to have a write checked.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim, unbroadcast
+from micrograd.tensors._versions import check_unmodified, new_cell, write_count
 from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
-__all__ = ["Tensor", "VJPS", "Written", "as_of", "method"]
+__all__ = ["Tensor", "VJPS", "method"]
 
 ndarray = np.ndarray
 Scalar = int | float | np.number
@@ -114,8 +119,8 @@ class Tensor:
         "_prev",
         "_op",
         "_ctx",
-        "_version_cell",  # [version, stamps of the last writes], one list shared with views
-        "_built_at",  # for a node: _writes[0] when it was built
+        "_version_cell",  # [version, stamps of the last 2 writes], one list shared with views
+        "_built_at",  # for a node: write_count[0] when it was built
     )
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -152,7 +157,7 @@ class Tensor:
         self._prev: tuple[Tensor, ...] = NO_OPERANDS
         self._op = ""
         self._ctx: Any = None
-        self._version_cell = [0]
+        self._version_cell = new_cell()
         self._built_at = 0
         if requires_grad:
             self.requires_grad_()
@@ -316,12 +321,11 @@ class Tensor:
 
     def _bump_version(self) -> None:
         """Count one in-place write into ``data``: what optimizers call after a step."""
-        _writes[0] += 1
         cell = self._version_cell
+        write_count[0] += 1
         cell[0] += 1
-        cell.append(_writes[0])
-        if len(cell) > _KEPT_STAMPS + 1:
-            del cell[1]
+        cell[2] = cell[1]
+        cell[1] = write_count[0]
 
     # ----------------------------------------------------------------- backpropagation
 
@@ -363,13 +367,13 @@ class Tensor:
             if node._prev:
                 node.grad = None
         self.grad = gradient if self.grad is None else self.grad + gradient
-        vjps, asarray, writes = VJPS, np.asarray, _writes[0]
+        vjps, asarray, writes = VJPS, np.asarray, write_count[0]
         for node in reversed(order):  # every node after all the nodes computed from it
             prev, g = node._prev, node.grad
             if not prev or g is None:  # a leaf, or a constant
                 continue
             if node._built_at != writes:  # something was written in place since it was built
-                prev = _check_unmodified(node)
+                prev = check_unmodified(node)  # (the operands as the node used them)
             ans, ctx = node.data, node._ctx
             for rule, parent in zip(vjps[node._op], prev):
                 if not parent.requires_grad:
@@ -416,75 +420,6 @@ def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
     return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
-# How many in-place writes (through the API, into any tensor) there have been: the clock that
-# stamps each write and each node, so that backward can tell what was written after what.
-_writes = [0]
-_KEPT_STAMPS = 4  # a tensor keeps the stamps of its last 4 writes, to name the version it had
-
-
-def _check_unmodified(node: Tensor) -> tuple[Tensor, ...]:
-    """Raise PyTorch's error if values ``node``'s rule reads were written in place after the
-    node was built: its own output (any rule may read it as ``ans``) or an operand's that its
-    ``ctx`` keeps. Return the operands as the node used them (``as_of``)."""
-    built = node._built_at
-    cell = node._version_cell
-    if cell[-1] > built and len(cell) > 1 and cell is not node._prev[0]._version_cell:
-        _modified(node, f", which is output 0 of {node._op!r},", built)  # (not a view's)
-    kept = node._ctx if type(node._ctx) is tuple else (node._ctx,)
-    operands = node._prev
-    if any(type(operand._ctx) is Written for operand in operands):
-        operands = tuple(as_of(operand, built) for operand in operands)
-    for operand in operands:
-        cell = operand._version_cell
-        if len(cell) > 1 and cell[-1] > built:
-            array = operand.data
-            if any(type(k) is ndarray and np.may_share_memory(k, array) for k in kept):
-                _modified(operand, "", built)
-    return operands
-
-
-class Written(NamedTuple):
-    """The ``ctx`` of the node an in-place write into a tensor of a graph makes of it.
-
-    Writing ``t[i] = v`` (or ``t += v``, ...) while ``t`` is part of a graph moves ``t``'s
-    history (the node that made it, and its values' memory) to a new tensor, ``old``; ``t``
-    gets new memory and becomes the node "``old`` with ``v`` written at ``index``" (None:
-    everywhere). A node built before the write (its ``_built_at`` is at most ``stamp``, the
-    write clock then) used ``old``'s values, so its gradient goes to ``old`` (``as_of``):
-    the graph PyTorch would have built.
-    """
-
-    old: Tensor
-    stamp: int  # _writes[0] just before the write
-    index: Any
-
-
-def as_of(tensor: Tensor, built: int) -> Tensor:
-    """``tensor`` as a node built at write clock ``built`` used it: its history from before
-    the in-place writes recorded since (``Written``), or ``tensor`` itself if none was."""
-    while type(tensor._ctx) is Written and tensor._ctx.stamp >= built:
-        tensor = tensor._ctx.old
-    return tensor
-
-
-def _modified(tensor: Tensor, whose: str, built: int) -> None:
-    cell = tensor._version_cell
-    version, stamps = cell[0], cell[1:]
-    later = sum(stamp > built for stamp in stamps)
-    expected = (
-        f"{version - later}"
-        if later < len(stamps) or version == len(stamps)
-        else (f"{version - later} or earlier")
-    )
-    raise RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [Tensor of shape {tensor.shape}, {tensor.dtype}]{whose} is at "
-        f"version {version}; expected version {expected} instead. It was written "
-        "(t[...] = ..., an in-place method such as fill_, or an optimizer's step) after the "
-        "operation that needs it ran: recompute the forward pass after the write"
-    )
-
-
 # --------------------------------------------------------------------- helpers for the ops
 
 
@@ -494,13 +429,13 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
     out.data = data if type(data) is ndarray else np.asarray(data)  # NumPy returns 0-d as scalars
     out.grad = None
     out.label = ""
-    out._version_cell = [0]
+    out._version_cell = [0, 0, 0]  # new_cell(), spelled out: the hot path
     if requires_grad and _grad_mode.enabled:
         out.requires_grad = True
         out._prev = Operands(prev)
         out._op = op
         out._ctx = ctx
-        out._built_at = _writes[0]
+        out._built_at = write_count[0]
     else:  # keep no parents, so nothing is held alive and backward never walks here
         out.requires_grad = False
         out._prev = NO_OPERANDS

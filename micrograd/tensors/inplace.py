@@ -18,16 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors._versions import Written, as_of, write_count
 from micrograd.tensors.core import (
     VJPS,
     Operands,
     Scalar,
     Tensor,
-    Written,
     _constant,
     _result,
-    _writes,
-    as_of,
     method,
     ndarray,
 )
@@ -120,7 +118,7 @@ def _record(
     "``old`` with ``value`` at ``index``") or a tensor computed from ``old`` out of place (an
     in-place method: ``self`` becomes that). ``self`` takes new memory, so every array a rule
     kept stays as it was: operations that used ``self`` before the write get their gradients
-    sent to ``old`` (``core.Written``). If the write fails, ``self`` is unchanged.
+    sent to ``old`` (``_versions.Written``). If the write fails, ``self`` is unchanged.
     """
     # Another tensor that views self's memory (a slice, view(), transpose(), detach() of it)
     # would have to see the write too, and its graph could not say so: refused. The version
@@ -135,7 +133,7 @@ def _record(
             "torch.where, torch.cat, masked_fill, or index with a list: t[[1]] copies)"
         )
     data = _writeable(self, op)
-    stamp = _writes[0]
+    stamp = write_count[0]
     old = _result(data, "", (), None, False)
     old.requires_grad, old.label = self.requires_grad, self.label
     old._prev, old._op, old._ctx = self._prev, self._op, self._ctx
@@ -161,7 +159,7 @@ def _record(
     self._prev, self._op = Operands(prev), name
     self._ctx = Written(old, stamp, index)
     self._bump_version()
-    self._built_at = _writes[0]  # built by the write, after it
+    self._built_at = write_count[0]  # built by the write, after it
     _untie(self, old, prev)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from micrograd.tensors._rows import row_dot, row_max, row_sum
+from micrograd.tensors.activations import _sigmoid
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
 
 
@@ -28,8 +29,15 @@ def _reduce(loss: ndarray, reduction: str) -> tuple[ndarray, float]:
     total = np.add.reduce(loss, axis=None)
     if reduction == "sum":
         return total, 1.0
-    with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: nan, as PyTorch
-        return total / loss.size, 1 / loss.size if loss.size else 0.0
+    return _mean(total, loss.size)
+
+
+def _mean(total: ndarray, count: ndarray | int) -> tuple[ndarray, float]:
+    """total / count and the rule's scale 1 / count; of nothing, nan with scale 0, as PyTorch
+    (a nan loss whose gradient is zero)."""
+    if count:
+        return total / count, 1 / count
+    return total * np.nan, 0.0
 
 
 def _needs_grad(*tensors: Tensor) -> bool:
@@ -114,11 +122,8 @@ def _cross_entropy(
             smooth *= valid
         loss *= 1 - label_smoothing
         loss += label_smoothing / x.shape[1] * smooth
-    if reduction == "mean":
-        count = wt.sum() if wt is not None else len(t)
-        with np.errstate(invalid="ignore", divide="ignore"):  # nothing counted: nan
-            out = np.add.reduce(loss) / count
-        scale = 1 / count if count else 0.0  # as PyTorch: nan loss, zero gradient
+    if reduction == "mean":  # divided by the summed weights of the entries counted
+        out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
     ctx = (e, s, t, wt, valid, weight, label_smoothing, scale, self.data.shape)
@@ -214,11 +219,8 @@ def _nll_loss(
     loss = -x[np.arange(len(t)), t]
     if wt is not None:
         loss *= wt
-    if reduction == "mean":
-        count = wt.sum() if wt is not None else len(t)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.add.reduce(loss) / count
-        scale = 1 / count if count else 0.0
+    if reduction == "mean":  # divided by the summed weights of the entries counted
+        out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
     ctx = (t, wt, scale, x.shape, self.data.shape)
@@ -349,8 +351,7 @@ def _bce_with_logits(
     """
     target = _operand(target)
     x, y = self.data, target.data
-    e = np.exp(-np.abs(x))  # in (0, 1]
-    softplus = np.log1p(e)
+    softplus = np.log1p(np.exp(-np.abs(x)))  # exp of a non-positive number: never overflows
     softplus += np.maximum(-x, 0)  # softplus(-x)
     loss = (1 - y) * x
     if pos_weight is not None:
@@ -361,13 +362,13 @@ def _bce_with_logits(
     if weight is not None:
         loss *= weight
     out, scale = _reduce(loss, reduction)
-    ctx = (x, y, e, softplus, weight, pos_weight, scale)
+    ctx = (x, y, softplus, weight, pos_weight, scale)
     return _result(out, "bce_with_logits", (self, target), ctx, _needs_grad(self, target))
 
 
 def _bce_logits_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    x, y, e, _, weight, pos_weight, scale = ctx
-    sig_neg = np.where(x >= 0, e, 1) / (1 + e)  # sigmoid(-x), from exp(-|x|)
+    x, y, _, weight, pos_weight, scale = ctx
+    sig_neg = _sigmoid(-x)
     if pos_weight is None:
         grad = 1 - y
         grad -= sig_neg
@@ -379,7 +380,7 @@ def _bce_logits_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 def _bce_logits_grad_y(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    x, _, _, softplus, weight, pos_weight, scale = ctx  # d/dy = w (-x + (pw - 1) softplus(-x))
+    x, _, softplus, weight, pos_weight, scale = ctx  # d/dy = w (-x + (pw - 1) softplus(-x))
     grad = -x if pos_weight is None else (pos_weight - 1) * softplus - x
     return _weighted(grad, g, weight, scale)
 
