@@ -15,7 +15,9 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from micrograd import _validate
-from micrograd.nn.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
+from micrograd.nn.activation import ReLU, Sigmoid, Tanh
+from micrograd.nn.container import Sequential
+from micrograd.nn.linear import Linear
 from micrograd.nn.module import Module
 from micrograd.nn.scalar import MLP
 

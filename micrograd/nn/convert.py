@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from micrograd.nn.build import TENSOR_ACTIVATIONS
-from micrograd.nn.layers import Linear, Sequential
+from micrograd.nn.container import Sequential
+from micrograd.nn.linear import Linear
 from micrograd.nn.module import Module
 from micrograd.nn.scalar import MLP
 
