@@ -73,6 +73,7 @@ from micrograd.tensors.functions import (
     gt,
     le,
     log,
+    log10,
     logical_not,
     lt,
     masked_fill,
@@ -99,6 +100,7 @@ from micrograd.tensors.functions import (
     t,
     tanh,
     transpose,
+    unbind,
     unsqueeze,
     var,
 )
@@ -122,6 +124,9 @@ from micrograd.tensors.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+
+# Histograms, for plots
+from micrograd.tensors.histogram import histogram
 
 # Joining
 from micrograd.tensors.joining import cat, concat, concatenate, stack
@@ -297,6 +302,10 @@ __all__ = [
     "transpose",
     "unsqueeze",
     "var",
+    # the course's extras: log10, unbind, histogram
+    "histogram",
+    "log10",
+    "unbind",
     # comparisons and elementwise extremes
     "all",
     "any",

@@ -35,7 +35,10 @@ values were overwritten in between, the gradient would be silently wrong, so
   when it is built; ``backward`` raises PyTorch's RuntimeError when an operand whose values
   the node kept (its ``ctx`` holds them), or the node's own output, carries a later stamp.
   A node built after the last write anywhere, the usual case in a training loop, costs
-  backward one comparison.
+  backward one comparison;
+* a write into a tensor of a graph (``dlogits[range(n), Yb] -= 1``, ``out += bias``) is
+  recorded as PyTorch records it: the tensor becomes the output of the write, and operations
+  that used it before get their gradients sent to its earlier history (``_versions.Written``).
 
 Stricter than PyTorch, which checks only what the gradients it computes read: here a node
 raises if any operand value it kept, or its output, was written (so ``exp`` and ``+`` alike
@@ -119,9 +122,24 @@ class Tensor:
         "_version_cell",  # [version, stamps of the last 2 writes], one list shared with views
         "_built_at",  # for a node: write_count[0] when it was built
     )
-    # NumPy must not treat a Tensor as an array operand: ``ndarray + Tensor`` and
-    # ``np.float64 * Tensor`` then fall through to Tensor.__radd__ / __rmul__.
-    __array_ufunc__ = None
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy meeting a Tensor operand. ``ndarray + Tensor`` and ``np.float64 * Tensor``
+        are the Tensor's reflected operators (a Tensor out, in the graph). An in-place update
+        of an ndarray, ``p.data += -lr * p.grad`` with ``lr`` a tensor (the lectures' learning
+        rate search), writes the values into the array, outside any graph, as PyTorch's
+        ``.data``. NumPy's other functions refuse tensors (TypeError), as before."""
+        out = kwargs.pop("out", None)
+        if method != "__call__" or kwargs:
+            return NotImplemented
+        if out is not None:
+            if all(type(o) is ndarray for o in out):
+                values = [x.data if isinstance(x, Tensor) else x for x in inputs]
+                return ufunc(*values, out=out)
+            return NotImplemented
+        name = _REFLECTED.get(ufunc) if len(inputs) == 2 and inputs[1] is self else None
+        return NotImplemented if name is None else getattr(self, name)(inputs[0])
+
     # ``==`` is elementwise (it returns a Tensor), so hashing is by identity, as in PyTorch:
     # tensors can be set members and dict keys (the graph walk keeps them in a set).
     __hash__ = object.__hash__
@@ -153,6 +171,26 @@ class Tensor:
             )
         self.requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True unless an operation recorded in a graph produced this tensor (PyTorch's
+        meaning: parameters, data and anything made under ``no_grad()`` are leaves)."""
+        return not self._prev
+
+    def retain_grad(self) -> None:
+        """Keep ``grad`` for this non-leaf tensor after ``backward()``, as PyTorch's.
+
+        micrograd already keeps every intermediate's ``grad`` (as ``Value.backward`` does), so
+        this only checks, as PyTorch does, that the tensor requires grad.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor that requires grad: its ``grad`` is kept (always here)."""
+        return self.requires_grad and bool(self._prev)
 
     # ----------------------------------------------------------------- array facts
 
@@ -191,6 +229,8 @@ class Tensor:
     def numel(self) -> int:
         """The number of elements (the product of the shape; 1 for a 0-d tensor)."""
         return self.data.size
+
+    nelement = numel  # PyTorch's older name, the lectures' ``sum(p.nelement() for p in ...)``
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -333,7 +373,7 @@ class Tensor:
             if not prev or g is None:  # a leaf, or a constant
                 continue
             if node._built_at != writes:  # something was written in place since it was built
-                check_unmodified(node)
+                prev = check_unmodified(node)  # (the operands as the node used them)
             ans, ctx = node.data, node._ctx
             for rule, parent in zip(vjps[node._op], prev):
                 if not parent.requires_grad:
@@ -350,6 +390,29 @@ class Tensor:
                     pg = _cast(pg, data.dtype)
                 old = parent.grad
                 parent.grad = pg if old is None else old + pg  # out of place: pg may be shared
+
+
+# ``x op tensor`` for an ndarray or NumPy scalar x: the tensor's operator that NumPy's ufunc
+# stands for, seen from the tensor's side.
+_REFLECTED = {
+    np.add: "__radd__",
+    np.subtract: "__rsub__",
+    np.multiply: "__rmul__",
+    np.true_divide: "__rtruediv__",
+    np.floor_divide: "__rfloordiv__",
+    np.remainder: "__rmod__",
+    np.power: "__rpow__",
+    np.matmul: "__rmatmul__",
+    np.bitwise_and: "__rand__",
+    np.bitwise_or: "__ror__",
+    np.bitwise_xor: "__rxor__",
+    np.equal: "__eq__",
+    np.not_equal: "__ne__",
+    np.less: "__gt__",
+    np.less_equal: "__ge__",
+    np.greater: "__lt__",
+    np.greater_equal: "__le__",
+}
 
 
 def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:

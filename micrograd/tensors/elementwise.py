@@ -6,6 +6,7 @@ clamp keep the input's dtype. Derivatives at the edges (0, NaN) follow PyTorch's
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,16 @@ def log(self) -> Tensor:
 
 
 VJPS["log"] = (lambda g, ans, a: g / a,)
+
+
+@method
+def log10(self) -> Tensor:
+    """Elementwise base-10 logarithm (the lectures plot ``loss.log10()``)."""
+    x = _float(self.data)
+    return _result(np.log10(x), "log10", (self,), x, self.requires_grad)
+
+
+VJPS["log10"] = (lambda g, ans, a: g / (a * math.log(10)),)  # a Python float: keeps float32
 
 
 @method

@@ -38,6 +38,7 @@ __all__ = [
     "gt",
     "le",
     "log",
+    "log10",
     "logical_not",
     "lt",
     "masked_fill",
@@ -64,6 +65,7 @@ __all__ = [
     "t",
     "tanh",
     "transpose",
+    "unbind",
     "unsqueeze",
     "var",
 ]
@@ -114,6 +116,7 @@ ge = _function("ge")
 gt = _function("gt")
 le = _function("le")
 log = _function("log")
+log10 = _function("log10")
 logical_not = _function("logical_not")
 lt = _function("lt")
 masked_fill = _function("masked_fill")
@@ -139,5 +142,6 @@ sum = _function("sum")  # noqa: A001
 t = _function("t")
 tanh = _function("tanh")
 transpose = _function("transpose")
+unbind = _function("unbind")
 unsqueeze = _function("unsqueeze")
 var = _function("var")
