@@ -11,16 +11,11 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from micrograd._validate import positive_int
 from micrograd.engine import Value
 from micrograd.nn.module import Module
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
-
-
-def _check_size(name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return n
 
 
 def _check_activation(activation: str | None, lecture: bool) -> str:
@@ -45,7 +40,7 @@ class Neuron(Module):
     def __init__(
         self, nin: int, nonlin: bool = True, activation: str | None = None, lecture: bool = False
     ) -> None:
-        _check_size("nin", nin)
+        positive_int("nin", nin)
         activation = _check_activation(activation, lecture)
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(random.uniform(-1, 1) if lecture else 0)
@@ -77,7 +72,7 @@ class Layer(Module):
     """``nout`` neurons reading the same inputs. Returns the Value itself when ``nout == 1``."""
 
     def __init__(self, nin: int, nout: int, **kwargs: object) -> None:
-        _check_size("nout", nout)
+        positive_int("nout", nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
