@@ -442,14 +442,13 @@ def test_unwritable_files_are_named_as_the_user_gave_them(where, tmp_path, capsy
 
 INTERRUPT_THROUGH_EXEC = """
 import sys
-from micrograd import training
-from micrograd.cli import main
+from micrograd.cli import graph, main
 
-def fit(*args, **kwargs):  # as an interrupt during scipy's imports, which run exec("...")
+def run(args):  # as an interrupt during scipy's imports, which run exec("...")
     exec("raise KeyboardInterrupt")
 
-training.fit = fit
-raise SystemExit(main(["train", "--out", sys.argv[1]]))
+graph.run = run
+raise SystemExit(main(["graph", "x", "--set", "x=1", "--out", sys.argv[1] + "/g.svg"]))
 """
 
 

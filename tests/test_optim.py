@@ -739,6 +739,7 @@ def _edited(edit):
         (_edited(lambda s: s["param_groups"].pop()), ValueError, "number of parameter groups"),
         (_edited(lambda s: s["param_groups"][1]["params"].append(7)), ValueError, "has 2 param"),
         (_edited(lambda s: s["state"][1].update(exp_avg=np.ones(2))), ValueError, "shape"),
+        (_edited(lambda s: s["state"][1].update(exp_avg=0.5)), ValueError, "shape"),
         (_edited(lambda s: s["state"].update({5: {}})), ValueError, "no group lists"),
         (_edited(lambda s: s["state"][0].update(step=-1)), ValueError, "step"),
         (_edited(lambda s: s["param_groups"][0].update(lr=-1.0)), ValueError, "lr must be >= 0"),

@@ -260,8 +260,8 @@ def _load_buffer(name: str, value: Any, p: Parameter, where: str) -> Any:
         if step.shape != () or not np.isfinite(step) or step < 0 or step != np.floor(step):
             raise ValueError(f"{where}['step'] must be a whole number >= 0, got {value!r}")
         return int(step)
-    if isinstance(value, (int, float, bool, str)) or value is None:
-        return value
+    if isinstance(value, (bool, str)) or value is None:
+        return value  # not a buffer: kept as saved
     dtype, shape = (np.float64, ()) if isinstance(p, Value) else (p.data.dtype, p.data.shape)
     array = np.asarray(value).astype(dtype, copy=True)
     if array.shape != shape:
