@@ -67,8 +67,8 @@ def demo_spec(steps: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference-python", required=True, help="python with micrograd 0.1.0")
-    parser.add_argument("--steps", type=int, default=24, help="training steps per run")
-    parser.add_argument("--warmup", type=int, default=8, help="steps left out of the medians")
+    parser.add_argument("--steps", type=int, default=16, help="training steps per run")
+    parser.add_argument("--warmup", type=int, default=6, help="steps left out of the medians")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per engine")
     args = parser.parse_args()
 

@@ -263,6 +263,8 @@ __all__ = [
     "where",
     # function forms of the methods
     "abs",
+    "all",
+    "any",
     "allclose",
     "argmax",
     "chunk",

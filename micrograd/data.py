@@ -187,3 +187,27 @@ def minibatches(
 
 TOYS = {"moons": moons, "circles": circles, "blobs": blobs}
 """The 2-D data sets by name, each called as ``f(n_samples=..., seed=...)``."""
+
+
+# --------------------------------------------------------------------- words (makemore)
+
+
+def names() -> list[str]:
+    """The 32,033 first names makemore trains on, one string each, in the file's order.
+
+    The most common names given in the USA in 2018 (the Social Security Administration's
+    public baby-name data), as collected in karpathy/makemore (MIT licence); the file ships
+    inside the package as ``micrograd/datasets/names.txt``. :mod:`micrograd.chardata` turns
+    words into training rows.
+
+    >>> words = names()
+    >>> len(words), words[:3]
+    (32033, ['emma', 'olivia', 'ava'])
+    """
+    from importlib import resources
+
+    text = (resources.files("micrograd") / "datasets" / "names.txt").read_text("utf-8")
+    return text.split()
+
+
+__all__ += ["names"]

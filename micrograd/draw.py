@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from micrograd import _validate
 from micrograd.render import GraphDrawing, RendererNotFound, find_renderer
 
 __all__ = ["GraphDrawing", "RendererNotFound", "draw_dot", "find_renderer"]
@@ -65,11 +66,8 @@ def draw_dot(
     }
     <BLANKLINE>
     """
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_dot: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
-    ):
+    _validate.choice("draw_dot: rankdir", rankdir, RANKDIRS)
+    if max_nodes is not None and not (_validate.is_integer(max_nodes) and max_nodes >= 1):
         raise ValueError(
             f"draw_dot: max_nodes must be a positive integer or None, got {max_nodes!r}"
         )

@@ -11,15 +11,15 @@ What differs from the lecture, and why:
 * No closure per node. The lecture's ``_backward`` closure holds its own output, so every
   graph is a reference cycle that only Python's cyclic garbage collector can free. Here the
   local derivatives are numbers in the node, and a dropped graph is freed at once.
-* A node is one object with fixed slots. A training step builds tens of thousands of nodes;
-  every further object per node (microgpt keeps two tuples) costs time to allocate and free,
-  and the cyclic collector walks every one of them again and again while the graph is alive.
-  What few nodes need (a ``label``, a ``_backward`` written by hand, operands past the
-  second) goes into the node's ``__dict__``, which only exists once something is put there.
+* A node is one object with fixed slots and nothing else. A training step builds tens of
+  thousands of nodes; every further allocation per node (microgpt keeps two tuples, and a
+  ``__dict__`` is one more) costs time to make and free, and the cyclic collector walks every
+  such object again and again while the graph is alive.
 * The graph walk keeps its own stack, so deep graphs don't hit Python's recursion limit.
 
 Nodes can also be built by hand, the lecture's way (``Value(data, children, op)`` and a
-``_backward`` closure) or microgpt's (``Value(data, children, local_grads)``).
+``_backward`` closure) or microgpt's (``Value(data, children, local_grads)``); those few are
+``_HandBuilt`` Values, which have a ``__dict__`` for the closure and for operands past two.
 """
 
 from __future__ import annotations
@@ -47,12 +47,17 @@ class Value:
     (3.0, 4.0)
     """
 
-    # data, grad, _op: as in the lecture. _a, _b: the operands (None where there are fewer);
-    # _da, _db: d(self)/d(_a) and d(self)/d(_b), None where the node has no derivative rule.
-    __slots__ = ("data", "grad", "_op", "_a", "_da", "_b", "_db", "__dict__")
-    label = ""  # class-level defaults: a node gets a __dict__ only if it is given its own
-    _more: tuple[Value, ...] = ()  # a node built by hand with 3+ operands: those past the first
+    # data, grad, label, _op: as in the lecture. _a, _b: the operands (None where there are
+    # fewer); _da, _db: d(self)/d(_a) and d(self)/d(_b), None where the node has no rule. No
+    # __dict__: since CPython 3.11 it costs every node a second allocation (its inline values).
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db")
+    _more: tuple[Value, ...] = ()  # built by hand with 3+ operands: the operands past the first
     _dmore: tuple[float, ...] = ()  # and their local derivatives
+
+    def __new__(cls, data: Number = 0.0, _children: Iterable[Value] = (), *_, **__) -> Value:
+        # A node built by hand is a _HandBuilt, a Value with a __dict__: the lecture gives it
+        # its own _backward, and operands past the second go there.
+        return _new_object(_HandBuilt if _children and cls is Value else cls)
 
     def __init__(
         self,
@@ -63,12 +68,10 @@ class Value:
     ) -> None:
         self.data, self.grad = data if type(data) is float else _as_float(data), 0.0
         grads = None if isinstance(_op, str) else _op  # microgpt: Value(data, children, grads)
-        self._op = "" if grads is not None else _op
+        self.label, self._op = label, "" if grads is not None else _op
         self._a = self._da = self._b = self._db = None
         if _children or grads:
             self._connect(tuple(_children), grads)
-        if label:
-            self.label = label
 
     # ----------------------------------------------------------------- primitives
     # Each computes its output and, beside it, the local derivative for each operand. + and *
@@ -78,7 +81,8 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else _constant(other)
         out = _new_object(Value)
-        out.data, out.grad, out._op = self.data + other.data, 0.0, "+"
+        out.data, out.grad = self.data + other.data, 0.0
+        out.label, out._op = "", "+"
         out._a, out._da = self, 1.0  # d(a + b)/da = 1
         out._b, out._db = other, 1.0  # d(a + b)/db = 1
         return out
@@ -86,7 +90,8 @@ class Value:
     def __mul__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else _constant(other)
         out = _new_object(Value)
-        out.data, out.grad, out._op = self.data * other.data, 0.0, "*"
+        out.data, out.grad = self.data * other.data, 0.0
+        out.label, out._op = "", "*"
         out._a, out._da = self, other.data  # d(a * b)/da = b
         out._b, out._db = other, self.data  # d(a * b)/db = a
         return out
@@ -133,7 +138,7 @@ class Value:
     def _backward(self) -> None:
         """The chain rule at this node: each operand's grad += local derivative * self.grad.
         Without a rule (a leaf; a node built the lecture's way brings its own) nothing."""
-        if self._da is None:
+        if self._da is None or self._a is None:  # no rule, or cut off from its operands
             return
         g = self.grad
         self._a.grad += self._da * g
@@ -228,11 +233,12 @@ class Value:
     # original reads (and may set) _prev.
 
     def _connect(self, children: tuple, local_grads: Iterable[Number] | None) -> None:
-        """Make ``children`` the operands, with ``local_grads`` (None: no derivative rule)."""
+        """Make ``children`` the operands and ``local_grads`` (unless None) their derivatives."""
         for child in children:
             if not isinstance(child, Value):
                 raise TypeError(f"Value operands must be Values, got {type(child).__name__}")
-        grads = (None,) * len(children)
+        if len(children) > 2 and not isinstance(self, _HandBuilt):
+            raise TypeError("Value: only Value(data, children, ...) takes 3+ operands")
         if local_grads is not None:
             if not isinstance(local_grads, Iterable):
                 kind = type(local_grads).__name__
@@ -240,12 +246,18 @@ class Value:
             grads = tuple(_as_float(g, "Value local gradient") for g in local_grads)
             if len(grads) != len(children):
                 raise ValueError(f"Value: {len(children)} children, {len(grads)} local gradients")
-        self._a, self._da = (children[0], grads[0]) if children else (None, None)
-        self._b, self._db = (children[1], grads[1]) if len(children) == 2 else (None, None)
+            self._da = grads[0] if grads else None
+            self._db = grads[1] if len(grads) == 2 else None
+            if len(grads) > 2:
+                self._dmore = grads[1:]
+            elif self._dmore:
+                del self._dmore
+        self._a = children[0] if children else None
+        self._b = children[1] if len(children) == 2 else None
         if len(children) > 2:
-            self._more, self._dmore = children[1:], grads[1:]
-        elif self._more:  # reading it creates no __dict__; deleting brings back the default
-            del self._more, self._dmore
+            self._more = children[1:]
+        elif self._more:
+            del self._more
 
     @property
     def _prev(self) -> Operands:
@@ -258,19 +270,26 @@ class Value:
     def _prev(self, children: Iterable[Value]) -> None:
         # The original's _prev was a plain attribute. Setting it keeps the local derivatives:
         # gradcheck cuts a node off (``_prev = ()``) and then gives it back its operands.
-        children, grads = tuple(children), self._local_grads or self.__dict__.pop("_cut", None)
-        if grads and not children:
-            self._cut = grads
-        self._connect(children, grads if children else None)
+        children, grads = tuple(children), self._local_grads
+        if children and grads and len(children) != len(grads):
+            raise ValueError(f"Value: {len(children)} children, {len(grads)} local gradients")
+        self._connect(children, None)
 
     _children = _prev  # microgpt's name for the operands
 
     @property
     def _local_grads(self) -> tuple[float, ...]:
-        """d(self)/d(operand) for each of ``_children``; () where no rule is known."""
+        """d(self)/d(operand) for each of ``_children`` (kept while cut off); () without a rule."""
         if self._da is None:
             return ()
-        return (self._da, self._db) if self._b is not None else (self._da, *self._dmore)
+        return (self._da, self._db) if self._db is not None else (self._da, *self._dmore)
+
+
+class _HandBuilt(Value):
+    """What ``Value(data, children, ...)`` makes: a Value with a ``__dict__``, for the lecture's
+    own ``_backward`` closure and for operands past the second."""
+
+    __slots__ = ("__dict__",)
 
 
 # --------------------------------------------------------------------- helpers
@@ -281,7 +300,8 @@ _new_object = object.__new__  # a node made without __init__: an operation has n
 def _node(data: float, op: str, a: Value, da: float, b: Value | None = None, db=None) -> Value:
     """The node ``op`` makes from ``a`` (and ``b``), with its local derivatives ``da`` (``db``)."""
     out = _new_object(Value)
-    out.data, out.grad, out._op = data, 0.0, op
+    out.data, out.grad = data, 0.0
+    out.label, out._op = "", op
     out._a, out._da = a, da
     out._b, out._db = b, db
     return out

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn import metrics
 
-__all__ = ["confusion_matrix", "decision_boundary", "png_bytes", "training_curves"]
+__all__ = ["confusion_matrix", "decision_boundary", "loss_curves", "png_bytes", "training_curves"]
 
 # One colour per class, colour-blind safe (Okabe-Ito), for up to eight classes.
 _COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000"]
@@ -139,4 +139,34 @@ def confusion_matrix(
             )
     accuracy = np.trace(counts) / max(counts.sum(), 1)
     ax.set_title(f"Confusion matrix (accuracy {100 * accuracy:.1f}%)")
+    return fig
+
+
+def loss_curves(
+    step_loss: Sequence[float],
+    eval_steps: Sequence[int],
+    train_loss: Sequence[float],
+    test_loss: Sequence[float],
+    *,
+    title: str = "Loss",
+) -> Figure:
+    """A language model's training: the loss of each step's batch (steps 1, 2, ..., faint,
+    with its moving average over 100 steps) and the train and test losses evaluated at
+    ``eval_steps``."""
+    fig = _figure(7, 4.5)
+    ax = fig.add_subplot()
+    losses = np.asarray(step_loss, dtype=float)
+    steps = np.arange(1, len(losses) + 1)
+    if len(losses):
+        ax.plot(steps, losses, color=_COLORS[0], alpha=0.25, linewidth=0.8, label="batch")
+        window = min(100, len(losses))
+        smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
+        ax.plot(steps[window - 1 :], smooth, color=_COLORS[0], label=f"batch, mean of {window}")
+    if len(eval_steps):
+        ax.plot(eval_steps, train_loss, "o-", color=_COLORS[1], label="train")
+        ax.plot(eval_steps, test_loss, "s-", color=_COLORS[2], label="test")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (nats per character)")
+    ax.set_title(title)
+    ax.legend(loc="upper right")
     return fig

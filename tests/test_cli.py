@@ -454,12 +454,16 @@ raise SystemExit(main(["train", "--out", sys.argv[1]]))
 
 
 def test_an_interrupt_raised_through_exec_exits_130_with_the_message(tmp_path):
-    # Regression: CPython then killed the process with SIGINT at exit: status -2, no message.
+    # Regression: CPython then killed `python -m micrograd.cli` with SIGINT at exit: status
+    # -2 and no message. The script runs as a module (-m), the path where CPython checks.
+    (tmp_path / "interrupted.py").write_text(INTERRUPT_THROUGH_EXEC)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
     result = subprocess.run(
-        [sys.executable, "-c", INTERRUPT_THROUGH_EXEC, str(tmp_path)],
+        [sys.executable, "-m", "interrupted", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     assert result.returncode == 130, result.stderr
     assert result.stderr.splitlines()[-1] == "micrograd: interrupted"

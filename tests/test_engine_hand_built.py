@@ -135,7 +135,7 @@ def test_cutting_and_restoring_prev_keeps_local_derivatives_of_three_children() 
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
     d = Value(6.0, (a, b, c), (1.0, 2.0, 3.0))
     d._prev = ()  # a leaf meanwhile, as gradcheck makes its inputs
-    assert d._prev == () and d._children == () and d._local_grads == ()
+    assert d._prev == () and d._children == () and d._local_grads == (1.0, 2.0, 3.0)
     (d * 2.0).backward()
     assert (d.grad, a.grad, b.grad, c.grad) == (2.0, 0.0, 0.0, 0.0)
     d._prev = (a, b, c)
@@ -229,3 +229,22 @@ def test_backward_visits_operands_in_the_lectures_order() -> None:
 
     build_topo(e)
     assert order == topo
+
+
+# ------------------------------------------------------------------------ what each node holds
+
+
+def test_types_labels_and_what_nodes_accept() -> None:
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    assert type(a) is Value and type(c) is Value and type(a + 1) is Value
+    c.label = "c"  # the lecture labels nodes made by operations
+    assert (c.label, a.label, Value(1.0, label="x").label) == ("c", "", "x")
+    built = Value(5.0, (a, b), "+")  # built by hand: a Value that also takes a _backward
+    assert isinstance(built, Value) and repr(built) == "Value(data=5.0, grad=0.0)"
+    built._backward = lambda: None
+    with pytest.raises(TypeError, match=r"only Value\(data, children, ...\) takes 3\+ operands"):
+        a._prev = (b, b, b)
+    with pytest.raises(ValueError, match="3 children, 2 local gradients"):
+        c._prev = (a, b, a)
+    assert c._prev == (a, b) and a._prev == ()  # unchanged

@@ -36,6 +36,9 @@ def _execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
     # The kernel inherits this environment: keep matplotlib on the notebook's own (inline)
     # backend even when the test run sets MPLBACKEND for itself.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    # pytest-xdist runs kernels side by side on few cores: one BLAS thread each, or their
+    # threads wait on each other (the GPT notebook's training runs several times slower).
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return client.execute(env=env)
 
 
@@ -84,7 +87,7 @@ def _no_stderr(nb: nbformat.NotebookNode) -> None:
 
 def test_notebooks_are_committed_without_outputs() -> None:
     names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-    assert names == ["demo.ipynb", "graph_tracing.ipynb", "tensor_digits.ipynb"]
+    assert names == ["demo.ipynb", "gpt.ipynb", "graph_tracing.ipynb", "tensor_digits.ipynb"]
     for name in names:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         nbformat.validate(nb)
@@ -155,4 +158,22 @@ def test_tensor_digits(tmp_path: Path) -> None:
     after = re.search(r"after loading:  test accuracy (\d\.\d+)", saved)
     assert after and after.group(1) == found.group(1), saved
     assert "same predictions as the trained model: True" in saved
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gpt(tmp_path: Path) -> None:
+    nb = _run("gpt.ipynb", tmp_path)
+    _no_stderr(nb)
+    initial = re.search(r"loss before training (\d\.\d+)", _text(_tagged(nb, "initial-loss")))
+    assert initial and 3.0 < float(initial.group(1)) < 3.8  # about -log(1/27) = 3.30
+    steps = re.findall(r"^step +(\d+) +loss ", _text(_tagged(nb, "training")), re.M)
+    assert steps == ["0", "100", "200", "300"]
+    losses = re.search(
+        r"train loss (\d\.\d+), test loss (\d\.\d+)", _text(_tagged(nb, "test-loss"))
+    )
+    assert losses and float(losses.group(2)) < 2.6, _text(_tagged(nb, "test-loss"))
+    assert "image/png" in _mimetypes(_tagged(nb, "loss-curve"))
+    names = _text(_tagged(nb, "samples")).splitlines()
+    assert len(names) == 20 and all(re.fullmatch(r"[a-z]*( \(new\))?", n) for n in names), names
+    assert "same logits: True" in _text(_tagged(nb, "same-model"))
     assert list(tmp_path.iterdir()) == []

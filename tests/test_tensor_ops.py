@@ -321,7 +321,7 @@ def test_binary_against_torch(pair, name):
     if name == "pow":
         a = np.abs(a) + 0.5
     if name in ("mod", "div"):
-        b = np.sign(b) * (np.abs(b) + 0.5)
+        b = np.where(b < 0, -1.0, 1.0) * (np.abs(b) + 0.5)  # away from 0
     check(*fns[name][:1], a, b, torch_fn=fns[name][1], rtol=1e-9)
 
 
@@ -594,13 +594,25 @@ def test_write_after_use_is_detected_as_torch():
 
 def test_bump_version_as_optimizers_call_it_is_detected():
     """An optimizer's step before backward on an old graph: optimizers announce their
-    in-place update with _bump_version (the lead wires optim's step to it)."""
+    in-place update with _bump_version."""
     w = Tensor([1.0, 2.0], requires_grad=True)
     loss = (w * w).sum()
     w.data -= 0.1  # an optimizer's update ...
     w._bump_version()  # ... and its announcement
     with pytest.raises(RuntimeError, match="is at version 1; expected version 0 instead"):
         loss.backward()
+
+
+def test_an_optimizer_step_before_backward_on_an_old_graph_is_detected():
+    from micrograd import optim
+
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    stale = (w * w).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        stale.backward()
 
 
 def test_writes_that_no_rule_needs_are_fine_as_torch():

@@ -217,7 +217,89 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a page (.html, self-contained) that steps through the backward pass",
     )
     graph.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR")
+    _add_makemore(commands)
     return parser
+
+
+MAKEMORE_STEPS = 2000  # a few minutes for the default Transformer on 2 cores (README)
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _add_makemore(commands: argparse._SubParsersAction) -> None:
+    """``micrograd makemore``: its options, named and defaulted as in karpathy/makemore."""
+    makemore = commands.add_parser(
+        "makemore",
+        help="train a character-level language model on words and sample new ones",
+        description=(
+            "karpathy/makemore on micrograd: train a character-level model (bigram, mlp, rnn, "
+            "gru, bow or transformer) on words, one per line (default: 32,033 names, shipped "
+            "with micrograd), with AdamW; evaluate the train and test loss every "
+            "--eval-interval steps, keep the model with the best test loss in --out "
+            "(model.safetensors and model.json), plot the losses (loss.png) and print "
+            "samples sorted into those in the training set, in the test set, and new."
+        ),
+    )
+    makemore.add_argument(
+        "--type", choices=("bigram", "mlp", "rnn", "gru", "bow", "transformer"),
+        help="the model (default transformer)",
+    )  # fmt: skip
+    makemore.add_argument("--input", metavar="FILE", help="words, one per line (default: names)")
+    makemore.add_argument(
+        "--out",
+        metavar="DIR",
+        default=f"{DEFAULT_OUT}/makemore",
+        help=f"folder for the model, its description and the plot (default {DEFAULT_OUT}/makemore)",
+    )
+    makemore.add_argument(
+        "--resume", action="store_true", help="continue training the model saved in --out"
+    )
+    makemore.add_argument(
+        "--sample-only", action="store_true", help="only sample from the model saved in --out"
+    )
+    makemore.add_argument(
+        "--max-steps", type=positive_int, default=MAKEMORE_STEPS,
+        help=f"optimization steps (default {MAKEMORE_STEPS})",
+    )  # fmt: skip
+    makemore.add_argument(
+        "--eval-interval", type=positive_int, default=500,
+        help="steps between evaluations (default 500; the last step is always evaluated)",
+    )  # fmt: skip
+    makemore.add_argument("--batch-size", type=positive_int, default=32, help="default 32")
+    makemore.add_argument("--learning-rate", type=positive_float, default=5e-4, help="default 5e-4")
+    makemore.add_argument(
+        "--weight-decay", type=non_negative_float, default=0.01, help="AdamW's (default 0.01)"
+    )
+    for option, what in (
+        ("--n-layer", "Transformer blocks (default 4)"),
+        ("--n-head", "attention heads (default 4)"),
+        ("--n-embd", "embedding width (default 64)"),
+        ("--n-embd2", "hidden width of the mlp, rnn, gru and bow (default 64)"),
+    ):
+        makemore.add_argument(option, type=positive_int, help=what)
+    makemore.add_argument("--seed", type=non_negative_int, help="default 3407, as makemore")
+    makemore.add_argument(
+        "--dtype", choices=("float32", "float64"), default="float32", help="default float32"
+    )
+    makemore.add_argument(
+        "--num-samples", type=non_negative_int,
+        help="words to sample at the end (default 10; 50 with --sample-only)",
+    )  # fmt: skip
+    makemore.add_argument(
+        "--top-k", type=positive_int, help="sample only among the k likeliest (default: all)"
+    )
+    makemore.add_argument(
+        "--temperature", type=positive_float, default=1.0, help="divides the logits (default 1)"
+    )
+    makemore.add_argument("--json", action="store_true", help="print a JSON summary last")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -246,6 +328,10 @@ def _run(argv: Sequence[str] | None) -> int:
             from micrograd.cli import graph
 
             return graph.run(args)
+        if args.command == "makemore":
+            from micrograd.cli import makemore
+
+            return makemore.run(args)
         from micrograd.cli import train
 
         return train.demo(args) if args.command == "demo" else train.train(args)

@@ -132,6 +132,8 @@ class Optimizer:
                     self.state[id(p)] = state
                 if isinstance(p, Value):
                     p.data = float(data)
+                else:  # an in-place write: a graph built before it can no longer backward
+                    p._bump_version()
         return loss
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:

@@ -81,12 +81,13 @@ def _cross_entropy(
     self,
     target: ndarray,
     weight: ndarray | None,
-    ignore_index: int,
+    ignore_index: int | None,
     reduction: str,
     label_smoothing: float,
 ) -> Tensor:
     """PyTorch's cross-entropy of scores self (N, C, d...), (N, C) or (C,) against class
-    indices ``target`` (N, d...), (N,) or (), each in [0, C) or ``ignore_index``.
+    indices ``target`` (N, d...), (N,) or (), each in [0, C) or ``ignore_index`` (None:
+    the caller found no entry that is ignored).
 
     Per entry i (t its class, w the class weights, 1 without weight, e the smoothing):
     (1 - e) w[t] (-log p[t]) + e / C sum_c w[c] (-log p[c]), zero where t is ignored, with
@@ -97,9 +98,9 @@ def _cross_entropy(
     x = _classes_last(self.data)
     t = target.reshape(-1)
     rows = np.arange(len(t))
-    ignored = t == ignore_index
     valid = None
-    if ignored.any():
+    if ignore_index is not None:
+        ignored = t == ignore_index
         valid = (~ignored).astype(x.dtype)
         t = np.where(ignored, 0, t)  # any class will do: its weight below is 0
     shifted = x - row_max(x)[:, None]
@@ -126,13 +127,12 @@ def _cross_entropy(
         out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
-    ctx = (e, s, t, wt, valid, weight, label_smoothing, scale, self.data.shape)
+    ctx = (e, s, rows, t, wt, valid, weight, label_smoothing, scale, self.data.shape)
     return _result(out, "cross_entropy", (self,), ctx, self.requires_grad)
 
 
 def _cross_entropy_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    e, s, t, wt, valid, weight, smoothing, scale, shape = ctx
-    rows = np.arange(len(t))
+    e, s, rows, t, wt, valid, weight, smoothing, scale, shape = ctx
     gi = g.reshape(-1) if g.ndim else g * scale  # per row, or one number for mean / sum
     pull = gi if wt is None else gi * wt  # the one-hot's weight per row
     if smoothing:  # minus e/C per class, weighted by w[c], on rows not ignored
@@ -200,7 +200,7 @@ VJPS["cross_entropy_probs"] = (_cross_entropy_probs_grad_x, _cross_entropy_probs
 
 @method
 def _nll_loss(
-    self, target: ndarray, weight: ndarray | None, ignore_index: int, reduction: str
+    self, target: ndarray, weight: ndarray | None, ignore_index: int | None, reduction: str
 ) -> Tensor:
     """Negative log-likelihood of log-probabilities self (N, C, d...), (N, C) or (C,) at
     class indices ``target``: per entry -w[t] self[t], zero where t is ``ignore_index``;
@@ -209,9 +209,9 @@ def _nll_loss(
     """
     x = _classes_last(self.data)
     t = target.reshape(-1)
-    ignored = t == ignore_index
     wt = weight
-    if ignored.any():
+    if ignore_index is not None:  # as in _cross_entropy
+        ignored = t == ignore_index
         t = np.where(ignored, 0, t)
         wt = (~ignored).astype(x.dtype) if weight is None else weight[t] * ~ignored
     elif weight is not None:

@@ -1,0 +1,388 @@
+"""``micrograd makemore``: train a character-level model on words, evaluate it, sample from it.
+
+karpathy/makemore's command on micrograd: the same six models (:mod:`micrograd.models`), data
+convention and split (:mod:`micrograd.chardata`), optimizer (AdamW, betas (0.9, 0.99), eps
+1e-8) and samples sorted into "in train", "in test" and "new". What it adds: a progress bar,
+a deterministic evaluation (the whole test set, and a fixed sample of as many training
+words), a picture of the loss curves, a description of the saved model (``model.json``) so
+that ``--resume`` and ``--sample-only`` rebuild it without being told its sizes, and
+``--json``.
+
+Files in ``--out``: ``model.safetensors`` and ``model.json``, the best model so far and its
+description (:mod:`micrograd.cli.makemore_files`), and ``loss.png``; each is written complete
+or not at all. The optimizer's moments are not saved: a resumed run starts
+them afresh, as makemore does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
+
+import micrograd
+from micrograd import chardata, data, plots
+from micrograd.cli.files import prepare_folder, write_atomically
+from micrograd.cli.makemore_files import (
+    FORMAT,
+    MODEL_FILE,
+    Progress,
+    read_description,
+    save_best,
+)
+from micrograd.cli.usage import PROG, UsageError
+from micrograd.models import ModelConfig, build_model, generate
+from micrograd.nn import Module
+from micrograd.optim import AdamW
+from micrograd.serialization import load
+
+PLOT_FILE = "loss.png"
+
+# makemore's sizes and optimizer settings
+SIZES = {"n_layer": 4, "n_head": 4, "n_embd": 64, "n_embd2": 64}
+BETAS = (0.9, 0.99)
+EPS = 1e-8
+EVAL_BATCH = 500  # rows per forward pass when evaluating
+SAMPLES_AFTER_TRAINING = 10  # makemore prints 10 while training, 50 with --sample-only
+SAMPLES_ONLY = 50
+DEFAULT_SEED = 3407  # makemore's
+DTYPES = {"float32": micrograd.float32, "float64": micrograd.float64}
+
+
+# --------------------------------------------------------------------- settings
+
+
+def _settings(args: argparse.Namespace, saved: dict | None) -> dict:
+    """The model's type and sizes: from the options, or from the saved model when resuming
+    (an option that contradicts the saved model is an error, not silently ignored)."""
+    given = {"type": args.type, **{k: getattr(args, k) for k in SIZES}}
+    if saved is None:
+        settings = {"type": args.type or "transformer"}
+        settings.update({k: given[k] or default for k, default in SIZES.items()})
+    else:
+        settings = {k: saved[k] for k in given}
+        for key, value in given.items():
+            if value is not None and value != saved[key]:
+                option = "--" + key.replace("_", "-")
+                raise UsageError(
+                    f"{option} {value}: the saved model in {args.out} has {key} "
+                    f"{saved[key]}; leave {option} out to resume it"
+                )
+    if settings["type"] == "transformer" and settings["n_embd"] % settings["n_head"]:
+        raise UsageError(
+            f"--n-embd {settings['n_embd']} must be a multiple of --n-head {settings['n_head']}"
+        )
+    return settings
+
+
+def _words(args: argparse.Namespace, saved: dict | None) -> tuple[list[str], str | None]:
+    """The words and where they came from (None: the shipped names)."""
+    source = args.input if args.input is not None else (saved or {}).get("input")
+    if source is None:
+        return data.names(), None
+    try:
+        return chardata.read_words(source), os.path.abspath(source)
+    except OSError as e:
+        raise UsageError(f"argument --input: cannot read {source}: {e.strerror or e}") from None
+    except ValueError as e:
+        raise UsageError(f"argument --input: {e}") from None
+
+
+def _datasets(
+    words: list[str], seed: int, saved: dict | None
+) -> tuple[chardata.CharDataset, chardata.CharDataset]:
+    try:
+        if saved is None:
+            return chardata.create_datasets(words, seed=seed)
+        # A saved model reads its own vocabulary and block size, whatever the words hold.
+        train, test = chardata.create_datasets(words, seed=seed, chars=saved["vocabulary"])
+        limit = saved["block_size"] - 1
+        longest = max(words, key=len)
+        if len(longest) > limit:
+            raise ValueError(
+                f"the word {longest!r} has {len(longest)} characters; the saved model "
+                f"reads words of at most {limit}"
+            )
+        return (
+            chardata.CharDataset(train.words, saved["vocabulary"], limit),
+            chardata.CharDataset(test.words, saved["vocabulary"], limit),
+        )
+    except ValueError as e:
+        raise UsageError(f"argument --input: {e}") from None
+
+
+# --------------------------------------------------------------------- evaluating, sampling
+
+
+def batch_generator(seed: int, step: int) -> np.random.Generator:
+    """What draws the training batches after ``step`` steps (a resumed run draws other
+    batches than the steps before it did)."""
+    return np.random.default_rng([seed, step])
+
+
+def evaluation_rows(
+    train: chardata.CharDataset, test: chardata.CharDataset, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows evaluated: the whole test set, and a fixed sample of as many training words."""
+    n = min(len(train), len(test))
+    return np.sort(np.random.default_rng(seed).permutation(len(train))[:n]), np.arange(len(test))
+
+
+@micrograd.no_grad()
+def evaluate(model: Module, dataset: chardata.CharDataset, rows: np.ndarray) -> float:
+    """The mean loss per predicted character over ``rows`` of ``dataset`` (padding left out)."""
+    model.eval()
+    total, count = 0.0, 0
+    for start in range(0, len(rows), EVAL_BATCH):
+        index = rows[start : start + EVAL_BATCH]
+        X, Y = dataset.batch(index)
+        _, loss = model(X, Y)
+        n = int(np.count_nonzero(dataset.Y[index] != chardata.IGNORE))
+        total += loss.item() * n
+        count += n
+    model.train()
+    return total / count
+
+
+def sample_words(
+    model: Module,
+    train: chardata.CharDataset,
+    test: chardata.CharDataset,
+    num: int,
+    *,
+    top_k: int | None,
+    temperature: float,
+    generator: micrograd.Generator,
+) -> dict[str, list[str]]:
+    """``num`` words sampled from ``model``, sorted as makemore sorts them."""
+    found: dict[str, list[str]] = {"in train": [], "in test": [], "new": []}
+    if num == 0:
+        return found
+    model.eval()
+    start = micrograd.zeros(num, 1, dtype=micrograd.long)
+    rows = generate(
+        model,
+        start,
+        train.block_size - 1,
+        temperature=temperature,
+        do_sample=True,
+        top_k=top_k,
+        generator=generator,
+    )
+    model.train()
+    for row in rows[:, 1:].tolist():  # after the start token
+        word = train.decode(row[: row.index(0)] if 0 in row else row)  # up to the end token
+        kind = "in train" if train.contains(word) else "in test" if test.contains(word) else "new"
+        found[kind].append(word)
+    return found
+
+
+# --------------------------------------------------------------------- the command
+
+
+def run(args: argparse.Namespace) -> int:
+    saved = None
+    if args.resume or args.sample_only:
+        saved = read_description(args.out, "--sample-only" if args.sample_only else "--resume")
+    settings = _settings(args, saved)
+    if saved is None:
+        seed = DEFAULT_SEED if args.seed is None else args.seed
+    else:
+        seed = saved["seed"]
+        if args.seed is not None and args.seed != seed:
+            raise UsageError(
+                f"--seed {args.seed}: the saved model was trained with seed {seed}, which "
+                "fixes its train/test split; leave --seed out to resume it"
+            )
+    words, source = _words(args, saved)
+    train, test = _datasets(words, seed, saved)
+    if args.top_k is not None and args.top_k > train.vocab_size:
+        raise UsageError(
+            f"argument --top-k: {args.top_k} is more than the {train.vocab_size} tokens"
+        )
+    folder = prepare_folder(args.out)
+    _note(
+        f"{len(words):,} words, longest {train.block_size - 1} characters, vocabulary of "
+        f"{train.vocab_size - 1} ({train.chars}); {len(train):,} to train on, {len(test):,} "
+        "to test"
+    )
+
+    micrograd.manual_seed(seed)
+    config = ModelConfig(train.vocab_size, train.block_size, **{k: settings[k] for k in SIZES})
+    model = build_model(settings["type"], config)
+    description = {
+        "format": FORMAT,
+        **settings,
+        "vocab_size": train.vocab_size,
+        "block_size": train.block_size,
+        "vocabulary": train.chars,
+        "dtype": args.dtype,
+        "input": source,
+        "seed": seed,
+    }
+    progress = Progress()
+    if saved is not None:
+        try:
+            load(model.to(DTYPES[saved["dtype"]]), os.path.join(args.out, MODEL_FILE))
+        except (OSError, ValueError) as e:
+            raise UsageError(f"cannot load the saved model: {e}") from None
+        progress = Progress(saved["step"], saved["history"], saved["best_test_loss"], saved["step"])
+    model.to(DTYPES[args.dtype])
+    n_params = sum(p.numel() for p in model.parameters())
+    _note(f"{settings['type']}: {n_params:,} parameters, {args.dtype}")
+    summary: dict = {"command": "makemore", "type": settings["type"], "parameters": n_params}
+
+    # One BLAS thread: these models multiply small matrices, for which a second thread costs
+    # more in hand-offs than it saves, and far more when the cores are busy (README, makemore).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(args, model, train, test, folder, description, progress, summary)
+
+
+def _run(
+    args: argparse.Namespace,
+    model: Module,
+    train: chardata.CharDataset,
+    test: chardata.CharDataset,
+    folder: str,
+    description: dict,
+    progress: Progress,
+    summary: dict,
+) -> int:
+    """Train (unless ``--sample-only``), sample, report."""
+    if not args.sample_only:
+        seconds, written = _train(model, train, test, args, folder, description, progress)
+        summary.update(
+            steps=args.max_steps,
+            train_loss=progress.history.train_loss[-1],
+            test_loss=progress.history.test_loss[-1],
+            evaluations={
+                "step": progress.history.eval_step,
+                "train_loss": progress.history.train_loss,
+                "test_loss": progress.history.test_loss,
+            },
+            seconds=round(seconds, 3),
+            ms_per_step=round(1000 * seconds / args.max_steps, 2),
+        )
+    else:
+        written = []
+    default_samples = SAMPLES_ONLY if args.sample_only else SAMPLES_AFTER_TRAINING
+    summary.update(
+        step=progress.step,
+        best_test_loss=progress.best,
+        best_step=progress.best_step,
+        samples=sample_words(
+            model,
+            train,
+            test,
+            default_samples if args.num_samples is None else args.num_samples,
+            top_k=args.top_k,
+            temperature=args.temperature,
+            generator=micrograd.Generator().manual_seed(description["seed"] + progress.step),
+        ),
+        files=written,
+    )
+    _report(summary, args.json)
+    return 0
+
+
+def _train(
+    model: Module,
+    train: chardata.CharDataset,
+    test: chardata.CharDataset,
+    args: argparse.Namespace,
+    folder: str,
+    description: dict,
+    progress: Progress,
+) -> tuple[float, list[str]]:
+    """``args.max_steps`` steps of AdamW from ``progress`` on (which it updates), evaluating
+    every ``args.eval_interval`` steps and after the last, saving each new best model; then the
+    plot. Returns the seconds it took and the files it wrote."""
+    optimizer = AdamW(
+        model.parameters(),
+        lr=args.learning_rate,
+        betas=BETAS,
+        eps=EPS,
+        weight_decay=args.weight_decay,
+    )
+    seed, history = description["seed"], progress.history
+    batches = batch_generator(seed, progress.step)
+    train_rows, test_rows = evaluation_rows(train, test, seed)
+    last = progress.step + args.max_steps
+    written: list[str] = []
+    bar = tqdm(
+        total=args.max_steps,
+        desc=f"makemore ({description['type']})",
+        unit="step",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    start = time.perf_counter()
+    with bar:
+        for step in range(progress.step + 1, last + 1):
+            t0 = time.perf_counter()
+            X, Y = train.random_batch(args.batch_size, batches)
+            _, loss = model(X, Y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            ms = 1000 * (time.perf_counter() - t0)
+            history.loss.append(loss.item())
+            progress.step = step
+            if step % args.eval_interval == 0 or step == last:
+                history.eval_step.append(step)
+                history.train_loss.append(evaluate(model, train, train_rows))
+                history.test_loss.append(evaluate(model, test, test_rows))
+                if progress.best is None or history.test_loss[-1] < progress.best:
+                    progress.best, progress.best_step = history.test_loss[-1], step
+                    written += save_best(model, folder, description, progress)
+            shown = {"loss": f"{history.loss[-1]:.4f}", "step": f"{ms:.0f}ms"}
+            if history.test_loss:
+                shown["test"] = f"{history.test_loss[-1]:.4f}"
+            bar.set_postfix(shown, refresh=False)
+            bar.update(1)
+    seconds = time.perf_counter() - start
+    fig = plots.loss_curves(
+        history.loss,
+        history.eval_step,
+        history.train_loss,
+        history.test_loss,
+        title=f"makemore {description['type']}: test loss {history.test_loss[-1]:.4f}",
+    )
+    written.append(write_atomically(os.path.join(folder, PLOT_FILE), plots.png_bytes(fig)))
+    return seconds, sorted(set(written))
+
+
+def _note(text: str) -> None:
+    print(f"{PROG}: {text}", file=sys.stderr)
+
+
+def _report(summary: dict, as_json: bool) -> None:
+    """Results on stdout: readable lines, or with ``--json`` one JSON object alone."""
+    if as_json:
+        print(json.dumps(summary))
+        return
+    if "test_loss" in summary:
+        print(
+            f"step {summary['step']}: train loss {summary['train_loss']:.4f}, test loss "
+            f"{summary['test_loss']:.4f} (best {summary['best_test_loss']:.4f} at step "
+            f"{summary['best_step']}); {summary['seconds']:.1f} s, "
+            f"{summary['ms_per_step']:.1f} ms per step"
+        )
+    else:
+        loss = summary["best_test_loss"]
+        shown = "unknown" if loss is None else f"{loss:.4f}"
+        print(f"the saved {summary['type']} after {summary['step']} steps, test loss {shown}")
+    print("-" * 80)
+    for kind, words in summary["samples"].items():
+        print(f"{len(words)} samples that are {kind}:")
+        for word in words:
+            print(word)
+    print("-" * 80)
+    for path in summary["files"]:
+        print(f"wrote {path}")
