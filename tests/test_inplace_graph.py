@@ -253,6 +253,10 @@ def test_bad_writes_raise_and_leave_the_tensor_as_it_was():
         d += mg.ones(2, 4, 5)
     with pytest.raises(RuntimeError, match="cannot be broadcast"):
         d[0] = mg.ones(3, requires_grad=True)
+    counts = mg.zeros(3, dtype=mg.long)
+    with pytest.raises(RuntimeError, match="int64 tensor cannot hold values that require grad"):
+        counts[0] = x[0, 0]
+    assert counts.tolist() == [0, 0, 0] and not counts.requires_grad
     np.testing.assert_array_equal(d.data, snapshot)
     assert (d._op, d._prev) == node and d._version == 0
     d.sum().backward()  # still the tensor it was

@@ -45,7 +45,14 @@ def _recorded(tensor: Tensor, value: Any, op: str) -> bool:
             f"{op}: a leaf Tensor that requires grad is being used in an in-place "
             "operation; do it under no_grad() (as optimizers and nn.init do)"
         )
-    return tensor.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
+    if not (tensor.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+        return False
+    if tensor.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op}: the value requires grad, and a {tensor.data.dtype} tensor cannot hold "
+            "values that require grad (only floating-point tensors can)"
+        )
+    return True
 
 
 def _inplace_target(tensor: Tensor, op: str) -> ndarray:
