@@ -1,18 +1,18 @@
-"""The original micrograd demo's training step: ours against micrograd 0.1.0, in one run.
+"""The original micrograd demo notebook's training loop: ours against micrograd 0.1.0, in one run.
 
     make bench-scalar      # creates .venv-ref/ with micrograd==0.1.0 from PyPI, then runs this
 
-Each engine runs ``scalar_step.py`` in its own interpreter (both packages are called
+Each run is a fresh interpreter running ``scalar_step.py`` (both packages are called
 ``micrograd``) on the same 100 moons points and the same initial weights, so both build the
-same graph; the losses they report are checked to agree. Runs are interleaved and repeated,
-and the table reports medians and ratios, since absolute times drift on a shared machine.
+same graph; the node counts and the losses they report are checked to agree. Rows: the
+notebook's loop verbatim (collector on, the previous step's graph alive while the next is
+built), and the same loop with each step inside ``paused_gc()`` as this repository's demo
+notebook runs it. Runs are interleaved and repeated; times are CPU seconds of the process
+(the machine is shared), and the table reports medians and ratios.
 
-Warm-up: the first steps of a fresh process run at a different speed while the memory
-allocator settles into reusing the previous step's freed nodes (measured here, with the same
-computation every step: ours runs its first 7 steps about 25% slower, micrograd 0.1.0 its
-first few faster). The demo trains for 100 steps, so the main columns are the steady state:
-each run's median after ``--warmup`` steps. The last column is the speed-up over all steps of
-a run, warm-up included.
+Warm-up: the first steps of a fresh process run at another speed while the memory allocator
+and the collector's generations settle. The "step" column is each run's median step after
+``--warmup`` steps; the "all steps" column is the ratio of whole runs, warm-up included.
 """
 
 from __future__ import annotations
@@ -34,15 +34,14 @@ HERE = Path(__file__).resolve().parent
 def run(python: str, spec: dict, checkout: Path | None = None) -> dict:
     """One run of scalar_step.py under ``python``; its JSON report.
 
-    With ``checkout`` (another repository root, for ab_scalar.py) that checkout's
-    scalar_step.py runs with its own ``micrograd`` first on PYTHONPATH.
+    With ``checkout`` (a repository root) that checkout's ``micrograd`` is the one imported;
+    without, the one installed in ``python``'s environment (micrograd 0.1.0).
     """
-    script, env = HERE / "scalar_step.py", None
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if checkout is not None:
-        script = checkout / "benchmarks" / "scalar_step.py"
-        env = {**os.environ, "PYTHONPATH": str(checkout)}
+        env["PYTHONPATH"] = str(checkout)
     proc = subprocess.run(
-        [python, str(script)],
+        [python, str(HERE / "scalar_step.py")],
         input=json.dumps(spec),
         capture_output=True,
         text=True,
@@ -68,25 +67,26 @@ def demo_spec(steps: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference-python", required=True, help="python with micrograd 0.1.0")
-    parser.add_argument("--steps", type=int, default=24, help="training steps per run")
-    parser.add_argument("--warmup", type=int, default=8, help="steps left out of the medians")
+    parser.add_argument("--steps", type=int, default=16, help="training steps per run")
+    parser.add_argument("--warmup", type=int, default=6, help="steps left out of the medians")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved runs per engine")
     args = parser.parse_args()
 
     spec = demo_spec(args.steps)
+    ours = HERE.parent
     engines = {
-        "micrograd 0.1.0": (args.reference_python, {}),
-        "0.1.0, collector paused": (args.reference_python, {"paused_gc": True}),
-        "ours, demo code verbatim": (sys.executable, {}),
-        "ours, step in paused_gc()": (sys.executable, {"paused_gc": True}),
+        "micrograd 0.1.0, verbatim": (args.reference_python, None, {}),
+        "0.1.0, collector paused": (args.reference_python, None, {"paused": True}),
+        "ours, notebook verbatim": (sys.executable, ours, {}),
+        "ours, step in paused_gc()": (sys.executable, ours, {"paused": True}),
     }
     results: dict[str, list[dict]] = {name: [] for name in engines}
     for _ in range(args.repeats):
-        for name, (python, extra) in engines.items():
-            results[name].append(run(python, {**spec, **extra}))
+        for name, (python, checkout, extra) in engines.items():
+            results[name].append(run(python, {**spec, **extra}, checkout))
 
     # The same graph in every engine: the losses agree step by step.
-    reference = results["micrograd 0.1.0"][0]
+    reference = results["micrograd 0.1.0, verbatim"][0]
     for name, runs in results.items():
         assert runs[0]["nodes"] == reference["nodes"], f"{name}: another graph size"
         worst = max(abs(a - b) for a, b in zip(runs[0]["losses"], reference["losses"]))
@@ -98,9 +98,9 @@ def main() -> None:
     def all_steps(runs: list[dict]) -> float:  # everything, warm-up included
         return statistics.median(sum(r["times"]) for r in runs)
 
-    base = step_time(results["micrograd 0.1.0"])
-    base_all = all_steps(results["micrograd 0.1.0"])
-    nodes = results["micrograd 0.1.0"][0]["nodes"]
+    base = step_time(results["micrograd 0.1.0, verbatim"])
+    base_all = all_steps(results["micrograd 0.1.0, verbatim"])
+    nodes = results["micrograd 0.1.0, verbatim"][0]["nodes"]
     print(f"Original demo step: MLP(2, [16, 16, 1]), 100 points, {nodes:,} nodes per graph")
     print(
         f"{'engine':<28} {'step (ms)':>10} {'speed-up':>9} {'bytes/node':>11} {'with grads':>11}"

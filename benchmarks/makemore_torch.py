@@ -203,13 +203,13 @@ def main_() -> None:
     h, t = ours["evaluations"], theirs["evaluations"]
     for i, step in enumerate(t["step"]):
         print(
-            f"{step:>6} {h['train_loss'][i]:>11.4f} {h['test_loss'][i]:>10.4f} "
-            f"{t['train_loss'][i]:>12.4f} {t['test_loss'][i]:>11.4f}"
+            f"{step:>6} {h['train_loss'][i]:>11.6f} {h['test_loss'][i]:>10.6f} "
+            f"{t['train_loss'][i]:>12.6f} {t['test_loss'][i]:>11.6f}"
         )
     diff = ours["test_loss"] - theirs["test_loss"]
     print(
-        f"final test loss: ours {ours['test_loss']:.4f}, torch {theirs['test_loss']:.4f}, "
-        f"difference {diff:+.4f} (target within 0.02)"
+        f"final test loss: ours {ours['test_loss']:.6f}, torch {theirs['test_loss']:.6f}, "
+        f"difference {diff:+.6f} (target within 0.02)"
     )
     print(
         f"time: ours {ours['seconds']:.1f} s, torch {theirs['seconds']:.1f} s "

@@ -1,101 +1,141 @@
-"""Where the scalar demo step's time goes: forward, topological sort, chain rule, collector.
+"""Where a scalar training step's time goes: forward, walk, chain rule, freeing, the collector.
 
-    .venv/bin/python benchmarks/profile_scalar.py
+    .venv/bin/python benchmarks/profile_scalar.py [--workload demo|microgpt]
 
-The step is bench_scalar.py's (the original demo: MLP(2, [16, 16, 1]) on 100 points). Phases
-are timed with the collector paused, then the collector's own time is measured with
-gc.callbacks while the verbatim step runs with it on. Medians over several steps.
+demo: the original demo notebook's step (MLP(2, [16, 16, 1]) on 100 moons points, as in
+bench_scalar.py); microgpt: the GPT step of bench_microgpt.py, on its longest name. Phases are
+timed with the collector off (CPU time, best of several steps). Then the step runs as its
+users run it, collector on and the previous step's graph alive while the next is built, and
+gc.callbacks measures the collector's own time per generation; for microgpt the same is done
+for the four-slot reference ``Value`` (benchmarks/microgpt_value.py), for comparison.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import random
-import statistics
 import time
 
-from sklearn.datasets import make_moons
+import microgpt_step  # this script's folder is first on sys.path
+import microgpt_value
 
 from micrograd.engine import Value
-from micrograd.graph import topological_order
 from micrograd.nn import MLP
 
-STEPS = 20
-WARMUP = 8  # steps left out of the medians: see bench_scalar.py on warm-up
+STEPS = 12
+clock = time.process_time
 
 
-def loss(model, X, y):
-    inputs = [list(map(Value, xrow)) for xrow in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    return data_loss + 1e-4 * sum(p * p for p in model.parameters())
+def demo(Value):
+    """The demo's step pieces on ``Value``: (loss(), parameters)."""
+    from sklearn.datasets import make_moons
 
-
-def main() -> None:
     X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
     X, y = X.tolist(), (y * 2 - 1).tolist()
     random.seed(1337)
     model = MLP(2, [16, 16, 1])
 
-    phases: dict[str, list[float]] = {"forward": [], "topological sort": []}
-    phases.update({"chain rule": [], "update": [], "freeing the graph": []})
+    def loss():
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        return data_loss + 1e-4 * sum(p * p for p in model.parameters())
+
+    return loss, model.parameters()
+
+
+def microgpt(Value):
+    docs, vocab_size = microgpt_step.tokenize()
+    params, gpt_loss = microgpt_step.gpt_model(Value, vocab_size)
+    doc = max(docs, key=len)
+    return (lambda: gpt_loss(doc)), params
+
+
+def phases(loss, params) -> dict[str, float]:
+    """Best-of CPU seconds of each phase of ``backward`` and the step around it, collector off."""
+    best: dict[str, float] = {}
     gc.disable()
     for _ in range(STEPS):
-        t0 = time.perf_counter()
-        total = loss(model, X, y)
-        t1 = time.perf_counter()
-        total._interior_nodes_in_topological_order()  # backward()'s walk, on its own
-        t2 = time.perf_counter()
-        model.zero_grad()
-        total.backward()  # the walk again, then the chain rule
-        t3 = time.perf_counter()
-        for p in model.parameters():
+        t0 = clock()
+        total = loss()
+        t1 = clock()
+        order = total._interior_nodes_in_topological_order()
+        t2 = clock()
+        for node in order:  # backward() itself, written out to time its parts
+            node.grad = 0.0
+        total.grad += 1.0
+        t3 = clock()
+        for node in reversed(order):
+            node._backward()
+        t4 = clock()
+        for p in params:
             p.data -= 1e-3 * p.grad
-        t4 = time.perf_counter()
-        del total
-        t5 = time.perf_counter()
-        walk, chain = t2 - t1, (t3 - t2) - (t2 - t1)  # chain rule: backward() less its walk
-        for name, dt in zip(phases, (t1 - t0, walk, chain, t4 - t3, t5 - t4)):
-            phases[name].append(dt)
+            p.grad = 0.0
+        t5 = clock()
+        del total, order
+        t6 = clock()
+        times = (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)
+        names = ("forward", "walk", "grads to 0", "chain rule", "update", "freeing")
+        for name, dt in zip(names, times):
+            best[name] = min(best.get(name, dt), dt)
     gc.enable()
+    return best
 
-    # The collector's time per generation: young (0), middle (1), full (2) collections.
-    collections, collector, started = [0, 0, 0], [0.0, 0.0, 0.0], [0.0]
+
+def collector(loss, params) -> tuple[float, list[int], list[float]]:
+    """CPU seconds per step with the collector on, and its collections and seconds per step."""
+    counts, seconds, started = [0, 0, 0], [0.0, 0.0, 0.0], [0.0]
 
     def on_gc(phase: str, info: dict) -> None:
         if phase == "start":
-            started[0] = time.perf_counter()
+            started[0] = clock()
         else:
-            collections[info["generation"]] += 1
-            collector[info["generation"]] += time.perf_counter() - started[0]
+            counts[info["generation"]] += 1
+            seconds[info["generation"]] += clock() - started[0]
 
+    total = loss()  # the previous step's graph, alive while the next one is built
+    gc.collect()
     gc.callbacks.append(on_gc)
-    t0 = time.perf_counter()
+    t0 = clock()
     for _ in range(STEPS):
-        total = loss(model, X, y)
-        model.zero_grad()
+        total = loss()
         total.backward()
-        for p in model.parameters():
+        for p in params:
             p.data -= 1e-3 * p.grad
-        del total
-    verbatim = (time.perf_counter() - t0) / STEPS
+            p.grad = 0.0
+    step = (clock() - t0) / STEPS
     gc.callbacks.remove(on_gc)
+    return step, [c / STEPS for c in counts], [s / STEPS for s in seconds]
 
-    nodes = len(topological_order(loss(model, X, y)))
-    paused = sum(statistics.median(v[WARMUP:]) for v in phases.values())
-    print(f"{nodes:,} nodes per step; collector paused: {paused * 1e3:.1f} ms per step")
-    for name, times in phases.items():
-        t = statistics.median(times[WARMUP:])
-        print(f"  {name:<17} {t * 1e3:6.1f} ms  {t / paused:4.0%}  {t / nodes * 1e9:5.0f} ns/node")
-    total_gc = sum(collector) / STEPS
-    print(
-        f"collector on (verbatim step): {verbatim * 1e3:.1f} ms per step, of which the "
-        f"collector {total_gc * 1e3:.1f} ms ({total_gc / verbatim:.0%})"
-    )
-    for generation, name in enumerate(("young", "middle", "full")):
-        n, t = collections[generation] / STEPS, collector[generation] / STEPS
-        print(f"  {name:<6} collections: {n:5.1f} per step, {t * 1e3:5.1f} ms per step")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", choices=("demo", "microgpt"), default="demo")
+    args = parser.parse_args()
+    build = demo if args.workload == "demo" else microgpt
+
+    loss, params = build(Value)
+    nodes = len(loss()._interior_nodes_in_topological_order())
+    best = phases(loss, params)
+    paused = sum(best.values())
+    print(f"{args.workload}: {nodes:,} interior nodes; collector off: {paused * 1e3:.1f} ms/step")
+    for name, t in best.items():
+        print(f"  {name:<12} {t * 1e3:6.1f} ms  {t / paused:4.0%}  {t / nodes * 1e9:5.0f} ns/node")
+
+    engines = [("micrograd Value", Value)]
+    if args.workload == "microgpt":
+        engines.append(("four-slot Value", microgpt_value.Value))
+    for name, engine in engines:
+        step, counts, seconds = collector(*build(engine))
+        print(
+            f"{name}, collector on: {step * 1e3:.1f} ms/step, of which the collector"
+            f" {sum(seconds) * 1e3:.1f} ms ({sum(seconds) / step:.0%})"
+        )
+        for generation, kind in enumerate(("young", "middle", "full")):
+            n, t = counts[generation], seconds[generation]
+            print(f"  {kind:<6} collections: {n:5.1f} per step, {t * 1e3:6.1f} ms per step")
 
 
 if __name__ == "__main__":

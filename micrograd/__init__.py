@@ -57,8 +57,10 @@ from micrograd.tensors.dtypes import (
 # Function forms of the tensor methods (torch.exp(t) is t.exp())
 from micrograd.tensors.functions import (
     abs,
+    all,
     amax,
     amin,
+    any,
     argmax,
     argmin,
     chunk,
@@ -71,6 +73,7 @@ from micrograd.tensors.functions import (
     gt,
     le,
     log,
+    log10,
     logical_not,
     lt,
     masked_fill,
@@ -97,6 +100,7 @@ from micrograd.tensors.functions import (
     t,
     tanh,
     transpose,
+    unbind,
     unsqueeze,
     var,
 )
@@ -120,6 +124,9 @@ from micrograd.tensors.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+
+# Histograms, for plots
+from micrograd.tensors.histogram import histogram
 
 # Joining
 from micrograd.tensors.joining import cat, concat, concatenate, stack
@@ -256,6 +263,8 @@ __all__ = [
     "where",
     # function forms of the methods
     "abs",
+    "all",
+    "any",
     "allclose",
     "argmax",
     "chunk",
@@ -293,7 +302,13 @@ __all__ = [
     "transpose",
     "unsqueeze",
     "var",
+    # the course's extras: log10, unbind, histogram
+    "histogram",
+    "log10",
+    "unbind",
     # comparisons and elementwise extremes
+    "all",
+    "any",
     "amax",
     "amin",
     "argmin",

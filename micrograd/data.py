@@ -14,11 +14,14 @@ loss wants ``-1/+1`` instead; :func:`signs` converts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
+
+from micrograd import _validate
 
 __all__ = [
     "TOYS",
@@ -35,26 +38,12 @@ Arrays = tuple[np.ndarray, np.ndarray]
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def _check_count(name: str, n: object, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {n!r}")
-    return int(n)
-
-
-def _check_nonnegative(name: str, x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.number)) or not x >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {x!r}")
-    return float(x)
-
-
 def _seed(seed: int | None) -> int:
-    """A seed for scikit-learn; for None a fresh one from the OS, so that scikit-learn never
-    falls back on (and advances) NumPy's global random state."""
+    """A seed for scikit-learn (0 to 2**32 - 1); for None a fresh one from the OS, so that
+    scikit-learn never falls back on (and advances) NumPy's global random state."""
     if seed is None:
         return int(np.random.default_rng().integers(2**32))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-    return int(seed)
+    return _validate.integer("seed", seed, minimum=0, maximum=_validate.SEED_MAX)
 
 
 def _labels(y: np.ndarray) -> np.ndarray:
@@ -67,8 +56,8 @@ def moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> 
     ``moons(100, 0.1, seed=1337)`` is exactly the original demo's data, which called
     ``np.random.seed(1337)`` and then ``make_moons(n_samples=100, noise=0.1)``.
     """
-    _check_count("n_samples", n_samples, 2)
-    noise = _check_nonnegative("noise", noise)
+    _validate.integer("n_samples", n_samples, minimum=2)
+    noise = _validate.non_negative("noise", noise)
     X, y = datasets.make_moons(n_samples=n_samples, noise=noise, random_state=_seed(seed))
     return X, _labels(y)
 
@@ -80,8 +69,9 @@ def circles(
 
     ``factor`` is the inner radius relative to the outer one (between 0 and 1).
     """
-    _check_count("n_samples", n_samples, 2)
-    noise = _check_nonnegative("noise", noise)
+    _validate.integer("n_samples", n_samples, minimum=2)
+    noise = _validate.non_negative("noise", noise)
+    factor = _validate.real("factor", factor)
     if not 0 < factor < 1:
         raise ValueError(f"factor must be between 0 and 1, got {factor!r}")
     X, y = datasets.make_circles(
@@ -94,9 +84,9 @@ def blobs(
     n_samples: int = 100, centers: int = 3, cluster_std: float = 1.0, seed: int | None = None
 ) -> Arrays:
     """``centers`` Gaussian clusters in 2-D: ``y`` in {0 .. centers-1}."""
-    _check_count("n_samples", n_samples, 2)
-    centers = _check_count("centers", centers, 2)
-    cluster_std = _check_nonnegative("cluster_std", cluster_std)
+    _validate.integer("n_samples", n_samples, minimum=2)
+    centers = _validate.integer("centers", centers, minimum=2)
+    cluster_std = _validate.non_negative("cluster_std", cluster_std)
     X, y = datasets.make_blobs(
         n_samples=n_samples,
         n_features=2,
@@ -125,11 +115,26 @@ def digits(test_fraction: float = 0.2, seed: int = 0) -> Split:
 
 
 def split(X: np.ndarray, y: np.ndarray, test_fraction: float = 0.25, seed: int | None = 0) -> Split:
-    """A stratified train/test split: ``(X_train, X_test, y_train, y_test)``."""
+    """A stratified train/test split: ``(X_train, X_test, y_train, y_test)``.
+
+    The test side gets ``ceil(test_fraction * n)`` rows, as scikit-learn counts them, but at
+    least one of each class, which stratifying needs (8 points of 3 blobs: 3 test, 5 train).
+    Data too small to put every class on both sides is a ValueError saying so.
+    """
+    test_fraction = _validate.real("test_fraction", test_fraction)
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
+    labels = _labels(y)
+    classes, counts = np.unique(labels, return_counts=True)
+    n = len(labels)
+    n_test = max(math.ceil(test_fraction * n), len(classes))
+    if n - n_test < len(classes) or counts.min(initial=2) < 2:
+        raise ValueError(
+            f"cannot split {n} rows of {len(classes)} classes so that every class is on both "
+            f"sides (each class needs 2 rows or more; the fewest has {counts.min(initial=0)})"
+        )
     X_train, X_test, y_train, y_test = train_test_split(
-        X, _labels(y), test_size=test_fraction, random_state=_seed(seed), stratify=y
+        X, labels, test_size=n_test, random_state=_seed(seed), stratify=labels
     )
     return X_train, X_test, y_train, y_test
 
@@ -168,7 +173,7 @@ def minibatches(
     if len(X) != len(y):
         raise ValueError(f"X and y differ in length: {len(X)} rows and {len(y)} labels")
     n = len(X)
-    size = max(n, 1) if batch_size is None else _check_count("batch_size", batch_size)
+    size = max(n, 1) if batch_size is None else _validate.positive_int("batch_size", batch_size)
     if shuffle:
         generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         order = generator.permutation(n)

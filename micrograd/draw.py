@@ -3,34 +3,17 @@
 ``draw_dot(root)`` walks everything ``root`` was computed from and returns a
 ``graphviz.Digraph``: one record ``{ label | data | grad }`` per value and a small node for
 the operation (``_op``) that produced it, with edges operand -> op -> result. In a notebook the
-drawing shows inline; ``.render('out')`` writes ``out`` and ``out.svg``.
-
-Rendering, and why it is done this way: the ``graphviz`` package runs an executable named
-``dot`` (``graphviz.backend.dot_command.DOT_BINARY``, one module-level name). Most learners
-have no system Graphviz, so micrograd depends on ``graphviz-pure``, which installs a
-``graphviz-pure`` executable taking the same flags. Rather than change ``DOT_BINARY`` (global
-state of another package, seen by every other graph in the process), ``GraphDrawing`` is a
-``Digraph`` subclass that overrides the three methods through which ``graphviz`` 0.20+ runs
-the executable (``_pipe_lines``, ``_pipe_lines_string``: ``pipe()`` and Jupyter display;
-``_render``: ``render()`` and ``view()``). Each builds the upstream command line with
-``graphviz.backend.dot_command.command`` (so formats and engines are checked as usual),
-puts the executable found by ``find_renderer`` in place of ``dot``, and runs it with
-``graphviz.backend.execute.run_check``, so errors are the usual ``graphviz`` ones. The
-lookup happens at render time, so installing a renderer later works on existing drawings.
+drawing shows inline; ``.render('out')`` writes ``out`` and ``out.svg``. How it is rendered
+(system ``dot`` or the pip-installed ``graphviz-pure``) is :mod:`micrograd.render`'s business.
 """
 
 from __future__ import annotations
 
-import os
-import pathlib
-import shutil
-import sys
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
-import graphviz
-from graphviz.backend import dot_command, execute, rendering
+from micrograd import _validate
+from micrograd.render import GraphDrawing, RendererNotFound, find_renderer
 
 __all__ = ["GraphDrawing", "RendererNotFound", "draw_dot", "find_renderer"]
 
@@ -38,163 +21,11 @@ __all__ = ["GraphDrawing", "RendererNotFound", "draw_dot", "find_renderer"]
 # that takes minutes; ``draw_dot`` then draws the values nearest the output and says so.
 DEFAULT_MAX_NODES = 1000
 
-RASTER_FORMATS = frozenset({"png", "jpeg", "jpg", "jpe", "gif", "bmp", "tif", "tiff", "webp"})
-MAX_RASTER_INCHES = 100
-
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
-INSTALL_HINT = (
-    "install a renderer: `pip install graphviz-pure` (no system packages needed) "
-    "or system Graphviz (`apt install graphviz`, `brew install graphviz`, "
-    "https://graphviz.org/download/)"
-)
-
-
-class RendererNotFound(graphviz.ExecutableNotFound):
-    """No Graphviz renderer is installed; the DOT source (``.source``) is still available.
-
-    A subclass of ``graphviz.ExecutableNotFound``, so code that catches that still works.
-    """
-
-    def __init__(self) -> None:
-        RuntimeError.__init__(
-            self,
-            "cannot render the graph: neither Graphviz's `dot` nor `graphviz-pure` was found "
-            f"(looked on PATH and in {pathlib.Path(sys.executable).parent}); "
-            f"{INSTALL_HINT}. The DOT source is still available as `.source`.",
-        )
-
-
-def find_renderer() -> str | None:
-    """The executable that renders DOT here, or None if there is none.
-
-    The system's ``dot`` comes first (it writes every format, PDF included); then the
-    ``graphviz-pure`` executable, on PATH or next to the running Python (a virtual
-    environment's ``bin`` is often not on PATH, in a notebook kernel for example).
-    """
-    found = shutil.which("dot") or shutil.which("graphviz-pure")
-    if found is None:
-        found = shutil.which("graphviz-pure", path=os.path.dirname(sys.executable))
-    return found
-
-
-class GraphDrawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that renders with whichever renderer ``find_renderer`` finds.
-
-    Everything else is plain ``graphviz``: ``.source``, ``.render()``, ``.pipe()``,
-    ``.view()``, inline display in Jupyter.
-    """
-
-    def _command(
-        self,
-        engine: str,
-        format: str,
-        renderer: str | None,
-        formatter: str | None,
-        neato_no_op: bool | int | None,
-    ) -> list[Any]:
-        cmd = dot_command.command(
-            engine, format, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op
-        )
-        executable = find_renderer()
-        if executable is None:
-            raise RendererNotFound()
-        cmd[0] = executable  # upstream puts dot_command.DOT_BINARY ('dot') here
-        if format in RASTER_FORMATS and "size" not in self.graph_attr:
-            # graphviz-pure allocates the whole bitmap however large (a 400-value chain asked
-            # for 19 GB); system dot scales huge bitmaps down itself. Cap the longer side at
-            # 100 inches (9,600 px); setting graph_attr['size'] yourself overrides this.
-            cmd.append(f"-Gsize={MAX_RASTER_INCHES},{MAX_RASTER_INCHES}")
-        return cmd
-
-    def _pipe_lines(
-        self,
-        engine: str,
-        format: str,
-        input_lines: Iterator[str],
-        *,
-        input_encoding: str,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-    ) -> bytes:
-        # Same as graphviz.backend.piping.pipe_lines, with our executable.
-        cmd = self._command(engine, format, renderer, formatter, neato_no_op)
-        encoded = (line.encode(input_encoding) for line in input_lines)
-        proc = execute.run_check(cmd, input_lines=encoded, capture_output=True, quiet=quiet)
-        return proc.stdout
-
-    def _pipe_lines_string(
-        self,
-        engine: str,
-        format: str,
-        input_lines: Iterator[str],
-        *,
-        encoding: str,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-    ) -> str:
-        # Same as graphviz.backend.piping.pipe_lines_string, with our executable.
-        cmd = self._command(engine, format, renderer, formatter, neato_no_op)
-        proc = execute.run_check(
-            cmd, input_lines=input_lines, encoding=encoding, capture_output=True, quiet=quiet
-        )
-        return proc.stdout
-
-    def _render(
-        self,
-        engine: str,
-        format: str,
-        filepath: os.PathLike | str,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-        *,
-        outfile: os.PathLike | str | None = None,
-        raise_if_result_exists: bool = False,
-        overwrite_filepath: bool = False,
-    ) -> str:
-        # Same as graphviz.backend.rendering.render for the calls Render.render makes (it has
-        # already saved the source to ``filepath`` and settled ``format``), with our executable.
-        if raise_if_result_exists and overwrite_filepath:
-            raise ValueError("overwrite_filepath cannot be combined with raise_if_result_exists")
-        filepath = pathlib.Path(filepath)
-        if outfile is None:
-            outfile = rendering.get_outfile(
-                filepath, format=format, renderer=renderer, formatter=formatter
-            )
-        outfile = pathlib.Path(outfile)
-        if not overwrite_filepath and outfile.resolve() == filepath.resolve():
-            raise ValueError(
-                f"outfile {outfile.name!r} must be different from input file "
-                f"{filepath.name!r} (pass overwrite_source=True to override)"
-            )
-        cmd = self._command(engine, format, renderer, formatter, neato_no_op)
-        if raise_if_result_exists and outfile.exists():
-            raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
-        # Run from the source's folder, as upstream does, so relative paths inside it resolve.
-        cmd += ["-o", os.fspath(outfile.resolve()), filepath.name]
-        execute.run_check(
-            cmd,
-            cwd=filepath.parent if filepath.parent.parts else None,
-            quiet=quiet,
-            capture_output=True,
-        )
-        return os.fspath(outfile)
-
-    def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None, **kwargs: Any
-    ) -> dict[str, Any]:
-        # In a notebook, a missing renderer shows the advice (and the source) in the cell
-        # instead of a traceback from inside IPython's display machinery.
-        if find_renderer() is None:
-            warnings.warn(str(RendererNotFound()), stacklevel=2)
-            return {"text/plain": f"{RendererNotFound()}\n\n{self.source}"}
-        return super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+# A use of a value more than this many ranks (columns) away from the value's record gets a
+# copy of the record beside it (``_far_uses`` says why).
+MAX_EDGE_RANKS = 6
 
 
 def draw_dot(
@@ -235,11 +66,8 @@ def draw_dot(
     }
     <BLANKLINE>
     """
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_dot: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
-    ):
+    _validate.choice("draw_dot: rankdir", rankdir, RANKDIRS)
+    if max_nodes is not None and not (_validate.is_integer(max_nodes) and max_nodes >= 1):
         raise ValueError(
             f"draw_dot: max_nodes must be a positive integer or None, got {max_nodes!r}"
         )
@@ -261,23 +89,34 @@ def draw_dot(
         )
 
     # The body is written as DOT lines directly: graphviz's node()/edge() re-quote and
-    # re-check every name and attribute, several times slower on large graphs.
+    # re-check every name and attribute, work these names (all of our making) do not need.
     drawn = {id(node) for node in shown}
+    far = _far_uses(shown)
     body: list[str] = []
     frontier: list[str] = []  # op nodes with an operand that was cut off
     for node in shown:
         name = f"v{id(node)}"
-        body.append(f'\t{name} [label="{_record_label(node)}" shape=record]\n')
+        label = _record_label(node)
+        body.append(f'\t{name} [label="{label}" shape=record]\n')
         if node._prev:
             op = f"{name}_op"
             body.append(f'\t{op} [label="{_quote(str(node._op))}"]\n')
             body.append(f"\t{op} -> {name}\n")
             cut_off = False
+            copied: set[int] = set()
             for operand in node._prev:
-                if id(operand) in drawn:
-                    body.append(f"\tv{id(operand)} -> {op}\n")
-                else:
+                key = id(operand)
+                if key not in drawn:
                     cut_off = True
+                elif (key, id(node)) not in far:
+                    body.append(f"\tv{key} -> {op}\n")
+                else:  # a value drawn far from here: its copy beside this use
+                    copy = f"v{key}_for_{id(node)}"
+                    if key not in copied:
+                        copied.add(key)
+                        copy_label = _record_label(operand)
+                        body.append(f'\t{copy} [label="{copy_label}" shape=record style=dashed]\n')
+                    body.append(f"\t{copy} -> {op}\n")
             if cut_off:
                 frontier.append(op)
     if hidden:
@@ -287,6 +126,52 @@ def draw_dot(
     dot = GraphDrawing(format=format, graph_attr={"rankdir": rankdir})
     dot.body.extend(body)
     return dot
+
+
+def _far_uses(shown: list[Any]) -> set[tuple[int, int]]:
+    """The uses ``(id(value), id(user))`` to draw with a copy of the value beside the user.
+
+    Graphviz puts every node on a rank (a column, left to right) and spends time on each rank
+    an edge crosses; edges that cross most of the picture (``x + x + ... + x``: every ``+``
+    takes ``x``) make layouts take minutes. So a use more than ``MAX_EDGE_RANKS`` ranks from
+    where its value is drawn gets a dashed copy of the value's record beside it instead.
+
+    Ranks are estimated as Graphviz assigns them: a leaf one rank before its first user,
+    an op node one rank after its highest operand, its value one after the op. Walked
+    iteratively, keyed by ``id`` (tensors are not hashable).
+    """
+    drawn = {id(node) for node in shown}
+    rank: dict[int, int] = {}
+    for start in reversed(shown):  # operands tend to come later in ``shown``: fewer revisits
+        stack = [start]
+        while stack:
+            node = stack[-1]
+            if id(node) in rank:
+                stack.pop()
+                continue
+            operands = [o for o in node._prev if id(o) in drawn]
+            waiting = [o for o in operands if id(o) not in rank]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            # leaves provisionally at 0; their rank is settled below, by their users
+            rank[id(node)] = max((rank[id(o)] + 2 for o in operands), default=0)
+    leaves = {id(node) for node in shown if not any(id(o) in drawn for o in node._prev)}
+    first_use: dict[int, int] = {}
+    for node in shown:
+        for operand in node._prev:
+            if id(operand) in leaves:
+                op_rank = rank[id(node)] - 1
+                first_use[id(operand)] = min(first_use.get(id(operand), op_rank), op_rank)
+    for key, op_rank in first_use.items():
+        rank[key] = op_rank - 1
+    return {
+        (id(operand), id(node))
+        for node in shown
+        for operand in node._prev
+        if id(operand) in drawn and rank[id(node)] - 1 - rank[id(operand)] > MAX_EDGE_RANKS
+    }
 
 
 def _nearest_first(root: Any) -> list[Any]:

@@ -104,17 +104,11 @@ def local_grads(node: Any) -> list[tuple[Any, float]] | None:
     no rule of its own (built by hand with a ``_backward`` closure, as in the lecture).
 
     The one place that reads how a node stores its derivatives: ``_local_grads`` beside
-    ``_prev`` (microgpt's layout) where a node has them, else the engine's ``_da`` / ``_db``.
+    ``_prev``, as every ``Value`` (and microgpt's) shows them. The original package's Value
+    has no ``_local_grads``: its nodes are measured like the lecture's hand-built ones.
     """
-    if hasattr(node, "_local_grads"):  # a node built by hand may have none: None or ()
-        grads = node._local_grads
-        return list(zip(node._prev, grads)) if grads else None
-    if getattr(node, "_da", None) is None:
-        return None
-    pairs = [(node._a, node._da)]
-    if node._b is not None:
-        pairs.append((node._b, node._db))
-    return pairs
+    grads = getattr(node, "_local_grads", None)  # a node built by hand may have none: ()
+    return list(zip(node._prev, grads)) if grads else None
 
 
 def trace(root: Any) -> Trace:

@@ -70,7 +70,9 @@ def topological_order(root: Any) -> list[Any]:
     """Every node that ``root`` depends on (``root`` included), each listed after its operands.
 
     This is the lecture's recursive ``build_topo`` written with an explicit stack: a node is
-    expanded once (its operands pushed above it) and emitted when the stack comes back to it.
+    expanded once (its operands pushed above it, the first on top, so operations are listed in
+    the recursive version's order and ``Value.backward`` fires them in the same order) and
+    emitted when the stack comes back to it.
     A leaf (no operands) has nothing to wait for, so it is emitted as soon as it is found:
     about a third of a training step's graph is leaves (inputs and parameters), and skipping
     their trip through the stack makes the walk about a sixth faster.
@@ -86,11 +88,13 @@ def topological_order(root: Any) -> list[Any]:
             visited.add(node)
             stack.append(node)
             stack.append(_EMIT)
+            waiting = []
             for operand in node._prev:
                 if operand not in visited:
                     if operand._prev:
-                        stack.append(operand)
+                        waiting.append(operand)
                     else:
                         visited.add(operand)
                         order.append(operand)
+            stack.extend(reversed(waiting))  # the first operand on top: expanded first
     return order

@@ -9,12 +9,12 @@ names match (an ``nn.Sequential`` of ``Linear`` layers names them as PyTorch doe
 from __future__ import annotations
 
 import os
-import uuid
 from typing import TypeVar
 
 import safetensors
 import safetensors.numpy
 
+from micrograd._files import write_atomically
 from micrograd.nn.module import Module
 
 M = TypeVar("M", bound=Module)
@@ -27,27 +27,13 @@ def save(module: Module, path: str | os.PathLike[str]) -> None:
 
     The file is written to a temporary file in the same folder and renamed over ``path`` only
     once complete, so a failure (full disk, interruption) never leaves a half-written file and
-    never damages an existing one.
+    never damages an existing one (:mod:`micrograd._files`). Errors name ``path``.
     """
     if not isinstance(module, Module):
         raise TypeError(f"save expects a micrograd Module, got {type(module).__name__}")
-    path = os.fspath(path)
     # state_dict() gives fresh C-ordered copies, as safetensors needs (0-d arrays included).
     payload = safetensors.numpy.save(module.state_dict(), metadata=_METADATA)
-    folder, name = os.path.split(os.path.abspath(path))
-    # A fresh name in the same folder (so the rename is atomic), created with the usual
-    # permissions (0o666 less the umask; tempfile.mkstemp would make it private, 0o600).
-    tmp = os.path.join(folder, f".{name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomically(path, payload)
 
 
 def load(module: M, path: str | os.PathLike[str], strict: bool = True) -> M:

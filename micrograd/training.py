@@ -19,15 +19,15 @@ progress bar with it). Random draws use the seeds given, never the global random
 from __future__ import annotations
 
 import contextlib
-import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from micrograd import _validate
 from micrograd import data as datasets
 from micrograd.engine import Value, paused_gc
-from micrograd.nn import MLP, Linear, Module, ReLU, Sequential, Sigmoid, Tanh
+from micrograd.nn import Module, scalar_losses
 from micrograd.nn import functional as F
 from micrograd.optim import LRScheduler, Optimizer
 from micrograd.tensors import Tensor, no_grad
@@ -38,96 +38,14 @@ __all__ = [
     "Epoch",
     "History",
     "accuracy",
-    "build_mlp",
     "engine_of",
     "fit",
     "predict",
     "scores",
-    "seeded_random",
-    "tensor_copy",
 ]
 
 ENGINES = ("value", "tensor")
 LOSSES = ("hinge", "cross_entropy")
-_TENSOR_ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
-
-
-# --------------------------------------------------------------------- building models
-
-
-@contextlib.contextmanager
-def seeded_random(seed: int | None) -> Iterator[None]:
-    """Seed Python's ``random`` for one block, then put its previous state back.
-
-    The scalar ``Neuron`` draws its weights from ``random.uniform``, as the original does; this
-    makes those draws reproducible without changing the state anyone else sees. ``None``
-    leaves ``random`` as it is.
-    """
-    if seed is None:
-        yield
-        return
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(state)
-
-
-def build_mlp(
-    engine: str,
-    nin: int,
-    hidden: Sequence[int],
-    nout: int,
-    activation: str = "relu",
-    seed: int | None = None,
-) -> Module:
-    """A multi-layer perceptron ``nin -> hidden... -> nout``, hidden layers ``activation``.
-
-    ``engine="value"``: the scalar ``MLP(nin, [*hidden, nout], activation)`` with the
-    original's init (uniform(-1, 1) weights, zero biases) drawn after ``random.seed(seed)``.
-    ``engine="tensor"``: ``Sequential(Linear, act, ..., Linear)`` with PyTorch's init drawn
-    from ``np.random.default_rng(seed)``.
-    """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    if activation not in _TENSOR_ACTIVATIONS:
-        raise ValueError(
-            f"activation must be one of {tuple(_TENSOR_ACTIVATIONS)}, got {activation!r}"
-        )
-    sizes = [nin, *hidden, nout]
-    if engine == "value":
-        with seeded_random(seed):
-            return MLP(nin, sizes[1:], activation=activation)
-    rng = np.random.default_rng(seed)
-    layers: list[Module] = []
-    for i in range(len(sizes) - 1):
-        layers.append(Linear(sizes[i], sizes[i + 1], generator=rng))
-        if i < len(sizes) - 2:
-            layers.append(_TENSOR_ACTIVATIONS[activation]())
-    return Sequential(*layers)
-
-
-def tensor_copy(mlp: MLP) -> Sequential:
-    """The scalar ``mlp`` as a tensor ``Sequential`` holding the same weights (copies).
-
-    Neuron ``j`` of a layer becomes row ``j`` of that ``Linear``'s weight, its bias entry ``j``
-    of the bias, so both compute the same function (up to float rounding: sums are taken in
-    a different order). Used to train the original demo's exact initial network on Tensors,
-    and to evaluate a scalar network quickly on many points (a decision-boundary grid).
-    """
-    if not isinstance(mlp, MLP):
-        raise TypeError(f"tensor_copy expects a scalar nn.MLP, got {type(mlp).__name__}")
-    layers: list[Module] = []
-    for i, layer in enumerate(mlp.layers):
-        neurons = layer.neurons
-        linear = Linear(len(neurons[0].w), len(neurons), generator=np.random.default_rng(0))
-        linear.weight.data[...] = [[w.data for w in n.w] for n in neurons]
-        linear.bias.data[...] = [n.b.data for n in neurons]
-        layers.append(linear)
-        if i < len(mlp.layers) - 1:
-            layers.append(_TENSOR_ACTIVATIONS[neurons[0].activation]())
-    return Sequential(*layers)
 
 
 def engine_of(model: Module) -> str:
@@ -145,11 +63,8 @@ def engine_of(model: Module) -> str:
 
 def _value_outputs(model: Module, X: np.ndarray) -> list[list[Value]]:
     """The scalar network on each row: one list of output Values per row."""
-    outputs = []
-    for row in np.asarray(X, dtype=float).tolist():  # Python floats: the fast path in Value
-        out = model(row)
-        outputs.append(out if isinstance(out, list) else [out])
-    return outputs
+    # Python floats: the fast path in Value
+    return [_as_list(model(row)) for row in np.asarray(X, dtype=float).tolist()]
 
 
 def scores(model: Module, X: np.ndarray) -> np.ndarray:
@@ -158,14 +73,31 @@ def scores(model: Module, X: np.ndarray) -> np.ndarray:
     No graph is kept: the tensor engine runs under ``no_grad``; the scalar one drops each
     row's graph as it goes.
     """
-    if engine_of(model) == "tensor":
+    return _scores(model, X, engine_of(model))
+
+
+# Rows evaluated at once outside training: enough to keep NumPy busy, few enough that a
+# wide network on a decision-boundary grid or a whole data set stays small in memory.
+EVAL_ROWS = 4096
+
+
+def _scores(model: Module, X: np.ndarray, engine: str) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    if len(X) == 0:
+        raise ValueError("nothing to score: X has no rows")
+    if engine == "tensor":
         with no_grad():
-            out = model(Tensor(np.asarray(X, dtype=float))).data
+            parts = [model(Tensor(X[i : i + EVAL_ROWS])).data for i in range(0, len(X), EVAL_ROWS)]
+        out = np.concatenate(parts)
     else:
-        with paused_gc():
-            out = np.array([[v.data for v in row] for row in _value_outputs(model, X)])
-        out = out.reshape(len(X), -1)
+        with paused_gc():  # each row's graph is dropped as soon as its floats are read
+            out = np.array([[v.data for v in _as_list(model(row))] for row in X.tolist()])
+    out = out.reshape(len(X), -1)
     return out[:, 0] if out.shape[1] == 1 else out
+
+
+def _as_list(out: Value | list[Value]) -> list[Value]:
+    return out if isinstance(out, list) else [out]
 
 
 def _labels_from_scores(s: np.ndarray) -> np.ndarray:
@@ -179,7 +111,11 @@ def predict(model: Module, X: np.ndarray) -> np.ndarray:
 
 def accuracy(model: Module, X: np.ndarray, y: np.ndarray) -> float:
     """The fraction of rows of ``X`` whose predicted class is ``y``."""
-    return float(np.mean(predict(model, X) == np.asarray(y)))
+    return _accuracy(model, X, y, engine_of(model))
+
+
+def _accuracy(model: Module, X: np.ndarray, y: np.ndarray, engine: str) -> float:
+    return float(np.mean(_labels_from_scores(_scores(model, X, engine)) == np.asarray(y)))
 
 
 def _value_loss(
@@ -187,16 +123,12 @@ def _value_loss(
 ) -> tuple[Value, np.ndarray]:
     """Loss of a batch on the scalar engine, and the batch's output scores as floats."""
     outputs = _value_outputs(model, Xb)
-    if loss == "hinge":  # the original demo's lines, verbatim
-        signs = datasets.signs(yb).tolist()
-        losses = [(1 + -yi * out[0]).relu() for yi, out in zip(signs, outputs, strict=True)]
-    else:  # -log softmax(out)[y], with the max subtracted (a constant) so exp cannot overflow
-        losses = []
-        for yi, out in zip(yb.tolist(), outputs, strict=True):
-            top = max(v.data for v in out)
-            shifted = [v - top for v in out]
-            losses.append(sum(v.exp() for v in shifted).log() - shifted[yi])
-    data_loss = sum(losses) * (1.0 / len(losses))
+    if loss == "hinge":
+        data_loss = scalar_losses.hinge_loss(
+            [out[0] for out in outputs], datasets.signs(yb).tolist()
+        )
+    else:
+        data_loss = scalar_losses.cross_entropy(outputs, yb.tolist())
     if l2:
         data_loss = data_loss + l2 * sum(p * p for p in model.parameters())
     s = np.array([[v.data for v in out] for out in outputs])
@@ -277,17 +209,16 @@ def fit(
     ``l2`` adds ``l2 * sum(p * p)`` over the parameters (the demo uses 1e-4). With a test
     split, its accuracy is measured after every epoch. ``on_epoch`` is called after each.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    _validate.choice("loss", loss, LOSSES)
+    epochs = _validate.positive_int("epochs", epochs)
+    l2 = _validate.non_negative("l2", l2)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=np.int64)
-    engine = engine_of(model)
+    engine = engine_of(model)  # once: the scalar MLP lists thousands of parameters
     batch_loss = _value_loss if engine == "value" else _tensor_loss
     # On the scalar engine each step builds a graph of tens of thousands of Values, all
-    # alive until backward: pausing the cyclic collector saves a third of the step or more
-    # (engine.paused_gc).
+    # alive until backward, and the cyclic collector would walk them again and again for
+    # nothing: Values hold no cycles (engine.paused_gc; benchmarks/README.md measures it).
     step_context = paused_gc if engine == "value" else contextlib.nullcontext
     shuffle = batch_size is not None and batch_size < len(X)
     rng = np.random.default_rng(seed)
@@ -308,7 +239,7 @@ def fit(
             total += batch_mean * len(yb)
             correct += int(np.sum(_labels_from_scores(batch_scores) == yb))
             seen += len(yb)
-        test = None if X_test is None else accuracy(model, X_test, y_test)
+        test = None if X_test is None else _accuracy(model, X_test, y_test, engine)
         record = Epoch(epoch, total / seen, correct / seen, test, lr)
         history.epochs.append(record)
         if on_epoch is not None:

@@ -12,6 +12,7 @@ import pytest
 import micrograd
 from micrograd import data, training
 from micrograd.cli import main
+from micrograd.nn.build import build_mlp
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JSON_KEYS = {"loss", "train_accuracy", "seconds", "files"}
@@ -97,7 +98,7 @@ def test_train_digits_reaches_95_percent_and_saves(tmp_path, capsys):
     assert not (tmp_path / "decision_boundary.png").exists()  # digits are not 2-D
     assert str(model_path) in summary["files"]
     # the saved weights give the reported test accuracy in a fresh model
-    fresh = training.build_mlp("tensor", 64, [64], 10, seed=0)
+    fresh = build_mlp("tensor", 64, [64], 10, seed=0)
     micrograd.load(fresh, model_path)
     _, X_test, _, y_test = data.digits(test_fraction=0.2, seed=1337)
     assert training.accuracy(fresh, X_test, y_test) == summary["test_accuracy"]
@@ -150,7 +151,7 @@ def test_train_value_engine_with_options(tmp_path, capsys):
     assert summary["engine"] == "value"
     assert summary["test_accuracy"] > 0.7
     assert_png(tmp_path / "decision_boundary.png")
-    fresh = training.build_mlp("value", 2, [8], 1, activation="tanh", seed=0)
+    fresh = build_mlp("value", 2, [8], 1, activation="tanh", seed=0)
     micrograd.load(fresh, model_path)
     X_train, _, y_train, _ = data.split(*data.moons(n_samples=60, seed=3), 0.25, seed=3)
     assert training.accuracy(fresh, X_train, y_train) == summary["train_accuracy"]
@@ -213,6 +214,11 @@ BAD_ARGUMENTS = [
     ["train", "--samples", "3"],
     ["train", "--data", "digits", "--samples", "100"],
     ["train", "--seed", "-1"],
+    ["train", "--seed", "4294967296"],
+    ["train", "--hidden", "100000,100000"],
+    ["train", "--samples", "1000000000"],
+    ["train", "--samples", "100000", "--hidden", "1024,1024"],
+    ["train", "--data", "digits", "--engine", "value", "--batch-size", "1437"],
     ["train", "--optimizer", "rmsprop"],
     ["train", "--activation", "gelu"],
     ["train", "--engine", "numpy"],
@@ -231,10 +237,16 @@ BAD_ARGUMENTS = [
     ["graph", "x", "--set", "1x=2"],
     ["graph", "log(x)", "--set", "x=0"],
     ["graph", "x", "--set", "x=1", "--out", "graph.pdf"],
+    ["graph", "1" + "0" * 400 + "*x", "--set", "x=1"],
+    ["graph", "0x" + "f" * 300 + "*x", "--set", "x=1"],
+    ["graph", "+".join(["x"] * 3000), "--set", "x=1"],
+    ["graph", "--bogus", "--set", "x=1"],
+    ["graph", "x", "-y", "--set", "x=1"],
+    ["graph", "--set", "x=1"],
 ]
 
 
-@pytest.mark.parametrize("argv", BAD_ARGUMENTS, ids=" ".join)
+@pytest.mark.parametrize("argv", BAD_ARGUMENTS, ids=lambda argv: " ".join(argv)[:60])
 def test_bad_arguments_exit_2_with_one_line(argv, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # default outputs would land here: none may
     assert main(argv) == 2
@@ -331,3 +343,147 @@ def test_scalar_engine_on_digits_warns(tmp_path, capsys, monkeypatch):
     assert "micrograd: warning: the scalar engine builds about" in err
     assert "--engine tensor" in err
     assert np.all([not f.endswith(".png") for f in os.listdir(tmp_path)])
+
+
+# --------------------------------------------------------------------- limits and failures
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["graph", "1" + "0" * 400 + "*x", "--set", "x=1"], "too large"),
+        (["graph", "+".join(["x"] * 3000), "--set", "x=1"], "the limit is 1,000"),
+        (["graph", "x" * 10_001, "--set", "x=1"], "the limit is 10,000"),
+        (["train", "--seed", "4294967296"], "from 0 to 4294967295"),
+        (["train", "--hidden", "100000,100000"], "from 1 to 4,096"),
+        (["train", "--samples", "1000000000"], "from 8 to 100,000"),
+        (["train", "--samples", "100000", "--hidden", "1024,1024"], "the limit is 2 GiB"),
+    ],
+    ids=["big-int", "terms", "length", "seed", "hidden", "samples", "memory"],
+)
+def test_size_limits_are_stated_in_the_message(argv, words, tmp_path, capsys):
+    # Regressions: OverflowError and scikit-learn tracebacks, "nested too deeply" for a flat
+    # sum, and NumPy MemoryErrors after minutes.
+    assert main([*argv, "--out", str(tmp_path / "out.svg" if argv[0] == "graph" else tmp_path)])
+    err = capsys.readouterr().err
+    assert err.startswith("micrograd: error: ") and len(err.splitlines()) == 1, err
+    assert words in err
+
+
+def test_the_smallest_blobs_train(tmp_path, capsys):
+    # Regression: --samples 8 (the documented minimum) on 3 blobs: a scikit-learn traceback.
+    argv = ["train", "--data", "blobs", "--samples", "8", "--epochs", "2", "--json"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    assert last_json(capsys.readouterr().out)["loss_function"] == "cross_entropy"
+
+
+def test_an_expression_starting_with_minus(tmp_path, capsys):
+    # Regression: argparse read "-x" as an option.
+    for expression, value in (("-x", "-3"), ("-2*x", "-6"), ("- x", "-3")):
+        argv = ["graph", expression, "--set", "x=3", "--out", str(tmp_path / "g.svg")]
+        assert main(argv) == 0
+        assert f"value {value}\n" in capsys.readouterr().out
+    assert main(["graph", "--set", "x=3", "--out", str(tmp_path / "g.svg"), "--", "-x"]) == 0
+
+
+def test_a_long_sum_of_one_name_draws(tmp_path, capsys):
+    # Regression: x + x + ... + x (150 terms) took minutes to lay out.
+    argv = ["graph", "+".join(["x"] * 150), "--set", "x=1", "--out", str(tmp_path / "g.svg")]
+    assert main(argv) == 0
+    assert "d/dx 150" in capsys.readouterr().out
+    assert_svg(tmp_path / "g.svg")
+
+
+def test_memory_error_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
+    from micrograd import training as training_module
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 74.5 GiB")
+
+    monkeypatch.setattr(training_module, "fit", exhausted)
+    assert main(["train", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == "micrograd: error: out of memory; try smaller sizes"
+    assert "Traceback" not in err
+
+
+def test_no_renderer_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("micrograd.render.find_renderer", lambda: None)
+    assert main(["graph", "x", "--set", "x=1", "--out", str(tmp_path / "g.svg")]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "pip install graphviz-pure" in err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["save", "out"])
+def test_unwritable_files_are_named_as_the_user_gave_them(where, tmp_path, capsys, monkeypatch):
+    # Regression: the error named the hidden temporary file.
+    from micrograd import _files
+
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if os.path.basename(path).startswith((".m.safetensors.", ".g.svg.")):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(_files.os, "open", refuse)
+    target = tmp_path / "m.safetensors"
+    if where == "save":
+        argv = ["train", "--epochs", "1", "--out", str(tmp_path / "o"), "--save", str(target)]
+        expected = str(target)
+    else:
+        argv = ["graph", "x", "--set", "x=1", "--out", str(tmp_path / "g.svg")]
+        expected = str(tmp_path / "g.svg")
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == f"micrograd: error: cannot write {expected}: Permission denied"
+
+
+INTERRUPT_THROUGH_EXEC = """
+import sys
+from micrograd.cli import graph, main
+
+def run(args):  # as an interrupt during scipy's imports, which run exec("...")
+    exec("raise KeyboardInterrupt")
+
+graph.run = run
+raise SystemExit(main(["graph", "x", "--set", "x=1", "--out", sys.argv[1] + "/g.svg"]))
+"""
+
+
+def test_an_interrupt_raised_through_exec_exits_130_with_the_message(tmp_path):
+    # Regression: CPython then killed `python -m micrograd.cli` with SIGINT at exit: status
+    # -2 and no message. The script runs as a module (-m), the path where CPython checks.
+    (tmp_path / "interrupted.py").write_text(INTERRUPT_THROUGH_EXEC)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    result = subprocess.run(
+        [sys.executable, "-m", "interrupted", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.splitlines()[-1] == "micrograd: interrupted"
+
+
+def test_ctrl_c_during_train_exits_130_with_the_message(tmp_path):
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "micrograd.cli", "train", "--epochs", "100000"]
+        + ["--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = ""
+    while "epoch" not in seen:  # the progress bar: training has started
+        seen += proc.stderr.read(1)
+        assert seen or proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.replace("\r", "\n").splitlines()[-1] == "micrograd: interrupted"
+    assert not [f for f in os.listdir(tmp_path) if f.endswith(".png")]

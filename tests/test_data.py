@@ -125,3 +125,26 @@ def test_minibatches_shuffle_with_one_generator_differs_per_epoch():
 def test_bad_arguments_raise_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("n", [8, 9, 10, 11, 13])
+def test_split_puts_every_class_on_both_sides_of_small_data(n):
+    # Regression: 8 points of 3 blobs gave a test side of 2, and scikit-learn's ValueError.
+    X, y = data.blobs(n_samples=n, centers=3, seed=0)
+    X_train, X_test, y_train, y_test = data.split(X, y, test_fraction=0.25, seed=0)
+    assert sorted(set(y_train.tolist())) == sorted(set(y_test.tolist())) == [0, 1, 2]
+    assert len(X_test) == max(3, -(-n // 4)) and len(X_train) + len(X_test) == n
+
+
+def test_split_that_cannot_hold_every_class_says_so():
+    X, y = np.zeros((5, 2)), np.array([0, 0, 1, 2, 2])  # class 1 has one row
+    with pytest.raises(ValueError, match="each class needs 2 rows or more"):
+        data.split(X, y)
+    X, y = np.zeros((6, 2)), np.repeat([0, 1, 2], 2)  # 3 test rows leave 3 to train: fine
+    assert [len(part) for part in data.split(X, y)] == [3, 3, 3, 3]
+
+
+@pytest.mark.parametrize("seed", [2**32, -1, 1.5, True, "1"])
+def test_seeds_out_of_scikit_learns_range_are_a_clear_error(seed):
+    with pytest.raises(ValueError, match=r"seed must be an integer from 0 to 4294967295"):
+        data.moons(seed=seed)

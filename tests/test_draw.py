@@ -53,7 +53,7 @@ def pure_renderer(monkeypatch):
     """Render with graphviz-pure even where a system dot exists; returns its path."""
     real_which = __import__("shutil").which
     monkeypatch.setattr(
-        "micrograd.draw.shutil.which",
+        "micrograd.render.shutil.which",
         lambda name, path=None: None if name == "dot" else real_which(name, path=path),
     )
     path = find_renderer()
@@ -65,7 +65,7 @@ def pure_renderer(monkeypatch):
 def no_renderer(monkeypatch, tmp_path):
     """Nothing to render with: an empty PATH and a Python with no graphviz-pure beside it."""
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("micrograd.draw.sys.executable", str(tmp_path / "python"))
+    monkeypatch.setattr("micrograd.render.sys.executable", str(tmp_path / "python"))
     assert find_renderer() is None
 
 
@@ -256,7 +256,7 @@ def test_graphviz_pure_is_found_next_to_python_when_not_on_path(monkeypatch, tmp
 
 def test_system_dot_is_preferred_when_present(monkeypatch):
     monkeypatch.setattr(
-        "micrograd.draw.shutil.which",
+        "micrograd.render.shutil.which",
         lambda name, path=None: "/opt/graphviz/bin/dot" if name == "dot" else None,
     )
     assert find_renderer() == "/opt/graphviz/bin/dot"
@@ -281,7 +281,7 @@ def test_no_renderer_gives_a_clear_error_and_the_source_still_works(no_renderer,
 
 def test_renderer_found_later_is_used_by_an_existing_drawing(monkeypatch, tmp_path):
     dot = draw_dot(Value(1.0))
-    monkeypatch.setattr("micrograd.draw.find_renderer", lambda: None)
+    monkeypatch.setattr("micrograd.render.find_renderer", lambda: None)
     with pytest.raises(RendererNotFound):
         dot.pipe()
     monkeypatch.undo()
@@ -335,6 +335,55 @@ def test_a_5000_node_graph_renders_to_svg(pure_renderer):
     dot = draw_dot(chain(2_500), max_nodes=None)  # 2,500 values + 2,499 op nodes
     root = ET.fromstring(dot.pipe(encoding="utf-8"))
     assert len([g for g in root.iter(SVG + "g") if g.get("class") == "node"]) == 4_999
+
+
+def repeated_sum(leaves, terms):
+    """leaves[0] + leaves[1] + ... cycling through ``leaves``, ``terms`` terms in all."""
+    y = leaves[0]
+    for k in range(1, terms):
+        y = y + leaves[k % len(leaves)]
+    y.backward()
+    return y
+
+
+def test_a_value_used_far_from_its_record_is_copied_beside_the_use():
+    # Regression: x + x + ... + x (150 terms) drew one x with an edge to every +, and the
+    # layout of those long edges took minutes (the same with two uses each of 75 leaves).
+    x = Value(2.0, label="x")
+    y = repeated_sum([x], 150)
+    nodes, edges = parse(draw_dot(y))
+    x_record = f"{{ x | data 2.0000 | grad {150:.4f} }}"
+    copies = [name for name, (label, attrs) in nodes.items() if "style=dashed" in attrs]
+    assert all(nodes[name][0] == x_record for name in copies)
+    assert nodes[f"v{id(x)}"] == (x_record, " shape=record")
+    # every + still has its two operands; x's own record feeds only the first few
+    assert len(edges) == 149 * 3
+    assert sum(tail == f"v{id(x)}" for tail, _ in edges) <= 4
+    assert len(copies) >= 145
+    for name in copies:  # v<id(x)>_for_<id(user)>: one edge, to that user's op
+        user = name.split("_for_")[1]
+        assert [head for tail, head in edges if tail == name] == [f"v{user}_op"]
+
+
+def test_values_used_nearby_keep_one_record():
+    # The lecture's pictures of a value used twice: b = a + a, and f = (a * b) * (a + b).
+    a = Value(3.0, label="a")
+    b = a + a
+    f = (a * b) * (a + b) + b
+    f.backward()
+    nodes, edges = parse(draw_dot(f))
+    assert not [attrs for _, attrs in nodes.values() if "dashed" in attrs]
+    assert edges.count((f"v{id(a)}", f"v{id(b)}_op")) == 2
+    assert sum(tail == f"v{id(a)}" for tail, _ in edges) == 4
+    assert sum(tail == f"v{id(b)}" for tail, _ in edges) == 3
+
+
+@pytest.mark.parametrize(("leaves", "terms"), [(1, 150), (75, 150), (30, 150)])
+def test_long_sums_with_shared_leaves_render(pure_renderer, leaves, terms):
+    y = repeated_sum([Value(1.0, label=f"x{i}") for i in range(leaves)], terms)
+    root = ET.fromstring(draw_dot(y).pipe(encoding="utf-8"))
+    texts = [t.text for t in root.iter(SVG + "text")]
+    assert texts.count("+") == terms - 1
 
 
 def test_max_nodes_draws_the_nearest_values_and_gathers_the_rest():

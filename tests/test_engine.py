@@ -777,3 +777,36 @@ def test_relu_of_nan_is_nan_like_torch() -> None:
     t = torch.relu(torch.tensor(math.nan, dtype=torch.float64))
     assert math.isnan(out.data) and math.isnan(t.item())
     assert a.grad == 0.0
+
+
+# ------------------------------------------------------------------------ numbers beyond floats
+
+
+# Regression (issue 12): Python's own "int too large to convert to float" named no culprit.
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: Value(10**400),
+        lambda: Value(2.0) * 10**400,
+        lambda: 10**400 * Value(2.0),
+        lambda: Value(2.0) + 10**400,
+        lambda: Value(2.0) - 10**400,
+        lambda: Value(2.0) / 10**400,
+        lambda: 10**400 / Value(2.0),
+        lambda: Value(2.0) ** 10**400,
+        lambda: Value(1.0, (Value(2.0),), (10**400,)),
+    ],
+    ids=["Value()", "v*", "*v", "v+", "v-", "v/", "/v", "v**", "local grad"],
+)
+def test_int_too_large_for_a_float_raises_a_clear_error(call) -> None:
+    with pytest.raises(OverflowError, match=r"int of 1329 bits is too large for a float"):
+        call()
+
+
+def test_graph_stays_usable_after_an_int_too_large() -> None:
+    a = Value(2.0)
+    b = a * 3.0
+    with pytest.raises(OverflowError):
+        b * 10**400
+    b.backward()
+    assert (a.grad, b.data) == (3.0, 6.0)

@@ -7,7 +7,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd.cli.expr import FUNCTIONS, ExpressionError, build, parse
+from micrograd.cli.expr import FUNCTIONS, MAX_VALUES, ExpressionError, build, parse
 
 
 def test_lecture_neuron():
@@ -184,3 +184,44 @@ def test_math_errors_are_expression_errors(text, words):
     values = {"x": 1.0} if "x" in text else {}
     with pytest.raises(ExpressionError, match=words):
         build(text, values)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" + "0" * 400 + " * x", "0x" + "f" * 300 + " * x", "0b" + "1" * 1100, "-" + "9" * 309],
+)
+def test_integers_too_large_for_a_float_are_an_expression_error(text):
+    # Regression: OverflowError "int too large to convert to float" from the checker.
+    with pytest.raises(ExpressionError, match="too large: numbers must be below about 1.8e308"):
+        parse(text)
+
+
+def test_integers_that_fit_a_float_are_fine():
+    root, _ = build("x * " + "9" * 300, {"x": 2.0})
+    assert root.data == pytest.approx(2 * float("9" * 300))
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("+".join(["x"] * 3000), "3,000"),  # Regression: "nested too deeply" for a flat sum
+        ("+".join(["x"] * 1001), "1,001"),
+        ("-" * 1000 + "x", "1,001"),
+        ("+".join(f"x{i}" for i in range(501)), "1,001"),  # 501 names, 500 additions
+        ("*".join(["2"] * 501), "1,001"),
+    ],
+)
+def test_expressions_past_the_limit_say_how_big_they_are_and_the_limit(text, values):
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    assert str(info.value) == (
+        f"the expression would build {values} values (numbers, names and operations); "
+        f"the limit is {MAX_VALUES:,}"
+    )
+
+
+def test_expressions_at_the_limit_build():
+    root, leaves = build("+".join(["x"] * 1000), {"x": 0.5})  # 1 name + 999 additions
+    assert root.data == 500.0 and leaves["x"].grad == 1000.0
+    root, _ = build("-" * 999 + "x", {"x": 1.0})
+    assert root.data == -1.0

@@ -350,3 +350,86 @@ def test_mlp_training_matches_torch_step_by_step() -> None:
                 b += -0.1 * b.grad
         expected.append(loss.item())
     assert _train(n) == pytest.approx(expected, rel=1e-8, abs=1e-12)
+
+
+# ------------------------------------------------------------------- the lecture's network exactly
+
+# The lecture's Neuron draws its nin weights and then its bias from uniform(-1, 1), and puts tanh
+# on every neuron, the output too: MLP(..., lecture=True).
+
+
+def test_lecture_network_draws_its_parameters_like_the_lecture() -> None:
+    random.seed(7)
+    n = MLP(3, [4, 4, 1], lecture=True)
+    random.seed(7)
+    drawn = [random.uniform(-1, 1) for _ in range(41)]  # per neuron: its weights, then its bias
+    assert [p.data for p in n.parameters()] == drawn
+    assert [len(layer.neurons) for layer in n.layers] == [4, 4, 1]
+    assert all(
+        neuron.nonlin and neuron.activation == "tanh" for lay in n.layers for neuron in lay.neurons
+    )
+    assert all(
+        -1 <= neuron.b.data <= 1 and neuron.b.data != 0.0
+        for lay in n.layers
+        for neuron in lay.neurons
+    )
+    out = n([2.0, 3.0, -1.0])
+    assert out._op == "tanh" and -1 < out.data < 1
+
+
+def _train_lecture(n: MLP, steps: int, lr: float) -> list[float]:
+    losses = []
+    for _ in range(steps):
+        ypred = [n(x) for x in xs]
+        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+        for p in n.parameters():
+            p.grad = 0.0
+        loss.backward()
+        for p in n.parameters():
+            p.data += -lr * p.grad
+        losses.append(loss.data)
+    return losses
+
+
+def test_lecture_network_trains_like_torch_step_by_step() -> None:
+    random.seed(3)
+    n = MLP(3, [4, 4, 1], lecture=True)
+    params = [
+        (
+            torch.tensor([[w.data for w in nr.w] for nr in layer.neurons], dtype=torch.float64),
+            torch.tensor([nr.b.data for nr in layer.neurons], dtype=torch.float64),
+        )
+        for layer in n.layers
+    ]
+    for w, b in params:
+        w.requires_grad_()
+        b.requires_grad_()
+    X, Y = torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+    expected = []
+    for _ in range(20):
+        h = X
+        for w, b in params:
+            h = torch.tanh(h @ w.T + b)  # tanh on every layer, the output too
+        loss = ((h.squeeze(1) - Y) ** 2).sum()
+        for w, b in params:
+            w.grad = b.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for w, b in params:
+                w += -0.05 * w.grad
+                b += -0.05 * b.grad
+        expected.append(loss.item())
+    assert _train_lecture(n, 20, 0.05) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_lecture_training_drives_the_loss_below_a_hundredth_for_most_seeds() -> None:
+    # At the lecture's lr 0.05 this network needs about 30 to 90 steps to get below 0.01 (the
+    # lecture's notebook gets there by running its 20-step cell again); 20 steps are not enough
+    # for any of these seeds, so the test gives it 100.
+    below = []
+    for seed in range(8):
+        random.seed(seed)
+        losses = _train_lecture(MLP(3, [4, 4, 1], lecture=True), 100, 0.05)
+        assert losses[-1] < losses[0] / 10
+        below.append(min(losses) < 0.01)
+    assert sum(below) >= 7, below

@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 import torch
+from safetensors.numpy import load_file
 from torch import nn as tnn
 from torch.nn import functional as TF
 
@@ -390,6 +391,22 @@ def test_command_learns(words_file, tmp_path, capsys):
     assert summary["train_loss"] < np.log(vocab) - 0.3
 
 
+def test_same_seed_same_run(words_file, tmp_path, capsys):
+    runs = []
+    for seed, out in ((1, "a"), (1, "b"), (2, "c")):
+        status, stdout, _ = _run(
+            capsys, "--type", "mlp", "--input", words_file, "--out", tmp_path / out, *TINY,
+            "--max-steps", 3, "--batch-size", 4, "--num-samples", 5, "--seed", seed, "--json",
+        )  # fmt: skip
+        assert status == 0
+        runs.append(_summary(stdout))
+    keys = ("evaluations", "samples")
+    assert [runs[0][k] for k in keys] == [runs[1][k] for k in keys]
+    assert runs[0]["evaluations"] != runs[2]["evaluations"]
+    a, b = (load_file(tmp_path / out / "model.safetensors") for out in "ab")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
 def test_resume_and_sample_only(words_file, tmp_path, capsys):
     out = tmp_path / "out"
     common = ["--input", words_file, "--out", out, "--eval-interval", 1, "--batch-size", 4]
@@ -481,6 +498,12 @@ def test_resume_refuses_other_sizes_and_broken_descriptions(words_file, tmp_path
     (tmp_path / "other.txt").write_text("anna\nQ\n")
     status, _, stderr = _run(capsys, "--resume", "--out", out, "--input", tmp_path / "other.txt")
     assert status == 2 and "'Q'" in stderr and "not in the vocabulary" in stderr
-    (out / "model.json").write_text("{not json")
-    status, _, stderr = _run(capsys, "--sample-only", "--out", out)
-    assert status == 2 and "not a model description written by makemore" in stderr
+    described = json.loads((out / "model.json").read_text())
+    for broken in ("{not json", "[]", json.dumps({**described, "step": "1"}),
+                   json.dumps({**described, "vocabulary": "ab"}),
+                   json.dumps({k: v for k, v in described.items() if k != "history"})):  # fmt: skip
+        (out / "model.json").write_text(broken)
+        status, stdout, stderr = _run(capsys, "--sample-only", "--out", out)
+        assert status == 2 and stdout == "", broken
+        assert len(stderr.splitlines()) == 1, stderr
+        assert "not a model description written by makemore" in stderr

@@ -4,8 +4,6 @@ running statistics and Dropout's train/eval semantics; bad input."""
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 import torch
@@ -14,28 +12,9 @@ from hypothesis import strategies as st
 
 import micrograd
 import micrograd.nn as mnn
-from micrograd.nn import functional as F
 from micrograd.tensors import Tensor
 
 F64 = torch.float64
-
-
-def needs(*names: str, keyword: str | None = None):
-    """xfail until the functionals a layer calls have landed, with PyTorch's ``keyword``
-    (helper 9D builds them): only with the error a missing function or keyword raises.
-    Once they are there the test runs as any other."""
-    missing = [
-        n
-        for n in names
-        if not hasattr(F, n)
-        or (keyword is not None and keyword not in inspect.signature(getattr(F, n)).parameters)
-    ]
-    return pytest.mark.xfail(
-        bool(missing),
-        reason=f"not on main yet: {missing}",
-        raises=(AttributeError, TypeError),
-        strict=True,
-    )
 
 
 def _load_into_torch(ours: mnn.Module, ref: torch.nn.Module) -> None:
@@ -73,7 +52,6 @@ def _compare(ours, ref, x: np.ndarray, rng, rtol=1e-12, atol=1e-13):
 # --------------------------------------------------------------------- Embedding
 
 
-@needs("embedding")
 @pytest.mark.parametrize("padding_idx", [None, 2, -1])
 def test_embedding_matches_torch(padding_idx):
     rng = np.random.default_rng(0)
@@ -106,7 +84,6 @@ def test_embedding_from_pretrained_shares_and_freezes():
 # --------------------------------------------------------------------- LayerNorm
 
 
-@needs("layer_norm")
 @settings(max_examples=15, deadline=None)
 @given(
     shape=st.sampled_from([(5,), (2, 3, 4), (2, 6), (3, 2, 4, 5)]),
@@ -130,7 +107,6 @@ def test_layer_norm_matches_torch(shape, trailing, affine, bias, seed):
 # --------------------------------------------------------------------- BatchNorm1d
 
 
-@needs("batch_norm")
 @pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5)])
 @pytest.mark.parametrize("momentum", [0.1, None, 0.5])
 def test_batch_norm_training_running_stats_and_eval_match_torch(shape, momentum):
@@ -154,7 +130,6 @@ def test_batch_norm_training_running_stats_and_eval_match_torch(shape, momentum)
     assert int(ours.num_batches_tracked.data) == 3  # evaluation does not count batches
 
 
-@needs("batch_norm")
 @pytest.mark.parametrize(("affine", "track"), [(False, True), (True, False), (False, False)])
 def test_batch_norm_without_affine_or_running_stats(affine, track):
     rng = np.random.default_rng(2)
@@ -170,7 +145,6 @@ def test_batch_norm_without_affine_or_running_stats(affine, track):
 # --------------------------------------------------------------------- Dropout
 
 
-@needs("dropout")
 @pytest.mark.parametrize("p", [0.0, 0.25, 0.5, 1.0])
 def test_dropout_train_and_eval_semantics(p):
     micrograd.manual_seed(3)
@@ -197,8 +171,8 @@ ACTIVATIONS = [
     lambda nn: nn.Tanh(),
     lambda nn: nn.Sigmoid(),
     lambda nn: nn.Identity(54, unused=True),
-    pytest.param(lambda nn: nn.GELU(), marks=needs("gelu")),
-    pytest.param(lambda nn: nn.GELU(approximate="tanh"), marks=needs("gelu")),
+    lambda nn: nn.GELU(),
+    lambda nn: nn.GELU(approximate="tanh"),
     lambda nn: nn.Softmax(dim=1),
     lambda nn: nn.Softmax(dim=-1),
     lambda nn: nn.LogSoftmax(dim=0),
@@ -216,7 +190,6 @@ def test_parameterless_layers_match_torch(make):
     _compare(ours, ref, rng.normal(size=(2, 3, 4)) * 3, rng)
 
 
-@needs("layer_norm", "gelu", "dropout", "embedding")
 def test_a_transformer_block_from_torch_weights_gives_torchs_outputs():
     """A makemore-style block (LayerNorm, Linear, GELU, Dropout in eval) in both libraries,
     ours loaded from torch's state dict: outputs and every gradient agree."""
@@ -299,15 +272,6 @@ LOSSES = [
 ]
 
 
-@needs(
-    "cross_entropy",
-    "nll_loss",
-    "mse_loss",
-    "l1_loss",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    keyword="reduction",
-)
 @pytest.mark.parametrize(("make", "kind"), LOSSES)
 def test_loss_modules_match_torch(make, kind):
     rng = np.random.default_rng(6)

@@ -17,7 +17,7 @@ from sklearn.datasets import make_moons
 from micrograd import Value, optim
 from micrograd.engine import paused_gc
 from micrograd.nn import MLP, Linear, ReLU, Sequential, Tanh
-from micrograd.optim import SGD, Adam, AdamW, CosineAnnealingLR, LinearLR
+from micrograd.optim import SGD, Adam, AdamW, CosineAnnealingLR, LambdaLR, LinearLR, StepLR
 from micrograd.tensors import Tensor
 
 F64 = torch.float64
@@ -512,3 +512,394 @@ def test_adam_first_moment_with_beta1_zero_is_the_gradient_exactly():
     # beta1 = 0 after a large gradient; torch's lerp returns g exactly.
     kwargs = {"lr": 1.0, "betas": (0.0, 0.0), "eps": 1.73e-9, "weight_decay": 0.0}
     _check_against_torch(Adam, torch.optim.Adam, kwargs, [[1.0, 0.0, 0.0], [1e-9, 0.0, 0.0]])
+
+
+# --------------------------------------------------------------------- parameter groups
+
+
+def _two_layer_model(seed=8):
+    gen = np.random.default_rng(seed)
+    model = Sequential(Linear(3, 6, generator=gen), Tanh(), Linear(6, 2, generator=gen))
+    return model, _torch_copy(model)
+
+
+def _groups(layers, first, second):
+    """Two parameter groups, one per Linear, with their own hyper-parameters."""
+    return [
+        {"params": list(layers[0].parameters()), **first},
+        {"params": list(layers[2].parameters()), **second},
+    ]
+
+
+# (micrograd class, torch class, defaults, group 0's overrides, group 1's overrides)
+GROUP_CONFIGS = [
+    (SGD, torch.optim.SGD, {"lr": 0.1}, {}, {"lr": 0.01, "weight_decay": 0.2}),
+    (SGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}, {"nesterov": True}, {"momentum": 0.5}),
+    (
+        Adam,
+        torch.optim.Adam,
+        {"lr": 0.01},
+        {"weight_decay": 0.1},
+        {"lr": 0.03, "betas": (0.8, 0.9)},
+    ),
+    (AdamW, torch.optim.AdamW, {"lr": 0.02}, {"weight_decay": 0.0}, {"lr": 0.005, "eps": 1e-6}),
+]
+GROUP_IDS = [f"{c[0].__name__}-{i}" for i, c in enumerate(GROUP_CONFIGS)]
+
+
+def _train_step(model, opt, x, y):
+    opt.zero_grad()
+    loss = ((model(Tensor(x)) - Tensor(y)) ** 2).mean()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def _torch_step(ref, opt, x, y):
+    opt.zero_grad()
+    loss = ((ref(torch.tensor(x)) - torch.tensor(y)) ** 2).mean()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def _assert_same_weights(model, ref, rtol=1e-10):
+    for name, value in model.state_dict().items():
+        np.testing.assert_allclose(value, ref.state_dict()[name].numpy(), rtol=rtol, atol=1e-13)
+
+
+@pytest.mark.parametrize(("ours", "theirs", "defaults", "g0", "g1"), GROUP_CONFIGS, ids=GROUP_IDS)
+def test_parameter_groups_match_torch(ours, theirs, defaults, g0, g1):
+    model, ref = _two_layer_model()
+    opt = ours(_groups(model, g0, g1), **defaults)
+    ref_opt = theirs(_groups(ref, g0, g1), **defaults)
+    assert len(opt.param_groups) == 2
+    for group, ref_group in zip(opt.param_groups, ref_opt.param_groups, strict=True):
+        for name in opt.defaults:  # each group: its own value, else the default
+            assert group[name] == pytest.approx(ref_group[name]), name
+    rng = np.random.default_rng(9)
+    for _ in range(10):
+        x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+        assert _train_step(model, opt, x, y) == pytest.approx(
+            _torch_step(ref, ref_opt, x, y), rel=1e-10
+        )
+        _assert_same_weights(model, ref)
+
+
+@pytest.mark.parametrize(("ours", "theirs", "defaults", "g0", "g1"), GROUP_CONFIGS, ids=GROUP_IDS)
+def test_add_param_group_mid_training_matches_torch(ours, theirs, defaults, g0, g1):
+    model, ref = _two_layer_model(10)
+    opt = ours(**{"params": model[0].parameters()}, **defaults, **g0)
+    ref_opt = theirs(ref[0].parameters(), **defaults, **g0)
+    rng = np.random.default_rng(11)
+    for step in range(8):
+        if step == 3:  # unfreeze the last layer with its own settings
+            opt.add_param_group({"params": model[2].parameters(), **g1})
+            ref_opt.add_param_group({"params": list(ref[2].parameters()), **g1})
+        x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+        _train_step(model, opt, x, y)
+        _torch_step(ref, ref_opt, x, y)
+        _assert_same_weights(model, ref)
+
+
+# --------------------------------------------------------------------- state_dict
+
+
+def _assert_state_like_torch(ours_sd, torch_sd):
+    assert list(ours_sd["state"]) == list(torch_sd["state"])
+    for index, buffers in torch_sd["state"].items():
+        assert set(ours_sd["state"][index]) == set(buffers)
+        for name, value in buffers.items():
+            np.testing.assert_allclose(
+                np.asarray(ours_sd["state"][index][name]), value.numpy(), rtol=1e-10, atol=1e-14
+            )
+    for group, ref_group in zip(ours_sd["param_groups"], torch_sd["param_groups"], strict=True):
+        assert group["params"] == ref_group["params"]
+        for name, value in group.items():
+            assert ref_group[name] == pytest.approx(value), name
+
+
+@pytest.mark.parametrize(("ours", "theirs", "defaults", "g0", "g1"), GROUP_CONFIGS, ids=GROUP_IDS)
+def test_state_dict_round_trip_mid_training(ours, theirs, defaults, g0, g1):
+    model, ref = _two_layer_model(12)
+    twin, _ = _two_layer_model(12)  # the same weights: trained without interruption
+    opt = ours(_groups(model, g0, g1), **defaults)
+    twin_opt = ours(_groups(twin, g0, g1), **defaults)
+    ref_opt = theirs(_groups(ref, g0, g1), **defaults)
+    schedule = LinearLR(opt, start_factor=0.5, total_iters=6)
+    twin_schedule = LinearLR(twin_opt, start_factor=0.5, total_iters=6)
+    ref_schedule = torch.optim.lr_scheduler.LinearLR(ref_opt, start_factor=0.5, total_iters=6)
+    rng = np.random.default_rng(13)
+    batches = [(rng.normal(size=(8, 3)), rng.normal(size=(8, 2))) for _ in range(10)]
+    for x, y in batches[:5]:
+        for m, o, s in ((model, opt, schedule), (twin, twin_opt, twin_schedule)):
+            _train_step(m, o, x, y)
+            s.step()
+        _torch_step(ref, ref_opt, x, y)
+        ref_schedule.step()
+    saved, saved_schedule = opt.state_dict(), schedule.state_dict()
+    _assert_state_like_torch(saved, ref_opt.state_dict())
+    assert saved_schedule["last_epoch"] == ref_schedule.state_dict()["last_epoch"] == 5
+
+    # Resume in a new optimizer and schedule over the same parameters.
+    opt = ours(_groups(model, {}, {}), lr=123.0)
+    opt.load_state_dict(saved)
+    schedule = LinearLR(opt, start_factor=0.5, total_iters=6, last_epoch=4)
+    schedule.load_state_dict(saved_schedule)
+    for x, y in batches[5:]:
+        loss = _train_step(model, opt, x, y)
+        schedule.step()
+        assert loss == _train_step(twin, twin_opt, x, y)  # exactly: the same operations
+        twin_schedule.step()
+        assert loss == pytest.approx(_torch_step(ref, ref_opt, x, y), rel=1e-10)
+        ref_schedule.step()
+        assert schedule.get_last_lr() == pytest.approx(ref_schedule.get_last_lr(), rel=1e-12)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, twin.state_dict()[name])
+    _assert_same_weights(model, ref)
+
+
+def test_a_state_dict_is_a_snapshot():
+    p = _param()
+    opt = Adam([p], lr=0.1)
+    p.grad = np.ones(2)
+    opt.step()
+    saved = opt.state_dict()
+    before = {
+        k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in saved["state"][0].items()
+    }
+    opt.step()
+    opt.param_groups[0]["lr"] = 0.5
+    assert saved["param_groups"][0]["lr"] == 0.1
+    for name, value in before.items():
+        np.testing.assert_array_equal(saved["state"][0][name], value)
+    assert opt.state_dict()["state"][0]["step"] == 2
+
+
+def test_torch_state_dict_loads_and_training_continues_like_torch():
+    model, ref = _two_layer_model(14)
+    ref_opt = torch.optim.Adam(ref.parameters(), lr=0.02, weight_decay=0.01)
+    rng = np.random.default_rng(15)
+    for _ in range(3):
+        _torch_step(ref, ref_opt, rng.normal(size=(8, 3)), rng.normal(size=(8, 2)))
+    model.load_state_dict({k: v.numpy() for k, v in ref.state_dict().items()})
+    opt = Adam(model.parameters())
+    opt.load_state_dict(ref_opt.state_dict())  # torch tensors, torch's extra group keys
+    assert opt.param_groups[0]["lr"] == 0.02 and opt.state[id(model[0].weight)]["step"] == 3
+    for _ in range(4):
+        x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+        assert _train_step(model, opt, x, y) == pytest.approx(
+            _torch_step(ref, ref_opt, x, y), rel=1e-10
+        )
+    _assert_same_weights(model, ref)
+
+
+def test_value_parameters_state_dict_round_trip():
+    ws = [Value(0.5), Value(-1.0)]
+    opt = SGD(ws, lr=0.1, momentum=0.9)
+    for w in ws:
+        w.grad = 1.0
+    opt.step()
+    saved = opt.state_dict()
+    assert saved["state"][0]["momentum_buffer"].shape == ()
+    fresh = SGD(ws, lr=0.1, momentum=0.9)
+    fresh.load_state_dict(saved)
+    for o in (opt, fresh):
+        for w in ws:
+            w.grad = 1.0
+    opt_state = [w.data for w in ws]
+    opt.step()
+    after_opt = [w.data for w in ws]
+    for w, v in zip(ws, opt_state, strict=True):
+        w.data = v
+    fresh.step()
+    assert [w.data for w in ws] == after_opt
+    assert all(type(w.data) is float for w in ws)
+
+
+def _fitted_adam():
+    p, q = _param(), Tensor(np.zeros(3), requires_grad=True)
+    opt = Adam([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1)
+    p.grad, q.grad = np.ones(2), np.ones(3)
+    opt.step()
+    return opt
+
+
+def _edited(edit):
+    saved = _fitted_adam().state_dict()
+    edit(saved)
+    return saved
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        (None, TypeError, "'state' and 'param_groups'"),
+        ({"state": {}}, TypeError, "'state' and 'param_groups'"),
+        (_edited(lambda s: s["param_groups"].pop()), ValueError, "number of parameter groups"),
+        (_edited(lambda s: s["param_groups"][1]["params"].append(7)), ValueError, "has 2 param"),
+        (_edited(lambda s: s["state"][1].update(exp_avg=np.ones(2))), ValueError, "shape"),
+        (_edited(lambda s: s["state"][1].update(exp_avg=0.5)), ValueError, "shape"),
+        (_edited(lambda s: s["state"].update({5: {}})), ValueError, "no group lists"),
+        (_edited(lambda s: s["state"][0].update(step=-1)), ValueError, "step"),
+        (_edited(lambda s: s["param_groups"][0].update(lr=-1.0)), ValueError, "lr must be >= 0"),
+        (_edited(lambda s: s["param_groups"][0].pop("betas")), ValueError, "another optimizer"),
+        (_edited(lambda s: s["param_groups"][0].update(amsgrad=True)), ValueError, "amsgrad"),
+        (
+            _edited(lambda s: s["param_groups"][0].update(decoupled_weight_decay=True)),
+            ValueError,
+            "decoupled",
+        ),
+        (_edited(lambda s: s["param_groups"][1].update(params=[0])), ValueError, "twice"),
+    ],
+)
+def test_bad_state_dicts_are_refused_and_change_nothing(bad, error, match):
+    opt = _fitted_adam()
+    before = opt.state_dict()
+    with pytest.raises(error, match=match):
+        opt.load_state_dict(bad)
+    after = opt.state_dict()
+    assert after["param_groups"] == before["param_groups"]
+    for index, buffers in before["state"].items():
+        for name, value in buffers.items():
+            np.testing.assert_array_equal(after["state"][index][name], value)
+
+
+def test_a_state_dict_of_another_optimizer_is_refused():
+    adam = _fitted_adam()
+    sgd = SGD([{"params": [_param()]}, {"params": [Tensor(np.zeros(3), requires_grad=True)]}])
+    with pytest.raises(ValueError, match="momentum"):
+        sgd.load_state_dict(adam.state_dict())
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda p, q: SGD([{"params": [p]}, {"params": [p]}]), ValueError, "more than one"),
+        (lambda p, q: SGD([{"params": {p}}]), TypeError, "not a set"),
+        (lambda p, q: SGD([{"lr": 0.1}]), ValueError, "no 'params'"),
+        (lambda p, q: SGD([{"params": [p]}, q]), TypeError, "mixes"),
+        (lambda p, q: SGD([{"params": [p], "lr": -1}]), ValueError, r"param_groups\[0\].*lr"),
+        (lambda p, q: Adam([{"params": [q], "betas": (1.0, 0.9)}]), ValueError, r"betas\[0\]"),
+        (
+            lambda p, q: SGD([{"params": [p]}, {"params": [q], "nesterov": True}], momentum=0),
+            ValueError,
+            r"param_groups\[1\].*nesterov",
+        ),
+        (lambda p, q: SGD([p]).add_param_group([q]), TypeError, "must be a dict"),
+        (lambda p, q: SGD([p]).add_param_group({"params": [p]}), ValueError, "more than one"),
+        (lambda p, q: SGD([p]).zero_grad(set_to_none="no"), TypeError, "set_to_none"),
+    ],
+)
+def test_bad_parameter_groups(make, error, match):
+    with pytest.raises(error, match=match):
+        make(_param(), Tensor(np.zeros(3), requires_grad=True))
+
+
+def test_a_group_may_hold_a_single_parameter_and_zero_grad_reaches_every_group():
+    p, q, v = _param(), Tensor(np.ones(3), requires_grad=True), Value(1.0)
+    opt = SGD([{"params": p}, {"params": [q, v], "lr": 0.5}], lr=0.1)
+    assert opt.param_groups[0]["params"] == [p]
+    p.grad, q.grad, v.grad = np.ones(2), np.ones(3), 3.0
+    grad_array = q.grad
+    opt.zero_grad(set_to_none=False)
+    assert np.all(p.grad == 0) and q.grad is grad_array and np.all(q.grad == 0)
+    assert v.grad == 0.0
+    opt.zero_grad()
+    assert p.grad is None and q.grad is None and v.grad == 0.0
+    assert "group 1: 2 parameters, lr=0.5" in repr(opt)
+
+
+def test_step_with_a_closure_returns_its_loss():
+    w = Value(3.0)
+    opt = SGD([w], lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        loss = w * w
+        loss.backward()
+        return loss
+
+    loss = opt.step(closure)
+    assert loss.data == 9.0 and w.data == pytest.approx(3.0 - 0.1 * 6.0)
+
+
+# --------------------------------------------------------------------- schedules with groups
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "kwargs"),
+    [
+        (LinearLR, torch.optim.lr_scheduler.LinearLR, {"start_factor": 0.25, "total_iters": 4}),
+        (CosineAnnealingLR, torch.optim.lr_scheduler.CosineAnnealingLR, {"T_max": 5}),
+        (StepLR, torch.optim.lr_scheduler.StepLR, {"step_size": 3, "gamma": 0.5}),
+        (LambdaLR, torch.optim.lr_scheduler.LambdaLR, {"lr_lambda": lambda k: 0.9**k}),
+        (
+            LambdaLR,
+            torch.optim.lr_scheduler.LambdaLR,
+            {"lr_lambda": [lambda k: 1 / (k + 1), lambda k: min(1.0, (k + 1) / 3)]},
+        ),
+    ],
+)
+def test_schedules_edit_every_group_in_place_like_torch(ours, theirs, kwargs):
+    params = [_param(), _param()]
+    ref_params = [torch.zeros(2, dtype=F64, requires_grad=True) for _ in range(2)]
+    opt = Adam([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.3}], lr=0.1)
+    ref_opt = torch.optim.Adam(
+        [{"params": [ref_params[0]]}, {"params": [ref_params[1]], "lr": 0.3}], lr=0.1
+    )
+    groups = list(opt.param_groups)
+    schedule, ref_schedule = ours(opt, **kwargs), theirs(ref_opt, **kwargs)
+    for _ in range(12):
+        assert schedule.get_last_lr() == pytest.approx(ref_schedule.get_last_lr(), rel=1e-12)
+        assert [g["lr"] for g in opt.param_groups] == schedule.get_last_lr()
+        assert all(a is b for a, b in zip(opt.param_groups, groups, strict=True))
+        for p, q in zip(params, ref_params, strict=True):
+            p.grad, q.grad = np.ones(2), torch.ones(2, dtype=F64)
+        opt.step()
+        ref_opt.step()
+        schedule.step()
+        ref_schedule.step()
+    for p, q in zip(params, ref_params, strict=True):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10)
+
+
+def test_schedule_state_dict_round_trip_and_resume():
+    opt = SGD([_param()], lr=1.0)
+    schedule = StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(5):
+        schedule.step()
+    saved = schedule.state_dict()
+    assert saved["last_epoch"] == 5 and "optimizer" not in saved
+    fresh = StepLR(opt, step_size=7, gamma=0.9, last_epoch=4)  # resume: initial_lr is there
+    fresh.load_state_dict(saved)
+    fresh.step()
+    schedule.step()
+    assert fresh.get_last_lr() == schedule.get_last_lr() == [0.125]
+    with pytest.raises(ValueError, match="unexpected keys"):
+        fresh.load_state_dict({"T_max": 3})
+    with pytest.raises(KeyError, match="initial_lr"):
+        StepLR(SGD([_param()], lr=1.0), step_size=2, last_epoch=3)
+
+
+def test_schedule_made_before_add_param_group_says_so():
+    opt = SGD([_param()], lr=1.0)
+    schedule = LinearLR(opt)
+    opt.add_param_group({"params": [Tensor(np.zeros(3), requires_grad=True)]})
+    with pytest.raises(RuntimeError, match="after add_param_group"):
+        schedule.step()
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda opt: StepLR(opt, step_size=0), "step_size"),
+        (lambda opt: StepLR(opt, step_size=2, gamma=-0.5), "gamma"),
+        (lambda opt: LambdaLR(opt, [lambda k: 1.0, lambda k: 1.0]), "lr_lambdas"),
+        (lambda opt: LambdaLR(opt, lambda k: float("nan")), "finite"),
+        (lambda opt: LinearLR(opt, last_epoch=-2), "last_epoch"),
+    ],
+)
+def test_bad_new_schedule_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make(SGD([_param()], lr=0.1))

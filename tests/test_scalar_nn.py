@@ -107,6 +107,26 @@ def test_unknown_activation_is_rejected() -> None:
         Neuron(3, activation="softmax")
 
 
+def test_lecture_option_on_neuron_layer_and_mlp() -> None:
+    random.seed(4)
+    neuron = Neuron(3, lecture=True)
+    assert neuron.activation == "tanh" and neuron.nonlin and neuron.b.data != 0.0
+    assert repr(neuron) == "TanhNeuron(3)"
+    layer = Layer(3, 2, lecture=True)
+    assert repr(layer) == "Layer of [TanhNeuron(3), TanhNeuron(3)]"
+    assert all(-1 <= p.data <= 1 for p in layer.parameters())
+    model = MLP(2, [3, 1], lecture=True)
+    assert [n.nonlin for lay in model.layers for n in lay.neurons] == [True] * 4
+    assert MLP(2, [3, 1], activation="tanh", lecture=True).layers[-1].neurons[0].nonlin
+    with pytest.raises(ValueError, match="lecture=True is the lecture's tanh network"):
+        MLP(2, [3, 1], activation="relu", lecture=True)
+    # The original's defaults are unchanged: relu, the last layer linear, biases at 0.
+    default = MLP(2, [3, 1])
+    assert [n.activation for lay in default.layers for n in lay.neurons] == ["relu"] * 4
+    assert not default.layers[-1].neurons[0].nonlin
+    assert all(n.b.data == 0.0 for lay in default.layers for n in lay.neurons)
+
+
 # ------------------------------------------------------------------------ against PyTorch
 
 

@@ -270,3 +270,73 @@ def test_save_and_load_need_a_module(tmp_path):
     micrograd.save(_model(), path)
     with pytest.raises(TypeError, match="Module"):
         micrograd.load([Value(1.0)], path)
+
+
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [
+        (lambda tmp: tmp / "no" / "such" / "m.safetensors", FileNotFoundError),
+        (lambda tmp: tmp, IsADirectoryError),  # the target is a folder
+    ],
+)
+def test_save_errors_name_the_users_path_not_a_temporary_file(tmp_path, where, error):
+    # Regression: the error named the hidden temporary file (.m.safetensors.<hex>.tmp).
+    path = where(tmp_path)
+    with pytest.raises(error) as caught:
+        micrograd.save(_model(), path)
+    assert caught.value.filename == str(path)
+    assert ".tmp" not in str(caught.value)
+    assert [f for f in _files(tmp_path) if f.endswith(".tmp")] == []
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions")
+def test_save_into_a_read_only_folder_names_the_path(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(PermissionError) as caught:
+            micrograd.save(_model(), folder / "m.safetensors")
+    finally:
+        folder.chmod(0o700)
+    assert caught.value.filename == str(folder / "m.safetensors")
+
+
+SLOW_SAVE = """
+import os, sys, time
+import micrograd
+from micrograd import _files
+from micrograd.nn import Linear, Sequential
+
+def stall(src, dst):  # the payload is on disk; stop before the rename, as a kill mid-save
+    print("writing", flush=True)
+    time.sleep(60)
+
+_files.os.replace = stall
+micrograd.save(Sequential(Linear(4, 4)), sys.argv[1])
+"""
+
+
+def test_a_killed_save_leaves_the_old_file_and_its_temporary_is_cleaned_next_time(tmp_path):
+    # Regression: SIGKILL during a save left the hidden temporary file forever.
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "m.safetensors"
+    micrograd.save(_model(0), path)
+    before = path.read_bytes()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SAVE, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline() == "writing\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    stale = [f for f in _files(tmp_path) if f.endswith(".tmp")]
+    assert len(stale) == 1 and stale[0].startswith(".m.safetensors.micrograd-")
+    assert path.read_bytes() == before
+    other = tmp_path / f".m.safetensors.micrograd-{os.getpid()}-live.tmp"  # a live writer's
+    other.write_bytes(b"")
+    micrograd.save(_model(1), path)
+    assert _files(tmp_path) == sorted([other.name, "m.safetensors"])
+    micrograd.load(_model(0), path)

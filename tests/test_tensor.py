@@ -382,8 +382,8 @@ def test_composites_against_finite_differences():
 
     def f_ours(a, b):
         h = (a * b + 1).tanh()
-        biggest = (a / (b * b + 1)).max(dim=0).values
-        return ((h @ b) ** 2).mean() + biggest.sum() + h.T.reshape(-1)[3]
+        top = (a / (b * b + 1)).max(dim=0).values
+        return ((h @ b) ** 2).mean() + top.sum() + h.T.reshape(-1)[3]
 
     def value(a, b):
         return f_ours(Tensor(a), Tensor(b)).item()

@@ -1,6 +1,5 @@
 """micrograd.training (one loop, both engines) and micrograd.plots (figures without pyplot)."""
 
-import random
 import subprocess
 import sys
 
@@ -9,63 +8,18 @@ import pytest
 
 from micrograd import data, plots, training
 from micrograd.engine import Value
-from micrograd.nn import MLP
+from micrograd.nn.build import build_mlp
+from micrograd.nn.convert import tensor_copy
 from micrograd.optim import SGD, Adam
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-# --------------------------------------------------------------------- models
-
-
-def test_build_mlp_value_is_the_original_init_and_leaves_random_alone():
-    random.seed(5)
-    before = random.getstate()
-    model = training.build_mlp("value", 2, [16, 16], 1, seed=1337)
-    assert random.getstate() == before
-    random.seed(1337)
-    reference = MLP(2, [16, 16, 1])
-    random.setstate(before)
-    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
-
-
-def test_build_mlp_tensor_is_seeded():
-    state = np.random.get_state()[1].copy()
-    a = training.build_mlp("tensor", 3, [5], 2, activation="tanh", seed=7)
-    b = training.build_mlp("tensor", 3, [5], 2, activation="tanh", seed=7)
-    c = training.build_mlp("tensor", 3, [5], 2, activation="tanh", seed=8)
-    assert (np.random.get_state()[1] == state).all()
-    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
-        np.testing.assert_array_equal(pa.data, pb.data)
-    assert not np.array_equal(a.parameters()[0].data, c.parameters()[0].data)
-    assert [tuple(p.data.shape) for p in a.parameters()] == [(5, 3), (5,), (2, 5), (2,)]
-    assert training.engine_of(a) == "tensor"
-
-
-@pytest.mark.parametrize("bad", [dict(engine="torch"), dict(activation="gelu")])
-def test_build_mlp_rejects(bad):
-    kwargs = dict(engine="value", nin=2, hidden=[4], nout=1, activation="relu") | bad
-    with pytest.raises(ValueError):
-        training.build_mlp(**kwargs)
-
-
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
-@pytest.mark.parametrize("nout", [1, 3])
-def test_tensor_copy_computes_the_same_function(activation, nout):
-    model = training.build_mlp("value", 2, [8, 6], nout, activation=activation, seed=3)
-    for p in model.parameters():  # non-zero biases too
-        p.data += 0.1
-    copy = training.tensor_copy(model)
-    X = np.random.default_rng(0).normal(size=(40, 2))
-    np.testing.assert_allclose(
-        training.scores(copy, X), training.scores(model, X), rtol=1e-12, atol=1e-12
-    )
-    assert training.engine_of(model) == "value"
-    np.testing.assert_array_equal(training.predict(copy, X), training.predict(model, X))
+# --------------------------------------------------------------------- predictions
 
 
 def test_predict_and_accuracy():
-    model = training.build_mlp("value", 2, [4], 1, seed=0)
+    model = build_mlp("value", 2, [4], 1, seed=0)
     X = np.random.default_rng(1).normal(size=(30, 2))
     s = training.scores(model, X)
     assert s.shape == (30,)
@@ -73,7 +27,7 @@ def test_predict_and_accuracy():
     y = training.predict(model, X)
     assert training.accuracy(model, X, y) == 1.0
     assert training.accuracy(model, X, 1 - y) == 0.0
-    multi = training.build_mlp("tensor", 2, [4], 3, seed=0)
+    multi = build_mlp("tensor", 2, [4], 3, seed=0)
     s3 = training.scores(multi, X)
     assert s3.shape == (30, 3)
     np.testing.assert_array_equal(training.predict(multi, X), s3.argmax(axis=1))
@@ -92,8 +46,8 @@ def test_value_and_tensor_engines_train_identically(loss):
         X, y = data.blobs(n_samples=40, centers=3, seed=1)
         X = X / 5
         nout = 3
-    scalar = training.build_mlp("value", 2, [8, 8], nout, seed=2)
-    tensor = training.tensor_copy(scalar)
+    scalar = build_mlp("value", 2, [8, 8], nout, seed=2)
+    tensor = tensor_copy(scalar)
     histories = []
     for model in (scalar, tensor):
         opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -109,7 +63,7 @@ def test_value_and_tensor_engines_train_identically(loss):
 
 def test_hinge_loss_is_the_original_demo_formula():
     X, y = data.moons(n_samples=10, noise=0.1, seed=0)
-    model = training.build_mlp("value", 2, [4], 1, seed=0)
+    model = build_mlp("value", 2, [4], 1, seed=0)
     inputs = [list(map(Value, row)) for row in X]  # the original demo's lines
     scores = list(map(model, inputs))
     losses = [(1 + -yi * si).relu() for yi, si in zip(y * 2 - 1, scores, strict=True)]
@@ -123,7 +77,7 @@ def test_hinge_loss_is_the_original_demo_formula():
 
 def test_fit_learns_and_records_history():
     X_train, X_test, y_train, y_test = data.split(*data.blobs(n_samples=120, seed=0), seed=0)
-    model = training.build_mlp("tensor", 2, [16], 3, seed=0)
+    model = build_mlp("tensor", 2, [16], 3, seed=0)
     seen = []
     history = training.fit(
         model,
@@ -148,15 +102,17 @@ def test_fit_is_reproducible_with_a_seed():
     X, y = data.moons(n_samples=50, seed=0)
     runs = []
     for _ in range(2):
-        model = training.build_mlp("tensor", 2, [8], 1, seed=0)
+        model = build_mlp("tensor", 2, [8], 1, seed=0)
         opt = SGD(model.parameters(), lr=0.1)
         runs.append(training.fit(model, X, y, opt, loss="hinge", epochs=3, batch_size=8, seed=9))
     assert runs[0].loss == runs[1].loss
 
 
-@pytest.mark.parametrize("bad", [dict(loss="mse"), dict(epochs=0), dict(epochs=2.5)])
+@pytest.mark.parametrize(
+    "bad", [dict(loss="mse"), dict(epochs=0), dict(epochs=2.5), dict(epochs=True), dict(l2=-1.0)]
+)
 def test_fit_rejects(bad):
-    model = training.build_mlp("value", 2, [2], 1, seed=0)
+    model = build_mlp("value", 2, [2], 1, seed=0)
     kwargs = dict(loss="hinge", epochs=1) | bad
     with pytest.raises(ValueError):
         training.fit(model, np.zeros((4, 2)), np.zeros(4), SGD(model.parameters(), 0.1), **kwargs)
@@ -201,3 +157,14 @@ def test_plots_leave_pyplot_alone():
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_fit_detects_the_engine_once(monkeypatch):
+    X_train, X_test, y_train, y_test = data.split(*data.moons(n_samples=40, seed=0), seed=0)
+    model = build_mlp("value", 2, [4], 1, seed=0)
+    calls = []
+    real = training.engine_of
+    monkeypatch.setattr(training, "engine_of", lambda m: calls.append(m) or real(m))
+    opt = SGD(model.parameters(), lr=0.1)
+    training.fit(model, X_train, y_train, opt, loss="hinge", epochs=3, X_test=X_test, y_test=y_test)
+    assert len(calls) == 1

@@ -21,16 +21,20 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-PROG = "micrograd"
+from micrograd import _validate
+from micrograd.cli.usage import DEFAULT_OUT, PROG, CommandFailed, UsageError
+
+__all__ = ["PROG", "CommandFailed", "UsageError", "build_parser", "main"]
+
 DATASETS = ("moons", "circles", "blobs", "digits")
 ENGINES = ("value", "tensor")
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "adam")
-DEFAULT_OUT = "micrograd-out"
-
-
-class UsageError(Exception):
-    """Something the user asked for cannot be done; the message is the one line shown."""
+# Sizes past these are refused before any work, with the limit in the message: a mistyped
+# number should not end in a MemoryError after minutes. (cli/train.py also refuses a network
+# and batch that together would need too much memory.)
+MAX_WIDTH = 4096  # units in one hidden layer
+MIN_SAMPLES, MAX_SAMPLES = 8, 100_000  # points in a 2-D data set
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,39 +45,57 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --------------------------------------------------------------------- argument types
-# argparse shows an ArgumentTypeError as "argument --lr: <message>".
+# argparse shows an ArgumentTypeError as "argument --lr: <message>". Each type reads the text
+# and leaves the range to micrograd._validate, the library's one set of checks.
+
+_INTEGER = re.compile(r"\s*\+?\d+\s*")
+
+
+def _integer(text: str, minimum: int, maximum: int | None, wanted: str) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+    try:
+        return _validate.integer("value", int(text), minimum=minimum, maximum=maximum)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
 
 
 def positive_int(text: str) -> int:
-    if not re.fullmatch(r"\s*\+?\d+\s*", text) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return int(text)
+    return _integer(text, 1, None, "a positive integer")
 
 
 def non_negative_int(text: str) -> int:
-    if not re.fullmatch(r"\s*\+?\d+\s*", text):
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return int(text)
+    return _integer(text, 0, None, "an integer >= 0")
+
+
+def seed(text: str) -> int:
+    """A seed as scikit-learn takes it: 0 to 2**32 - 1."""
+    return _integer(text, 0, _validate.SEED_MAX, f"an integer from 0 to {_validate.SEED_MAX}")
+
+
+def samples(text: str) -> int:
+    return _integer(
+        text, MIN_SAMPLES, MAX_SAMPLES, f"an integer from {MIN_SAMPLES} to {MAX_SAMPLES:,}"
+    )
 
 
 def positive_float(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
+        value = _validate.real("value", float(text))
+    except ValueError:  # not a number, or not finite
+        value = 0.0
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
 
 
 def layer_sizes(text: str) -> list[int]:
-    """``"16,16"`` -> ``[16, 16]``: one positive integer per hidden layer."""
-    parts = text.split(",")
-    if not all(re.fullmatch(r"\s*\d+\s*", part) and int(part) > 0 for part in parts):
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated positive integers such as 16,16, got {text!r}"
-        )
-    return [int(part) for part in parts]
+    """``"16,16"`` -> ``[16, 16]``: one integer from 1 to ``MAX_WIDTH`` per hidden layer."""
+    wanted = f"comma-separated integers from 1 to {MAX_WIDTH:,} such as 16,16"
+    try:
+        return [_integer(part, 1, MAX_WIDTH, wanted) for part in text.split(",")]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
 
 
 def assignment(text: str) -> tuple[str, float]:
@@ -131,8 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
             "max-margin loss and one output, blobs softmax cross-entropy. digits (1,797 8x8 "
             "images, a fifth held out) trains hidden 64, 20 epochs of Adam with lr 0.01 in "
             "batches of 32, cross-entropy. The tensor engine is the default; --engine value "
-            "trains on scalar Values instead (the 2-D sets' defaults take about 20 s "
-            "there; digits minutes per epoch, and a warning says so)."
+            "trains on scalar Values instead, far slower (on digits a warning says so). "
+            f"Limits: --hidden {MAX_WIDTH:,} units a layer, --samples {MAX_SAMPLES:,}, and a "
+            "network and batch that fit in about 2 GiB."
         ),
     )
     train.add_argument("--data", choices=DATASETS, default="moons", help="default moons")
@@ -148,9 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--engine", choices=ENGINES, default="tensor", help="default tensor")
     train.add_argument(
-        "--samples", type=positive_int, help="points in a 2-D data set (default 200)"
+        "--samples",
+        type=samples,
+        help=f"points in a 2-D data set, {MIN_SAMPLES} to {MAX_SAMPLES:,} (default 200)",
     )
-    train.add_argument("--seed", type=non_negative_int, default=1337, help="default 1337")
+    train.add_argument(
+        "--seed", type=seed, default=1337, help=f"0 to {_validate.SEED_MAX} (default 1337)"
+    )
     train.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     train.add_argument("--save", metavar="PATH", help="save the trained model (safetensors)")
     train.add_argument("--json", action="store_true", help="print a JSON summary last")
@@ -164,10 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
             "micrograd graph 'tanh(x1*w1 + x2*w2 + b)' --set x1=2 --set x2=0 --set w1=-3 "
             "--set w2=1 --set b=6.88. The expression is parsed, never run: numbers, names, "
             "+ - * / **, unary minus, parentheses and tanh exp log relu sigmoid of one "
-            "argument. Every name needs a --set."
+            "argument. Every name needs a --set. An expression that starts with - works "
+            "as it is (micrograd graph -x --set x=1)."
         ),
     )
-    graph.add_argument("expression", help="the expression, quoted")
+    # Optional for argparse only: main() takes an expression such as "-x", which argparse
+    # reads as an unknown option, from what it left over, and requires one.
+    graph.add_argument("expression", nargs="?", help="the expression, quoted")
     graph.add_argument(
         "--set",
         dest="assignments",
@@ -225,6 +255,7 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
     makemore.add_argument("--input", metavar="FILE", help="words, one per line (default: names)")
     makemore.add_argument(
         "--out",
+        metavar="DIR",
         default=f"{DEFAULT_OUT}/makemore",
         help=f"folder for the model, its description and the plot (default {DEFAULT_OUT}/makemore)",
     )
@@ -255,7 +286,9 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
     ):
         makemore.add_argument(option, type=positive_int, help=what)
     makemore.add_argument("--seed", type=non_negative_int, help="default 3407, as makemore")
-    makemore.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    makemore.add_argument(
+        "--dtype", choices=("float32", "float64"), default="float32", help="default float32"
+    )
     makemore.add_argument(
         "--num-samples", type=non_negative_int,
         help="words to sample at the end (default 10; 50 with --sample-only)",
@@ -270,10 +303,23 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command given by ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    """Run the command given by ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    0 on success; 2 for a usage error; 1 when a file cannot be written or the work fails
+    (out of memory, no renderer); 130 when interrupted (Ctrl-C), with a one-line message.
+    """
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        _forget_interrupt()
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as e:  # --help (0) or a usage error (2), already reported
         return int(e.code or 0)
     try:
@@ -292,10 +338,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
+    except CommandFailed as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"{PROG}: error: out of memory; try smaller sizes", file=sys.stderr)
+        return 1
     except OSError as e:
         where = f" {e.filename}" if e.filename else ""
         print(f"{PROG}: error: cannot write{where}: {e.strerror or e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """``parser.parse_args``, except that ``graph``'s expression may start with ``-``.
+
+    argparse reads ``-x`` or ``-2*x`` as an option it does not know; for ``graph`` a single
+    such leftover, when no expression was given, is the expression. (``--`` before the
+    expression works too, as with any command.)
+    """
+    args, extras = parser.parse_known_args(argv)
+    if args.command == "graph" and args.expression is None:
+        if len(extras) == 1 and extras[0].startswith("-") and not extras[0].startswith("--"):
+            args.expression = extras.pop()
+        elif not extras:
+            parser.error("the following arguments are required: expression")
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def _forget_interrupt() -> None:
+    """Let an interrupt that was caught end the process with our exit status, 130.
+
+    CPython remembers a KeyboardInterrupt that propagated out of code run from a string
+    (``exec("...")``; scipy's imports do that) as unhandled, even when a caller catches it,
+    and at exit kills the process with SIGINT instead of returning the status given
+    (``run_eval_code_obj`` in Python/pythonrun.c). Running any code from a string resets
+    that record, so a caught interrupt no longer ends with a bare -2 and no message.
+    """
+    exec("None", {})  # a constant: no user text is ever run

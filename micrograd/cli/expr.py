@@ -18,8 +18,10 @@ Accepted: numbers, names, ``+ - * / **``, unary ``-`` and ``+``, parentheses, an
 from __future__ import annotations
 
 import ast
+import io
 import math
 import re
+import tokenize
 
 from micrograd.engine import Value
 
@@ -31,7 +33,11 @@ _FUNCTIONS = {
     "sigmoid": Value.sigmoid,
 }
 FUNCTIONS = tuple(_FUNCTIONS)
-MAX_LENGTH = 10_000  # characters; longer input is refused before parsing
+# Longer or bigger expressions are refused before parsing, with the limit in the message.
+# Past MAX_VALUES the drawing holds more values than draw_dot draws by default (1,000), and
+# Python's own parser (a recursive one) fails on sums of a few thousand terms.
+MAX_LENGTH = 10_000  # characters
+MAX_VALUES = 1_000  # the Values it builds: numbers, distinct names and operations
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
@@ -101,7 +107,15 @@ def parse(text: str) -> ast.expr:
     if not text.strip():
         raise ExpressionError("the expression is empty")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
+        raise ExpressionError(
+            f"the expression has {len(text):,} characters; the limit is {MAX_LENGTH:,}"
+        )
+    values = _count_values(text)
+    if values > MAX_VALUES:
+        raise ExpressionError(
+            f"the expression would build {values:,} values (numbers, names and operations); "
+            f"the limit is {MAX_VALUES:,}"
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
@@ -120,6 +134,31 @@ def parse(text: str) -> ast.expr:
     return tree.body
 
 
+_OPERATOR_TOKENS = frozenset({"+", "-", "*", "/", "**"})
+
+
+def _count_values(text: str) -> int:
+    """How many Values ``text`` would build, at most: its numbers, its distinct names, and
+    one per operator and function call (unary ``+`` counted though it builds none).
+
+    Counted on Python's tokens, which need no parse: this runs before ``ast.parse`` and so
+    also bounds the depth of the tree that builds. Text that does not tokenize counts 0 here
+    and gets ``ast.parse``'s syntax error instead.
+    """
+    count, names = 0, set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.NAME and token.string not in FUNCTIONS:
+                names.add(token.string)
+            elif token.type in (tokenize.NUMBER, tokenize.NAME) or (
+                token.type == tokenize.OP and token.string in _OPERATOR_TOKENS
+            ):
+                count += 1
+    except (tokenize.TokenError, SyntaxError):
+        return 0
+    return count + len(names)
+
+
 def _check(node: ast.AST) -> None:
     """Refuse ``node`` unless it is one of the accepted forms (its children are checked too)."""
     where = f" (at column {node.col_offset + 1})" if hasattr(node, "col_offset") else ""
@@ -127,7 +166,14 @@ def _check(node: ast.AST) -> None:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ExpressionError(f"not allowed: {_describe(node)}{where}")
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int past the largest float, about 1.8e308
+            raise ExpressionError(
+                f"the number at column {node.col_offset + 1} is too large: "
+                "numbers must be below about 1.8e308"
+            ) from None
+        if not finite:
             raise ExpressionError(f"the number {value!r} is not finite{where}")
     elif isinstance(node, ast.Name):
         if not _NAME.match(node.id) or node.id.startswith("__"):

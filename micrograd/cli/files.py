@@ -1,31 +1,18 @@
-"""Writing the command's files: complete or not at all.
+"""Writing the command's files: complete or not at all (:mod:`micrograd._files`).
 
 Each file is written to a temporary name in its target folder and renamed into place once
-complete (``os.replace`` is atomic within a folder), so an interrupted or failed run never
-leaves a half-written file, and never damages a file from an earlier run.
+complete, so an interrupted or failed run never leaves a half-written file, and never damages
+a file from an earlier run.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 
-from micrograd.cli import UsageError
+from micrograd._files import write_atomically
+from micrograd.cli.usage import UsageError
 
-
-def write_atomically(path: str, payload: bytes) -> str:
-    """Write ``payload`` to ``path`` through a temporary file renamed into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+__all__ = ["prepare_folder", "write_atomically"]
 
 
 def prepare_folder(folder: str, option: str = "--out") -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import os
 
-from micrograd.cli import DEFAULT_OUT, UsageError
+import graphviz
+
 from micrograd.cli.expr import ExpressionError, build
 from micrograd.cli.files import prepare_folder, write_atomically
+from micrograd.cli.usage import DEFAULT_OUT, CommandFailed, UsageError
 from micrograd.draw import draw_dot
 from micrograd.explore import GraphTooLarge, explore
 
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         except GraphTooLarge as e:
             raise UsageError(str(e)) from None
     if out is not None:
-        files[out] = draw_dot(root, rankdir=args.rankdir).pipe(format=extension[1:])
+        files[out] = render(draw_dot(root, rankdir=args.rankdir), extension[1:])
     for path, payload in files.items():
         folder = os.path.dirname(path)
         if folder:
@@ -50,3 +52,15 @@ def run(args: argparse.Namespace) -> int:
     for path in files:
         print(f"wrote {path}")
     return 0
+
+
+def render(dot: graphviz.Digraph, format: str) -> bytes:
+    """The drawing's bytes; a missing or failing renderer is a CommandFailed, not a traceback."""
+    try:
+        return dot.pipe(format=format, quiet=True)
+    except graphviz.ExecutableNotFound as e:  # micrograd.render.RendererNotFound included
+        raise CommandFailed(str(e)) from None
+    except graphviz.CalledProcessError as e:
+        detail = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        reason = detail[-1] if detail else f"exit status {e.returncode}"
+        raise CommandFailed(f"the renderer failed: {reason}") from None

@@ -8,9 +8,9 @@ words), a picture of the loss curves, a description of the saved model (``model.
 that ``--resume`` and ``--sample-only`` rebuild it without being told its sizes, and
 ``--json``.
 
-Files in ``--out``: ``model.safetensors`` (the weights with the best test loss so far),
-``model.json`` (its type, sizes, vocabulary, step and loss history) and ``loss.png``; each is
-written complete or not at all. The optimizer's moments are not saved: a resumed run starts
+Files in ``--out``: ``model.safetensors`` and ``model.json``, the best model so far and its
+description (:mod:`micrograd.cli.makemore_files`), and ``loss.png``; each is written complete
+or not at all. The optimizer's moments are not saved: a resumed run starts
 them afresh, as makemore does.
 """
 
@@ -21,7 +21,6 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -29,17 +28,21 @@ from tqdm import tqdm
 
 import micrograd
 from micrograd import chardata, data, plots
-from micrograd.cli import PROG, UsageError
 from micrograd.cli.files import prepare_folder, write_atomically
-from micrograd.models import MODEL_TYPES, ModelConfig, build_model, generate
+from micrograd.cli.makemore_files import (
+    FORMAT,
+    MODEL_FILE,
+    Progress,
+    read_description,
+    save_best,
+)
+from micrograd.cli.usage import PROG, UsageError
+from micrograd.models import ModelConfig, build_model, generate
 from micrograd.nn import Module
 from micrograd.optim import AdamW
-from micrograd.serialization import load, save
+from micrograd.serialization import load
 
-MODEL_FILE = "model.safetensors"
-DESCRIPTION_FILE = "model.json"
 PLOT_FILE = "loss.png"
-FORMAT = "micrograd-makemore/1"
 
 # makemore's sizes and optimizer settings
 SIZES = {"n_layer": 4, "n_head": 4, "n_embd": 64, "n_embd2": 64}
@@ -52,48 +55,7 @@ DEFAULT_SEED = 3407  # makemore's
 DTYPES = {"float32": micrograd.float32, "float64": micrograd.float64}
 
 
-@dataclass
-class History:
-    """Every step's batch loss, and the evaluations: what the plot and ``model.json`` show."""
-
-    loss: list[float] = field(default_factory=list)
-    eval_step: list[int] = field(default_factory=list)
-    train_loss: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-
-    def until(self, step: int) -> History:
-        """The history of the first ``step`` steps."""
-        keep = sum(1 for s in self.eval_step if s <= step)
-        return History(
-            self.loss[:step],
-            self.eval_step[:keep],
-            self.train_loss[:keep],
-            self.test_loss[:keep],
-        )
-
-
 # --------------------------------------------------------------------- settings
-
-
-def _read_description(folder: str, option: str) -> dict:
-    path = os.path.join(folder, DESCRIPTION_FILE)
-    if not os.path.isfile(path) or not os.path.isfile(os.path.join(folder, MODEL_FILE)):
-        raise UsageError(
-            f"{option}: no saved model in {folder} ({MODEL_FILE} and {DESCRIPTION_FILE}); "
-            "train one first, without --resume"
-        )
-    try:
-        with open(path, encoding="utf-8") as f:
-            saved = json.load(f)
-        if saved.get("format") != FORMAT:
-            raise ValueError(f"format {saved.get('format')!r}, expected {FORMAT!r}")
-        saved["history"] = History(**saved["history"])
-        ModelConfig(saved["vocab_size"], saved["block_size"], **{k: saved[k] for k in SIZES})
-        if saved["type"] not in MODEL_TYPES or not isinstance(saved["vocabulary"], str):
-            raise ValueError("unknown model type or vocabulary")
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise UsageError(f"{path}: not a model description written by makemore ({e})") from None
-    return saved
 
 
 def _settings(args: argparse.Namespace, saved: dict | None) -> dict:
@@ -227,7 +189,7 @@ def sample_words(
 def run(args: argparse.Namespace) -> int:
     saved = None
     if args.resume or args.sample_only:
-        saved = _read_description(args.out, "--sample-only" if args.sample_only else "--resume")
+        saved = read_description(args.out, "--sample-only" if args.sample_only else "--resume")
     settings = _settings(args, saved)
     if saved is None:
         seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -329,16 +291,6 @@ def _run(
     return 0
 
 
-@dataclass
-class Progress:
-    """Where training stands: steps taken, their history, the best test loss and its step."""
-
-    step: int = 0
-    history: History = field(default_factory=History)
-    best: float | None = None
-    best_step: int | None = None
-
-
 def _train(
     model: Module,
     train: chardata.CharDataset,
@@ -388,7 +340,7 @@ def _train(
                 history.test_loss.append(evaluate(model, test, test_rows))
                 if progress.best is None or history.test_loss[-1] < progress.best:
                     progress.best, progress.best_step = history.test_loss[-1], step
-                    written += _save(model, folder, description, progress)
+                    written += save_best(model, folder, description, progress)
             shown = {"loss": f"{history.loss[-1]:.4f}", "step": f"{ms:.0f}ms"}
             if history.test_loss:
                 shown["test"] = f"{history.test_loss[-1]:.4f}"
@@ -404,20 +356,6 @@ def _train(
     )
     written.append(write_atomically(os.path.join(folder, PLOT_FILE), plots.png_bytes(fig)))
     return seconds, sorted(set(written))
-
-
-def _save(model: Module, folder: str, description: dict, progress: Progress) -> list[str]:
-    """The best model so far: its weights, then its description (each written atomically)."""
-    path = os.path.join(folder, MODEL_FILE)
-    save(model, path)
-    described = {
-        **description,
-        "step": progress.step,
-        "best_test_loss": progress.best,
-        "history": asdict(progress.history.until(progress.step)),
-    }
-    payload = (json.dumps(described, indent=1) + "\n").encode("utf-8")
-    return [path, write_atomically(os.path.join(folder, DESCRIPTION_FILE), payload)]
 
 
 def _note(text: str) -> None:

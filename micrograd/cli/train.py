@@ -19,11 +19,14 @@ import numpy as np
 from tqdm import tqdm
 
 from micrograd import data, plots, training
-from micrograd.cli import PROG, UsageError
 from micrograd.cli.files import prepare_folder, write_atomically
+from micrograd.cli.graph import render
+from micrograd.cli.usage import PROG, UsageError
 from micrograd.draw import draw_dot
 from micrograd.engine import Value
 from micrograd.nn import MLP
+from micrograd.nn.build import build_mlp
+from micrograd.nn.convert import tensor_copy
 from micrograd.optim import SGD, Adam, LinearLR
 from micrograd.serialization import save
 
@@ -35,9 +38,21 @@ DEMO_STEPS = 100
 DEMO_L2 = 1e-4
 
 # On the scalar engine a step builds about three Values per multiply-add of the network for
-# every row (the demo: about 66,000 a step, a tenth of a second or so); past this many per
-# epoch, train warns and suggests Tensor. Digits with the default hidden 64: 20 million.
+# every row; past this many per epoch, train warns that the run will be slow and suggests
+# Tensor. Digits with the default hidden 64: 20 million.
 VALUE_WARN_NODES = 5_000_000
+
+# What train may plan to hold in memory, and what a network holds, as measured with
+# tracemalloc over whole epochs: the tensor engine keeps four numbers per parameter (data,
+# grad, two optimizer buffers) and about six per unit per row of a step (each layer's
+# output, its activation, and their gradients), one per unit per row when it only
+# evaluates; the scalar engine about 650 bytes per multiply-add per row of a step (the
+# Values of a graph live until backward).
+MAX_MEMORY = 2 * 2**30
+TENSOR_NUMBERS_PER_PARAMETER = 4
+TENSOR_NUMBERS_PER_UNIT_ROW = 6
+TENSOR_NUMBERS_PER_UNIT_ROW_EVALUATED = 1
+VALUE_BYTES_PER_MULTIPLY_ADD_ROW = 650
 
 
 # --------------------------------------------------------------------- progress and output
@@ -80,9 +95,9 @@ def _boundary_predict(model: object) -> Callable[[np.ndarray], np.ndarray]:
     """Class predictions for a decision-boundary grid (tens of thousands of points).
 
     A scalar MLP is evaluated through a tensor copy of its weights (the same function,
-    ``training.tensor_copy``): on Values the grid would take far longer than training.
+    ``nn.convert.tensor_copy``): on Values the grid would take far longer than training.
     """
-    fast = training.tensor_copy(model) if isinstance(model, MLP) else model
+    fast = tensor_copy(model) if isinstance(model, MLP) else model
     return lambda points: training.predict(fast, points)
 
 
@@ -116,9 +131,9 @@ def _neuron_graph(model: object, x: np.ndarray) -> Value:
 def demo(args: argparse.Namespace) -> int:
     folder = prepare_folder(args.out)
     X, y = data.moons(n_samples=DEMO_SAMPLES, noise=DEMO_NOISE, seed=DEMO_SEED)
-    model = training.build_mlp("value", 2, DEMO_HIDDEN, 1, "relu", seed=DEMO_SEED)
+    model = build_mlp("value", 2, DEMO_HIDDEN, 1, "relu", seed=DEMO_SEED)
     if args.engine == "tensor":
-        model = training.tensor_copy(model)  # the same initial weights, on Tensor
+        model = tensor_copy(model)  # the same initial weights, on Tensor
     optimizer = SGD(model.parameters(), lr=1.0)
     # lr = 1.0 - 0.9 * k / 100 at step k, the original's decay
     schedule = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=DEMO_STEPS)
@@ -156,7 +171,7 @@ def demo(args: argparse.Namespace) -> int:
         os.path.join(folder, "training_curves.png"),
         written,
     )
-    svg = draw_dot(_neuron_graph(model, X[0])).pipe(format="svg")
+    svg = render(draw_dot(_neuron_graph(model, X[0])), "svg")
     written.append(write_atomically(os.path.join(folder, "neuron.svg"), svg))
 
     _report(
@@ -204,11 +219,41 @@ def _load(args: argparse.Namespace) -> tuple[np.ndarray, ...]:
         if args.samples is not None:
             raise UsageError("--samples applies to the 2-D data sets (moons, circles, blobs)")
         return data.digits(test_fraction=DIGITS_TEST_FRACTION, seed=args.seed)
-    samples = args.samples or TOY_SAMPLES
-    if samples < 8:
-        raise UsageError(f"argument --samples: at least 8 points are needed, got {samples}")
-    X, y = data.TOYS[args.data](n_samples=samples, seed=args.seed)
+    X, y = data.TOYS[args.data](n_samples=args.samples or TOY_SAMPLES, seed=args.seed)
     return data.split(X, y, test_fraction=TOY_TEST_FRACTION, seed=args.seed)
+
+
+def memory_needed(engine: str, sizes: list[int], rows: int) -> int:
+    """Bytes that training an MLP of layer ``sizes`` holds at most, ``rows`` rows a step.
+
+    Evaluation (accuracy, the decision-boundary grid) runs ``training.EVAL_ROWS`` rows at a
+    time without a graph, so it needs no more than a step of that many rows.
+    """
+    pairs = list(zip(sizes, sizes[1:]))
+    if engine == "value":
+        return VALUE_BYTES_PER_MULTIPLY_ADD_ROW * rows * sum(a * b for a, b in pairs)
+    parameters = sum((a + 1) * b for a, b in pairs)
+    step = TENSOR_NUMBERS_PER_UNIT_ROW * rows * sum(sizes)
+    evaluation = TENSOR_NUMBERS_PER_UNIT_ROW_EVALUATED * training.EVAL_ROWS * sum(sizes)
+    return 8 * (TENSOR_NUMBERS_PER_PARAMETER * parameters + max(step, evaluation))
+
+
+def _check_memory(engine: str, sizes: list[int], rows: int) -> None:
+    """A UsageError, before anything is built, for a run that would need too much memory."""
+    needed = memory_needed(engine, sizes, rows)
+    if needed <= MAX_MEMORY:
+        return
+    hidden = ",".join(map(str, sizes[1:-1]))
+    advice = (
+        "a smaller --batch-size, or --engine tensor"
+        if engine == "value"
+        else "a smaller --hidden or --batch-size"
+    )
+    raise UsageError(
+        f"--hidden {hidden} on the {engine} engine with {rows:,} rows per step would need "
+        f"about {needed / 2**30:,.1f} GiB; the limit is {MAX_MEMORY / 2**30:.0f} GiB: "
+        f"use {advice}"
+    )
 
 
 def train(args: argparse.Namespace) -> int:
@@ -223,13 +268,15 @@ def train(args: argparse.Namespace) -> int:
         target = os.path.dirname(os.path.abspath(args.save))
         if os.path.isdir(args.save) or not os.path.isdir(target):
             raise UsageError(f"--save {args.save}: not a file path in an existing folder")
-    folder = prepare_folder(args.out)
     classes = int(max(y_train.max(), y_test.max())) + 1
     loss = "hinge" if classes == 2 else "cross_entropy"
     nout = 1 if loss == "hinge" else classes
-    model = training.build_mlp(engine, X_train.shape[1], hidden, nout, args.activation, args.seed)
+    sizes = [X_train.shape[1], *hidden, nout]
+    rows = min(batch_size or len(X_train), len(X_train))
+    _check_memory(engine, sizes, rows)
+    folder = prepare_folder(args.out)
+    model = build_mlp(engine, X_train.shape[1], hidden, nout, args.activation, args.seed)
     if engine == "value":
-        sizes = [X_train.shape[1], *hidden, nout]
         per_row = 3 * sum(a * b for a, b in zip(sizes, sizes[1:]))
         if per_row * len(X_train) > VALUE_WARN_NODES:
             print(

@@ -75,9 +75,12 @@ def _classes(x: Tensor, name: str) -> int:
     return classes
 
 
-def _class_indices(target: Any, x: Tensor, classes: int, ignore_index: int, name: str):
+def _class_indices(
+    target: Any, x: Tensor, classes: int, ignore_index: int, name: str
+) -> tuple[np.ndarray, int | None]:
     """``target`` as an integer array of the input's shape less its class dim, each entry a
-    class in [0, classes) or ``ignore_index``."""
+    class in [0, classes) or ``ignore_index``; and ``ignore_index`` if some entry holds it,
+    None if none does (so the loss can skip masking)."""
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(
@@ -90,16 +93,20 @@ def _class_indices(target: Any, x: Tensor, classes: int, ignore_index: int, name
             f"{name}: target of shape {t.shape} does not fit an input of shape {x.shape}: "
             f"expected target shape {expected}"
         )
-    if t.size and (
-        np.minimum.reduce(t, axis=None) < 0 or np.maximum.reduce(t, axis=None) >= classes
-    ):
-        bad = t[((t < 0) | (t >= classes)) & (t != ignore_index)]
-        if bad.size:
-            raise IndexError(
-                f"{name} target {bad[0]} is out of range for {classes} classes (targets must "
-                f"be in [0, {classes - 1}], or ignore_index={ignore_index})"
-            )
-    return t
+    if not t.size:
+        return t, None
+    if np.minimum.reduce(t, axis=None) >= 0 and np.maximum.reduce(t, axis=None) < classes:
+        # every entry is a class: ignore_index can only be among them if it is one too
+        if 0 <= ignore_index < classes and (t == ignore_index).any():
+            return t, ignore_index
+        return t, None
+    bad = t[((t < 0) | (t >= classes)) & (t != ignore_index)]
+    if bad.size:
+        raise IndexError(
+            f"{name} target {bad[0]} is out of range for {classes} classes (targets must "
+            f"be in [0, {classes - 1}], or ignore_index={ignore_index})"
+        )
+    return t, ignore_index
 
 
 # --------------------------------------------------------------------- class losses
@@ -139,8 +146,8 @@ def cross_entropy(
             raise ValueError("cross_entropy: ignore_index is not supported for probability targets")
         probs = _target(target, "cross_entropy target", x)
         return x._cross_entropy_probs(probs, w, reduction, float(label_smoothing))
-    t = _class_indices(target, x, classes, ignore_index, "cross_entropy")
-    return x._cross_entropy(t, w, ignore_index, reduction, float(label_smoothing))
+    t, ignored = _class_indices(target, x, classes, ignore_index, "cross_entropy")
+    return x._cross_entropy(t, w, ignored, reduction, float(label_smoothing))
 
 
 def nll_loss(
@@ -163,8 +170,8 @@ def nll_loss(
     w = _constant(weight, "nll_loss weight", x, (classes,))
     if w is not None and w.shape != (classes,):
         raise ValueError(f"nll_loss weight must have shape ({classes},), got {w.shape}")
-    t = _class_indices(target, x, classes, ignore_index, "nll_loss")
-    return x._nll_loss(t, w, ignore_index, reduction)
+    t, ignored = _class_indices(target, x, classes, ignore_index, "nll_loss")
+    return x._nll_loss(t, w, ignored, reduction)
 
 
 # --------------------------------------------------------------------- pointwise losses

@@ -39,6 +39,7 @@ from micrograd.nn._functional_losses import (
 from micrograd.nn._functional_util import index_array, tensor_arg
 from micrograd.tensors import Tensor
 from micrograd.tensors._shapes import normalize_dim
+from micrograd.tensors.generator import numpy_generator
 
 __all__ = [
     "linear",
@@ -207,12 +208,10 @@ def log_softmax(
 # --------------------------------------------------------------------- dropout
 
 
-_rng = np.random.default_rng()
-
-
 def _uniform(shape: tuple[int, ...]) -> np.ndarray:
-    """Uniform draws in [0, 1) for dropout's masks (float32: half the bits, same use)."""
-    return _rng.random(shape, dtype=np.float32)
+    """Uniform draws in [0, 1) for dropout's masks, from micrograd's default generator (so
+    ``manual_seed`` makes them repeat); float32, as only their comparison with p is used."""
+    return numpy_generator(None).random(shape, dtype=np.float32)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd._validate import positive_int
 from micrograd.tensors import Tensor
 from micrograd.tensors.dtypes import as_device, as_dtype, device, get_default_dtype
 
@@ -73,13 +74,6 @@ def new_tensor(shape: tuple[int, ...], dtype: Any, fill: float, parameter: bool)
     Tensor (for buffers). Layers make theirs here, then initialise them with ``nn.init``."""
     array = np.full(shape, fill, dtype=resolve_dtype(dtype))
     return Parameter(array) if parameter else Tensor(array)
-
-
-def positive_int(name: str, n: object) -> int:
-    """``n`` as a layer size: a positive int; ValueError naming ``name`` otherwise."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return int(n)
 
 
 def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | None:

@@ -8,11 +8,21 @@ They train ``Value`` parameters (the scalar ``MLP``) and ``Tensor`` parameters a
         loss = ...
         loss.backward()
         opt.step()
+
+Parameter groups, ``state_dict``/``load_state_dict`` and the schedules work as PyTorch's.
 """
 
 from micrograd.optim import lr_scheduler
-from micrograd.optim.lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler
-from micrograd.optim.optimizer import SGD, Adam, AdamW, Optimizer
+from micrograd.optim.adam import Adam, AdamW
+from micrograd.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    StepLR,
+)
+from micrograd.optim.optimizer import Optimizer
+from micrograd.optim.sgd import SGD
 
 __all__ = [
     "SGD",
@@ -20,7 +30,9 @@ __all__ = [
     "AdamW",
     "CosineAnnealingLR",
     "LRScheduler",
+    "LambdaLR",
     "LinearLR",
     "Optimizer",
+    "StepLR",
     "lr_scheduler",
 ]

@@ -1,50 +1,102 @@
-"""Optimizers: SGD (with momentum, Nesterov, weight decay), Adam and AdamW.
+"""The base ``Optimizer``: parameter groups, ``zero_grad``, ``step``'s loop and ``state_dict``.
 
-Each ``step`` applies PyTorch's update formula (``torch.optim``, the single-tensor code path)
-to every parameter that has a gradient. The same code serves both engines:
+Each optimizer (:mod:`micrograd.optim.sgd`, :mod:`micrograd.optim.adam`) only says how much
+one parameter moves (``_update``); everything around it is here, with PyTorch's API. The same
+code serves both engines:
 
 * a ``Tensor`` parameter's ``.data`` and ``.grad`` are ndarrays; ``.data`` is updated in place,
   so anything holding the array sees the new values, and the dtype (float32 or float64) is kept;
 * a ``Value`` parameter's ``.data`` and ``.grad`` are floats. The data is read into a 0-d
-  array so the formulas below run unchanged, and written back as a plain float.
+  array so the formulas run unchanged, and written back as a plain float.
+
+Parameter groups, as PyTorch's: ``params`` is a list of parameters, or a list of dicts, each
+with its own ``"params"`` and any hyper-parameters that differ from the defaults::
+
+    opt = SGD([{"params": model[0].parameters()},
+               {"params": model[2].parameters(), "lr": 0.01}], lr=0.1, momentum=0.9)
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
+from micrograd import _validate
 from micrograd.engine import Value
 from micrograd.tensors import Tensor
 
 Parameter = Value | Tensor
+Check = Callable[[str, Any], Any]
 
 
 class Optimizer:
-    """Base class: holds the parameters, their per-parameter state and the hyper-parameters.
+    """Base class: the parameter groups, each parameter's state, and the loop over them.
 
-    As in PyTorch, hyper-parameters live in ``param_groups`` (here always one group), so a
-    learning-rate schedule changes ``optimizer.param_groups[0]["lr"]`` and the next ``step``
-    uses it. ``state`` maps ``id(parameter)`` to that parameter's buffers.
+    ``param_groups`` is a list of dicts, each holding ``"params"`` (a list) and that group's
+    hyper-parameters; a learning-rate schedule changes ``group["lr"]`` in place and the next
+    ``step`` uses it. ``state`` maps ``id(parameter)`` to that parameter's buffers (PyTorch
+    keys it by the parameter itself; ``state_dict`` numbers parameters as PyTorch does).
+    ``defaults`` holds the hyper-parameters given to the constructor.
+
+    Subclasses set ``_checks`` (hyper-parameter name -> check returning the normalised
+    value) and define ``_update``.
     """
 
-    def __init__(self, params: Iterable[Parameter], defaults: dict[str, Any]) -> None:
-        self.defaults = dict(defaults)
-        self.param_groups: list[dict[str, Any]] = [
-            {"params": _check_params(params, type(self).__name__), **defaults}
-        ]
+    _checks: dict[str, Check] = {}
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        owner = type(self).__name__
+        self.defaults = {name: self._checks[name](name, value) for name, value in defaults.items()}
+        self._check_group(self.defaults, "")
         self.state: dict[int, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        for group in _as_groups(params, owner):
+            self.add_param_group(group)
+
+    # ----------------------------------------------------------------- groups
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group: a dict with ``"params"`` and any hyper-parameters to override.
+
+        Hyper-parameters not given take the optimizer's defaults. A parameter may belong to
+        one group only. Useful to train layers at their own rate, or to add layers that were
+        frozen so far.
+        """
+        owner = type(self).__name__
+        where = f"{owner}: param_groups[{len(self.param_groups)}]"
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{where} must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(f"{where} has no 'params' entry")
+        params = _check_params(param_group["params"], where)
+        group = dict(param_group)
+        for name, value in group.items():
+            if name in self._checks:
+                group[name] = self._checks[name](f"{where}: {name}", value)
+        for name, value in self.defaults.items():
+            group.setdefault(name, value)
+        self._check_group(group, f"{where}: ")
+        taken = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in taken for p in params):
+            raise ValueError(f"{owner}: some parameters appear in more than one parameter group")
+        group["params"] = params
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any], where: str) -> None:
+        """Checks across a group's hyper-parameters (SGD: nesterov needs momentum)."""
+
+    # ----------------------------------------------------------------- the step
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient before the next ``backward``.
 
-        A Tensor's grad becomes None (``set_to_none=True``, PyTorch's default) or zeros; a
-        Value's grad, a float, becomes 0.0.
+        A Tensor's grad becomes None (``set_to_none=True``, PyTorch's default) or is zeroed in
+        place (the same array, so anything holding it sees zeros); a Value's grad, a float
+        that backward accumulates into, becomes 0.0 either way.
         """
+        _validate.flag("set_to_none", set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if isinstance(p, Value):
@@ -54,8 +106,13 @@ class Optimizer:
                 else:
                     p.grad[...] = 0
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient (a Tensor whose grad is None is skipped)."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient (a Tensor whose grad is None is skipped).
+
+        ``closure``, as in PyTorch, recomputes and returns the loss (zero_grad, forward,
+        backward); it runs first and its loss is returned. Without it, returns None.
+        """
+        loss = None if closure is None else closure()
         for group in self.param_groups:
             for p in group["params"]:
                 if isinstance(p, Value):  # a 0-d array, so in-place updates work as on a Tensor
@@ -69,165 +126,153 @@ class Optimizer:
                             f"{type(self).__name__}.step: a parameter of shape {data.shape} has "
                             f"a gradient of shape {grad.shape}"
                         )
-                state = self.state.setdefault(id(p), {})
+                state = self.state.get(id(p), {})
                 data -= self._update(data, grad, state, group)  # in place: keeps identity, dtype
+                if state:  # plain SGD keeps none, and then has no entry (as in PyTorch)
+                    self.state[id(p)] = state
                 if isinstance(p, Value):
                     p.data = float(data)
+                else:  # an in-place write: a graph built before it can no longer backward
+                    p._bump_version()
+        return loss
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         """How much to subtract from ``param`` this step. May update ``param`` in place first."""
         raise NotImplementedError(f"{type(self).__name__} must define _update")
 
+    # ----------------------------------------------------------------- saving and loading
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as PyTorch lays it out, to save and load back later.
+
+        ``{"state": {index: {"step": ..., "exp_avg": array, ...}}, "param_groups": [{"lr": ...,
+        "params": [index, ...]}, ...]}``: parameters are numbered 0, 1, ... across the groups
+        in order, and only those with state appear in ``"state"``. Arrays are copies (PyTorch
+        shares its tensors with the optimizer; here a state_dict is a snapshot that later
+        steps do not change).
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {name: value for name, value in group.items() if name != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {
+            index[key]: {name: _copy(value) for name, value in buffers.items()}
+            for key, buffers in self.state.items()
+            if key in index
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load what ``state_dict()`` returned, for an optimizer over the same parameters.
+
+        Groups must match in number and size, as in PyTorch; the hyper-parameters come from
+        the saved groups, the parameters stay this optimizer's. Arrays are copied and cast to
+        their parameter's dtype. Anything that does not fit is a ValueError (or TypeError)
+        naming it, and the optimizer is left unchanged.
+        """
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise TypeError(f"{owner}: expected a dict with 'state' and 'param_groups'")
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict):
+            raise TypeError(f"{owner}: 'param_groups' must be a list and 'state' a dict")
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{owner}: loaded state dict has a different number of parameter groups "
+                f"({len(saved_groups)}, this optimizer has {len(self.param_groups)})"
+            )
+        by_index: dict[int, Parameter] = {}
+        new_groups = []
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups, strict=True)):
+            where = f"{owner}: param_groups[{i}]"
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
+                raise TypeError(f"{where} must be a dict with a 'params' list")
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{where} has {len(saved['params'])} parameters, this optimizer's group "
+                    f"has {len(group['params'])}"
+                )
+            for index, p in zip(saved["params"], group["params"], strict=True):
+                index = _validate.integer(f"{where}: a parameter index", index, minimum=0)
+                if index in by_index:
+                    raise ValueError(f"{where}: parameter index {index} is listed twice")
+                by_index[index] = p
+            new = {name: value for name, value in saved.items() if name != "params"}
+            missing = [name for name in self._checks if name not in new]
+            if missing:
+                raise ValueError(
+                    f"{where} has no {', '.join(missing)}: is it another optimizer's state?"
+                )
+            for name in self._checks:
+                new[name] = self._checks[name](f"{where}: {name}", new[name])
+            self._check_group(new, f"{where}: ")
+            self._check_loaded_group(new, where)
+            new_groups.append(new)
+        state = {}
+        for index, buffers in saved_state.items():
+            p = by_index.get(index) if _validate.is_integer(index) else None
+            if p is None:
+                raise ValueError(f"{owner}: state for parameter {index!r}, which no group lists")
+            if not isinstance(buffers, dict):
+                raise TypeError(f"{owner}: state[{index}] must be a dict")
+            state[id(p)] = {
+                name: _load_buffer(name, value, p, f"{owner}: state[{index}]")
+                for name, value in buffers.items()
+            }
+        # Everything checked: now change the optimizer, editing the groups in place (a
+        # schedule or the user may hold them).
+        for group, new in zip(self.param_groups, new_groups, strict=True):
+            params = group["params"]
+            group.clear()
+            group.update(new, params=params)
+        self.state = state
+
+    def _check_loaded_group(self, group: dict[str, Any], where: str) -> None:
+        """Refuse options PyTorch may have saved that change the update and that this
+        optimizer lacks (they would be silently ignored)."""
+        for name in ("amsgrad", "maximize"):
+            if group.get(name):
+                raise ValueError(f"{where}: {name}=True is not supported here")
+
     def __repr__(self) -> str:
-        group = self.param_groups[0]
-        settings = ", ".join(f"{k}={v!r}" for k, v in group.items() if k != "params")
-        return f"{type(self).__name__}({len(group['params'])} parameters, {settings})"
+        parts = []
+        for i, group in enumerate(self.param_groups):
+            settings = ", ".join(f"{k}={v!r}" for k, v in group.items() if k != "params")
+            shown = f"{len(group['params'])} parameters, {settings}"
+            parts.append(shown if len(self.param_groups) == 1 else f"group {i}: {shown}")
+        return f"{type(self).__name__}({'; '.join(parts)})"
 
 
-class SGD(Optimizer):
-    """Stochastic gradient descent, optionally with momentum, as ``torch.optim.SGD``.
-
-    Per parameter, with ``g`` its gradient::
-
-        g = g + weight_decay * p                     (if weight_decay)
-        b = g  on the first step, else  momentum * b + (1 - dampening) * g
-        g = g + momentum * b  if nesterov  else  b   (if momentum)
-        p = p - lr * g
-
-    >>> w = Value(2.0)
-    >>> opt = SGD([w], lr=0.1)
-    >>> (w * w).backward()     # d(w^2)/dw = 4
-    >>> opt.step()
-    >>> round(w.data, 12)
-    1.6
-    """
-
-    def __init__(
-        self,
-        params: Iterable[Parameter],
-        lr: float,
-        momentum: float = 0.0,
-        dampening: float = 0.0,
-        weight_decay: float = 0.0,
-        nesterov: bool = False,
-    ) -> None:
-        defaults = {
-            "lr": _non_negative("lr", lr),
-            "momentum": _non_negative("momentum", momentum),
-            "dampening": _real("dampening", dampening),
-            "weight_decay": _non_negative("weight_decay", weight_decay),
-            "nesterov": _flag("nesterov", nesterov),
-        }
-        if nesterov and (defaults["momentum"] <= 0 or defaults["dampening"] != 0):
-            raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening == 0")
-        super().__init__(params, defaults)
-
-    def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-        momentum = group["momentum"]
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = np.copy(grad)  # a copy: backward accumulates into the grad array in place
-            else:
-                buf = momentum * buf + (1 - group["dampening"]) * grad
-            state["momentum_buffer"] = buf
-            grad = grad + momentum * buf if group["nesterov"] else buf
-        return group["lr"] * grad
+# --------------------------------------------------------------------- helpers
 
 
-class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015) as ``torch.optim.Adam``; ``weight_decay`` is an L2 term in g.
-
-    Per parameter, at step ``t`` (1, 2, ...)::
-
-        g = g + weight_decay * p                          (if weight_decay)
-        m = m + (1 - beta1) * (g - m)                     (torch's lerp, for beta1 > 0.5)
-        v = beta2 * v + (1 - beta2) * g * g
-        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
-
-    >>> w = Value(1.0)
-    >>> opt = Adam([w], lr=0.1)
-    >>> w.grad = 3.0
-    >>> opt.step()             # Adam's first step moves by lr, whatever the gradient's size
-    >>> round(w.data, 6)
-    0.9
-    """
-
-    _decoupled_weight_decay = False  # AdamW: shrink p itself instead of adding to g
-
-    def __init__(
-        self,
-        params: Iterable[Parameter],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-    ) -> None:
-        defaults = {
-            "lr": _non_negative("lr", lr),
-            "betas": _betas(betas),
-            "eps": _non_negative("eps", eps),
-            "weight_decay": _non_negative("weight_decay", weight_decay),
-        }
-        super().__init__(params, defaults)
-
-    def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
-        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param)
-            state["exp_avg_sq"] = np.zeros_like(param)
-        state["step"] = t = state["step"] + 1
-        if weight_decay != 0:
-            if self._decoupled_weight_decay:
-                param *= 1 - lr * weight_decay  # in place, before the Adam step, as torch does
-            else:
-                grad = grad + weight_decay * param
-        m = state["exp_avg"] = _lerp(state["exp_avg"], grad, 1 - beta1)
-        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
-        step_size = lr / (1 - beta1**t)
-        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + group["eps"]
-        return step_size * (m / denom)
+def _copy(value: Any) -> Any:
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
 
 
-def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
-    """``start + weight * (end - start)`` computed as ``torch.lerp`` does.
-
-    For weights of 1/2 and more torch starts from ``end``: with beta1 = 0 the average is then
-    exactly the gradient, where the naive formula cancels catastrophically.
-    """
-    if weight < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1 - weight)
-
-
-class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
-
-    Each step first shrinks the parameter, ``p = p * (1 - lr * weight_decay)``, then takes
-    Adam's step with the plain gradient (no L2 term added to it).
-    """
-
-    _decoupled_weight_decay = True
-
-    def __init__(
-        self,
-        params: Iterable[Parameter],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-    ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+def _load_buffer(name: str, value: Any, p: Parameter, where: str) -> Any:
+    """One saved state entry, checked against its parameter: counts as ints, arrays cast to
+    the parameter's dtype and required to have its shape."""
+    if name == "step":
+        step = np.asarray(value)
+        if step.shape != () or not np.isfinite(step) or step < 0 or step != np.floor(step):
+            raise ValueError(f"{where}['step'] must be a whole number >= 0, got {value!r}")
+        return int(step)
+    if isinstance(value, (bool, str)) or value is None:
+        return value  # not a buffer: kept as saved
+    dtype, shape = (np.float64, ()) if isinstance(p, Value) else (p.data.dtype, p.data.shape)
+    array = np.asarray(value).astype(dtype, copy=True)
+    if array.shape != shape:
+        raise ValueError(
+            f"{where}['{name}'] has shape {array.shape}, its parameter has shape {shape}"
+        )
+    return array
 
 
-# --------------------------------------------------------------------- argument checks
-
-
-def _check_params(params: object, owner: str) -> list[Parameter]:
-    """``params`` as a list: a non-empty iterable of distinct trainable Values or leaf Tensors."""
+def _as_groups(params: object, owner: str) -> list[dict[str, Any]]:
+    """``params`` as a list of group dicts: a list of parameters is one group."""
     if isinstance(params, (Value, Tensor)):
         raise TypeError(
             f"{owner}: params must be an iterable of parameters, got a single "
@@ -239,70 +284,61 @@ def _check_params(params: object, owner: str) -> list[Parameter]:
             f"{type(params).__name__}; pass model.parameters()"
         )
     try:
+        items = list(params)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(
+            f"{owner}: params must be an iterable of Value or Tensor parameters (or of "
+            f"parameter groups), got {type(params).__name__}"
+        ) from None
+    if not items:
+        raise ValueError(f"{owner}: got an empty parameter list; nothing to optimize")
+    dicts = [isinstance(item, dict) for item in items]
+    if all(dicts):
+        return items
+    if any(dicts):
+        raise TypeError(f"{owner}: params mixes parameter groups (dicts) and parameters")
+    return [{"params": items}]
+
+
+def _check_params(params: object, where: str) -> list[Parameter]:
+    """A group's ``params`` as a list of distinct trainable Values or leaf Tensors."""
+    if isinstance(params, (Value, Tensor)):
+        return [params]  # PyTorch accepts a single parameter in a group
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(
+            f"{where}: params must be an ordered collection such as a list, not a set "
+            "(a set's order changes from run to run, and state_dict relies on the order)"
+        )
+    try:
         params = list(params)  # type: ignore[call-overload]
     except TypeError:
         raise TypeError(
-            f"{owner}: params must be an iterable of Value or Tensor parameters, "
+            f"{where}: params must be an iterable of Value or Tensor parameters, "
             f"got {type(params).__name__}"
         ) from None
-    if not params:
-        raise ValueError(f"{owner}: got an empty parameter list; nothing to optimize")
     seen: set[int] = set()
     for i, p in enumerate(params):
         if not isinstance(p, (Value, Tensor)):
             raise TypeError(
-                f"{owner}: params[{i}] is a {type(p).__name__}; "
+                f"{where}: params[{i}] is a {type(p).__name__}; "
                 "every parameter must be a Value or a Tensor"
             )
         if isinstance(p, Tensor):
             if p._prev:
                 raise ValueError(
-                    f"{owner}: params[{i}] is computed from other tensors (op "
+                    f"{where}: params[{i}] is computed from other tensors (op "
                     f"{p._op!r}); only leaf tensors can be optimized"
                 )
             if not p.requires_grad:
                 raise ValueError(
-                    f"{owner}: params[{i}] is a Tensor with requires_grad=False, "
+                    f"{where}: params[{i}] is a Tensor with requires_grad=False, "
                     "so it would never get a gradient"
                 )
             if not np.issubdtype(p.data.dtype, np.floating):
-                raise TypeError(f"{owner}: params[{i}] has dtype {p.data.dtype}; it must be float")
+                raise TypeError(f"{where}: params[{i}] has dtype {p.data.dtype}; it must be float")
         if id(p) in seen:
             raise ValueError(
-                f"{owner}: params[{i}] appears more than once; it would be updated twice per step"
+                f"{where}: params[{i}] appears more than once; it would be updated twice per step"
             )
         seen.add(id(p))
     return params
-
-
-def _real(name: str, x: object) -> float:
-    """``x`` as a finite float: TypeError for non-numbers and bools, ValueError for nan/inf."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}: {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    return x
-
-
-def _non_negative(name: str, x: object) -> float:
-    x = _real(name, x)
-    if x < 0:
-        raise ValueError(f"{name} must be >= 0, got {x}")
-    return x
-
-
-def _flag(name: str, x: object) -> bool:
-    if not isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {x!r}")
-    return bool(x)
-
-
-def _betas(betas: object) -> tuple[float, float]:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    pair = (_real("betas[0]", betas[0]), _real("betas[1]", betas[1]))
-    for i, beta in enumerate(pair):
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(f"betas[{i}] must be in [0, 1), got {beta}")
-    return pair

@@ -18,18 +18,72 @@ _GELU_CUBIC = 0.044715  # the tanh approximation's coefficient (Hendrycks & Gimp
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
-def _ndtr(x: ndarray) -> ndarray:
-    """The standard normal CDF Phi(x), relative error ~1e-16 in both tails, in x's dtype.
+# ln(erfcx(z) / t) + ln(1/2) as a polynomial in t = 1 / (1 + z / 2), highest power first:
+# fitted here (least squares reweighted towards the least maximum error, z in [0, 30]) to
+# SciPy's erfcx. The form, erfc(z) = t exp(-z^2 + P(t)), is that of Numerical Recipes'
+# erfcc. In float32 arithmetic it gives Phi within 2.3e-7 absolute everywhere and 1.3e-6
+# relative for |x| < 8 (tests/test_functional_course.py checks both against SciPy).
+_HALF_ERFC_POLY = (
+    0.17375026520180398,
+    -0.8353455712308006,
+    1.513703237431109,
+    -1.161037504671397,
+    0.2941350995819655,
+    -0.19141559365576707,
+    0.09765016877708453,
+    0.374054559501363,
+    1.0000170819147887,
+    -1.9586588491751131,
+)
 
-    NumPy has no erf. SciPy's ``special.ndtr`` is accurate everywhere (it never forms
-    1 + erf(x) for negative x, so the far left tail keeps its digits); SciPy is installed with
-    scikit-learn, a dependency, and is imported on first use, so ``import micrograd`` does
-    not pay for it. A vectorized NumPy erf of the same accuracy needs 30-40 array passes,
-    no faster than SciPy's one (benchmarks/README.md).
+
+def _ndtr(x: ndarray) -> tuple[ndarray, ndarray | None]:
+    """The standard normal CDF Phi(x) in x's dtype; for float32 also exp(-x^2 / 2) (else None).
+
+    NumPy has no erf. Float64 (and float16) take SciPy's ``special.ndtr``, accurate to ~1e-16
+    relative in both tails (it never forms 1 + erf(x) for x < 0); SciPy comes with
+    scikit-learn, a dependency, and is imported on first use, so ``import micrograd`` does not
+    pay for it. A NumPy erf that accurate would take 30-40 passes over the data, no faster.
+    Float32, which needs 7 digits, takes ``_ndtr_float32``: ~30 float32 passes, several times
+    faster than SciPy's (which computes in float64 one element at a time).
     """
+    if x.dtype == np.float32:
+        return _ndtr_float32(x)
     from scipy.special import ndtr
 
-    return ndtr(x)
+    return ndtr(x).astype(x.dtype, copy=False), None
+
+
+def _ndtr_float32(x: ndarray) -> tuple[ndarray, ndarray]:
+    """Phi(x) and exp(-x^2 / 2) for float32 x, in float32 arithmetic throughout.
+
+    q = Phi(-|x|) = erfc(|x| / sqrt 2) / 2 = t exp(-x^2 / 2 + P(t)), t = 1 / (1 + |x| / sqrt 8);
+    Phi(x) = q for x < 0 (its left tail kept to full relative precision), 1 - q otherwise.
+    The two branches are joined by arithmetic on a 0/1 mask: np.where on a mask that follows
+    the data's signs mispredicts a branch per element and costs ~10 passes.
+    """
+    t = np.abs(x)
+    t *= 1 / math.sqrt(8)
+    t += 1
+    np.reciprocal(t, out=t)
+    q = t * _HALF_ERFC_POLY[0]
+    for c in _HALF_ERFC_POLY[1:-1]:
+        q += c
+        q *= t
+    q += _HALF_ERFC_POLY[-1]
+    np.exp(q, out=q)
+    q *= t
+    density = x * x
+    density *= -0.5
+    np.exp(density, out=density)
+    q *= density  # Phi(-|x|)
+    # Phi = q + [x >= 0] (1 - 2q): q where x < 0 exactly, 1 - q (to an ulp) where x >= 0
+    cdf = (x >= 0).astype(x.dtype)
+    np.multiply(q, -2, out=t)
+    t += 1
+    cdf *= t
+    cdf += q
+    return cdf, density
 
 
 @method
@@ -64,13 +118,16 @@ def _gelu(self, approximate: str) -> Tensor:
         deriv *= t
         deriv += half
     else:
-        cdf = _ndtr(x)
+        cdf, density = _ndtr(x)
         out = x * cdf
         if not needs_grad:
             return _result(out, "gelu", (self,), None, False)
         deriv = square  # d/dx = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
-        deriv *= -0.5
-        np.exp(deriv, out=deriv)
+        if density is None:
+            deriv *= -0.5
+            np.exp(deriv, out=deriv)
+        else:
+            deriv = density
         deriv *= x
         deriv *= _INV_SQRT_2PI
         deriv += cdf
@@ -80,16 +137,23 @@ def _gelu(self, approximate: str) -> Tensor:
 VJPS["gelu"] = (lambda g, ans, deriv: g * deriv,)
 
 
+def _sigmoid(x: ndarray) -> ndarray:
+    """1 / (1 + exp(-x)), a fresh array: exp overflows to inf for x < -88 (float32) or -709,
+    giving the right 0 (its warning silenced); no branch per element (see _ndtr_float32)."""
+    with np.errstate(over="ignore"):
+        s = np.exp(-x)
+    s += 1
+    return np.reciprocal(s, out=s)
+
+
 @method
 def _silu(self) -> Tensor:
-    """x * sigmoid(x), elementwise; sigmoid computed without exponentiating a positive number.
+    """x * sigmoid(x), elementwise.
 
     Fused: one node instead of two; the rule reuses sigmoid: s (1 + x (1 - s)).
     """
     x = self.data
-    s = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-    pos = x >= 0
-    s = np.divide(np.where(pos, 1, s), 1 + s)
+    s = _sigmoid(x)
     return _result(x * s, "silu", (self,), (x, s), self.requires_grad)
 
 
@@ -124,17 +188,28 @@ VJPS["leaky_relu"] = (lambda g, ans, factor: g * factor,)
 
 @method
 def _elu(self, alpha: float) -> Tensor:
-    """x where x > 0, else alpha * (exp(x) - 1); the rule is 1, or ans + alpha, as PyTorch."""
+    """x where x > 0, else alpha * (exp(x) - 1); the rule is 1, or ans + alpha, as PyTorch.
+
+    Both pieces vanish on the other's side, so the output is their sum: no branch per
+    element (see _ndtr_float32).
+    """
     x = self.data
     neg = np.minimum(x, 0)
     np.expm1(neg, out=neg)
-    neg *= alpha
-    return _result(np.where(x > 0, x, neg), "elu", (self,), (x, alpha), self.requires_grad)
+    neg *= alpha  # 0 where x > 0
+    out = np.maximum(x, 0)
+    out += neg
+    return _result(out, "elu", (self,), (x, neg, alpha), self.requires_grad)
 
 
-def _elu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, float]) -> ndarray:
-    x, alpha = ctx
-    return g * np.where(x > 0, 1, ans + alpha)
+def _elu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray, float]) -> ndarray:
+    x, neg, alpha = ctx  # 1 where x > 0, alpha exp(x) = neg + alpha elsewhere
+    positive = (x > 0).astype(g.dtype)
+    grad = neg + alpha
+    grad *= 1 - positive
+    grad += positive
+    grad *= g
+    return grad
 
 
 VJPS["elu"] = (_elu_grad,)
@@ -158,8 +233,7 @@ def _softplus(self, beta: float, threshold: float) -> Tensor:
 
 def _softplus_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
     z, linear = ctx  # d/dx log(1 + exp(z)) / beta = sigmoid(z)
-    s = np.exp(-np.abs(z))
-    s = np.divide(np.where(z >= 0, 1, s), 1 + s)
+    s = _sigmoid(z)
     s[linear] = 1
     s *= g
     return s

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import Tensor, _constant, _result, method
 from micrograd.tensors.ops import Operand, _promoted
 
@@ -114,3 +115,31 @@ def __invert__(self) -> Tensor:
 def logical_not(self) -> Tensor:
     """True where the entry is 0 (or False)."""
     return _result(np.logical_not(self.data), "", (), None, False)
+
+
+@method("any")
+def any_(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """True where any entry along ``dim`` (anywhere, if None) is nonzero."""
+    return _truth(self, np.any, dim, keepdim)
+
+
+@method("all")
+def all_(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """True where every entry along ``dim`` (everywhere, if None) is nonzero."""
+    return _truth(self, np.all, dim, keepdim)
+
+
+def _truth(self: Tensor, reduce: Any, dim: Any, keepdim: bool) -> Tensor:
+    x = self.data
+    if dim is None:
+        return _result(np.asarray(reduce(x)), "", (), None, False)
+    axis = normalize_dim(dim, x.ndim) if x.ndim else None
+    return _result(np.asarray(reduce(x, axis=axis, keepdims=keepdim)), "", (), None, False)
+
+
+@method
+def __contains__(self, element: Any) -> bool:
+    """``element in t``: whether any entry equals it, as in PyTorch."""
+    if isinstance(element, Tensor):
+        element = element.data
+    return bool(np.any(self.data == element))

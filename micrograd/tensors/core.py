@@ -31,11 +31,18 @@ values were overwritten in between, the gradient would be silently wrong, so
   ``transpose``, basic indexing, ``detach``, ...), and bumped by every in-place write made
   through the API: ``t[i] = v``, the in-place methods (``fill_``, ``masked_fill_``, ``add_``,
   ...) and the optimizers' ``step`` (through ``_bump_version``);
-* each write is also stamped with a global count of writes (``_writes``), as is each node
+* each write is also stamped with a global count of writes (``write_count``), as is each node
   when it is built; ``backward`` raises PyTorch's RuntimeError when an operand whose values
   the node kept (its ``ctx`` holds them), or the node's own output, carries a later stamp.
   A node built after the last write anywhere, the usual case in a training loop, costs
-  backward one comparison.
+  backward one comparison;
+* a write into a tensor of a graph (``dlogits[range(n), Yb] -= 1``, ``out += bias``) is
+  recorded as PyTorch records it: the tensor becomes the output of the write, and operations
+  that used it before get their gradients sent to its earlier history (``_versions.Written``).
+
+Stricter than PyTorch, which checks only what the gradients it computes read: here a node
+raises if any operand value it kept, or its output, was written (so ``exp`` and ``+`` alike
+when their output is written, where PyTorch's ``+`` would not mind).
 
 Not detected: writes made with NumPy into ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
 just as PyTorch does not detect writes through its ``.data``. Catching them would take a
@@ -53,6 +60,7 @@ import numpy as np
 
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim, unbroadcast
+from micrograd.tensors._versions import check_unmodified, new_cell, write_count
 from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
@@ -111,12 +119,27 @@ class Tensor:
         "_prev",
         "_op",
         "_ctx",
-        "_version_cell",  # [version, stamps of the last writes], one list shared with views
-        "_built_at",  # for a node: _writes[0] when it was built
+        "_version_cell",  # [version, stamps of the last 2 writes], one list shared with views
+        "_built_at",  # for a node: write_count[0] when it was built
     )
-    # NumPy must not treat a Tensor as an array operand: ``ndarray + Tensor`` and
-    # ``np.float64 * Tensor`` then fall through to Tensor.__radd__ / __rmul__.
-    __array_ufunc__ = None
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy meeting a Tensor operand. ``ndarray + Tensor`` and ``np.float64 * Tensor``
+        are the Tensor's reflected operators (a Tensor out, in the graph). An in-place update
+        of an ndarray, ``p.data += -lr * p.grad`` with ``lr`` a tensor (the lectures' learning
+        rate search), writes the values into the array, outside any graph, as PyTorch's
+        ``.data``. NumPy's other functions refuse tensors (TypeError), as before."""
+        out = kwargs.pop("out", None)
+        if method != "__call__" or kwargs:
+            return NotImplemented
+        if out is not None:
+            if all(type(o) is ndarray for o in out):
+                values = [x.data if isinstance(x, Tensor) else x for x in inputs]
+                return ufunc(*values, out=out)
+            return NotImplemented
+        name = _REFLECTED.get(ufunc) if len(inputs) == 2 and inputs[1] is self else None
+        return NotImplemented if name is None else getattr(self, name)(inputs[0])
+
     # ``==`` is elementwise (it returns a Tensor), so hashing is by identity, as in PyTorch:
     # tensors can be set members and dict keys (the graph walk keeps them in a set).
     __hash__ = object.__hash__
@@ -134,7 +157,7 @@ class Tensor:
         self._prev: tuple[Tensor, ...] = NO_OPERANDS
         self._op = ""
         self._ctx: Any = None
-        self._version_cell = [0]
+        self._version_cell = new_cell()
         self._built_at = 0
         if requires_grad:
             self.requires_grad_()
@@ -148,6 +171,26 @@ class Tensor:
             )
         self.requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True unless an operation recorded in a graph produced this tensor (PyTorch's
+        meaning: parameters, data and anything made under ``no_grad()`` are leaves)."""
+        return not self._prev
+
+    def retain_grad(self) -> None:
+        """Keep ``grad`` for this non-leaf tensor after ``backward()``, as PyTorch's.
+
+        micrograd already keeps every intermediate's ``grad`` (as ``Value.backward`` does), so
+        this only checks, as PyTorch does, that the tensor requires grad.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor that requires grad: its ``grad`` is kept (always here)."""
+        return self.requires_grad and bool(self._prev)
 
     # ----------------------------------------------------------------- array facts
 
@@ -186,6 +229,8 @@ class Tensor:
     def numel(self) -> int:
         """The number of elements (the product of the shape; 1 for a 0-d tensor)."""
         return self.data.size
+
+    nelement = numel  # PyTorch's older name, the lectures' ``sum(p.nelement() for p in ...)``
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -276,12 +321,11 @@ class Tensor:
 
     def _bump_version(self) -> None:
         """Count one in-place write into ``data``: what optimizers call after a step."""
-        _writes[0] += 1
         cell = self._version_cell
+        write_count[0] += 1
         cell[0] += 1
-        cell.append(_writes[0])
-        if len(cell) > _KEPT_STAMPS + 1:
-            del cell[1]
+        cell[2] = cell[1]
+        cell[1] = write_count[0]
 
     # ----------------------------------------------------------------- backpropagation
 
@@ -323,7 +367,7 @@ class Tensor:
             if node._prev:
                 node.grad = None
         self.grad = gradient if self.grad is None else self.grad + gradient
-        vjps, asarray, writes = VJPS, np.asarray, _writes[0]
+        vjps, asarray, writes = VJPS, np.asarray, write_count[0]
         # The gradient arrays this call made by adding two contributions, by id, each with
         # the operand whose gradient it is: nothing else holds them until that operand's
         # rules run (which comes after every contribution to it), so later contributions
@@ -337,7 +381,7 @@ class Tensor:
             if not prev or g is None:  # a leaf, or a constant
                 continue
             if node._built_at != writes:  # something was written in place since it was built
-                _check_unmodified(node)
+                prev = check_unmodified(node)  # (the operands as the node used them)
             ans, ctx = node.data, node._ctx
             for rule, parent in zip(vjps[node._op], prev):
                 if not parent.requires_grad:
@@ -398,50 +442,32 @@ def _add_slice(parent: Tensor, grad: SliceGrad, owned: dict[int, Tensor]) -> Non
         old[grad.index] += grad.values
 
 
+# ``x op tensor`` for an ndarray or NumPy scalar x: the tensor's operator that NumPy's ufunc
+# stands for, seen from the tensor's side.
+_REFLECTED = {
+    np.add: "__radd__",
+    np.subtract: "__rsub__",
+    np.multiply: "__rmul__",
+    np.true_divide: "__rtruediv__",
+    np.floor_divide: "__rfloordiv__",
+    np.remainder: "__rmod__",
+    np.power: "__rpow__",
+    np.matmul: "__rmatmul__",
+    np.bitwise_and: "__rand__",
+    np.bitwise_or: "__ror__",
+    np.bitwise_xor: "__rxor__",
+    np.equal: "__eq__",
+    np.not_equal: "__ne__",
+    np.less: "__gt__",
+    np.less_equal: "__ge__",
+    np.greater: "__lt__",
+    np.greater_equal: "__le__",
+}
+
+
 def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
     """``grad`` in ``dtype``, its operand's (e.g. a float32 parameter used with float64 data)."""
     return grad if grad.dtype == dtype else grad.astype(dtype)
-
-
-# How many in-place writes (through the API, into any tensor) there have been: the clock that
-# stamps each write and each node, so that backward can tell what was written after what.
-_writes = [0]
-_KEPT_STAMPS = 4  # a tensor keeps the stamps of its last 4 writes, to name the version it had
-
-
-def _check_unmodified(node: Tensor) -> None:
-    """Raise PyTorch's error if values ``node``'s rule reads were written in place after the
-    node was built: its own output (any rule may read it as ``ans``) or an operand's that its
-    ``ctx`` keeps."""
-    built = node._built_at
-    cell = node._version_cell
-    if cell[-1] > built and len(cell) > 1 and cell is not node._prev[0]._version_cell:
-        _modified(node, f", which is output 0 of {node._op!r},", built)  # (not a view's)
-    kept = node._ctx if type(node._ctx) is tuple else (node._ctx,)
-    for operand in node._prev:
-        cell = operand._version_cell
-        if len(cell) > 1 and cell[-1] > built:
-            array = operand.data
-            if any(type(k) is ndarray and np.may_share_memory(k, array) for k in kept):
-                _modified(operand, "", built)
-
-
-def _modified(tensor: Tensor, whose: str, built: int) -> None:
-    cell = tensor._version_cell
-    version, stamps = cell[0], cell[1:]
-    later = sum(stamp > built for stamp in stamps)
-    expected = (
-        f"{version - later}"
-        if later < len(stamps) or version == len(stamps)
-        else (f"{version - later} or earlier")
-    )
-    raise RuntimeError(
-        "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [Tensor of shape {tensor.shape}, {tensor.dtype}]{whose} is at "
-        f"version {version}; expected version {expected} instead. It was written "
-        "(t[...] = ..., an in-place method such as fill_, or an optimizer's step) after the "
-        "operation that needs it ran: recompute the forward pass after the write"
-    )
 
 
 # --------------------------------------------------------------------- helpers for the ops
@@ -453,13 +479,13 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
     out.data = data if type(data) is ndarray else np.asarray(data)  # NumPy returns 0-d as scalars
     out.grad = None
     out.label = ""
-    out._version_cell = [0]
+    out._version_cell = [0, 0, 0]  # new_cell(), spelled out: the hot path
     if requires_grad and _grad_mode.enabled:
         out.requires_grad = True
         out._prev = Operands(prev)
         out._op = op
         out._ctx = ctx
-        out._built_at = _writes[0]
+        out._built_at = write_count[0]
     else:  # keep no parents, so nothing is held alive and backward never walks here
         out.requires_grad = False
         out._prev = NO_OPERANDS

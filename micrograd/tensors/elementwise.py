@@ -6,6 +6,7 @@ clamp keep the input's dtype. Derivatives at the edges (0, NaN) follow PyTorch's
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,16 @@ VJPS["log"] = (lambda g, ans, a: g / a,)
 
 
 @method
+def log10(self) -> Tensor:
+    """Elementwise base-10 logarithm (the lectures plot ``loss.log10()``)."""
+    x = _float(self.data)
+    return _result(np.log10(x), "log10", (self,), x, self.requires_grad)
+
+
+VJPS["log10"] = (lambda g, ans, a: g / (a * math.log(10)),)  # a Python float: keeps float32
+
+
+@method
 def sqrt(self) -> Tensor:
     """Elementwise square root. A primitive rather than ``x ** 0.5``: NumPy's sqrt rounds
     as PyTorch's, and its rule reuses the output."""
@@ -51,8 +62,7 @@ def abs_(self) -> Tensor:
 
 def _abs_grad(g: ndarray, ans: ndarray, a: ndarray) -> ndarray:
     sign = np.sign(a)
-    sign[np.isnan(sign)] = 0
-    return g * sign
+    return g * np.where(np.isnan(sign), 0, sign)
 
 
 VJPS["abs"] = (_abs_grad,)

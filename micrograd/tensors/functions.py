@@ -22,8 +22,10 @@ from micrograd.tensors.core import Tensor
 
 __all__ = [
     "abs",
+    "all",
     "amax",
     "amin",
+    "any",
     "argmax",
     "argmin",
     "chunk",
@@ -36,6 +38,7 @@ __all__ = [
     "gt",
     "le",
     "log",
+    "log10",
     "logical_not",
     "lt",
     "masked_fill",
@@ -62,6 +65,7 @@ __all__ = [
     "t",
     "tanh",
     "transpose",
+    "unbind",
     "unsqueeze",
     "var",
 ]
@@ -96,8 +100,10 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002
 
 
 abs = _function("abs")  # noqa: A001
+all = _function("all")  # noqa: A001
 amax = _function("amax")
 amin = _function("amin")
+any = _function("any")  # noqa: A001
 argmax = _function("argmax")
 argmin = _function("argmin")
 chunk = _function("chunk")
@@ -110,6 +116,7 @@ ge = _function("ge")
 gt = _function("gt")
 le = _function("le")
 log = _function("log")
+log10 = _function("log10")
 logical_not = _function("logical_not")
 lt = _function("lt")
 masked_fill = _function("masked_fill")
@@ -135,5 +142,6 @@ sum = _function("sum")  # noqa: A001
 t = _function("t")
 tanh = _function("tanh")
 transpose = _function("transpose")
+unbind = _function("unbind")
 unsqueeze = _function("unsqueeze")
 var = _function("var")

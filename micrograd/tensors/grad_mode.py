@@ -54,22 +54,26 @@ class _Mode:
             def generator_in_mode(*args: Any, **kwargs: Any) -> Any:
                 gen = func(*args, **kwargs)
                 # Every resumption of the body runs in the mode; the caller's code between
-                # them runs in the caller's mode.
-                with self._fresh():
-                    response = gen.send(None)
-                while True:
-                    try:
-                        request = yield response
-                    except GeneratorExit:
-                        with self._fresh():
-                            gen.close()
-                        raise
-                    except BaseException as error:  # thrown in: forward to the body
-                        with self._fresh():
-                            response = gen.throw(error)
-                    else:
-                        with self._fresh():
-                            response = gen.send(request)
+                # them runs in the caller's mode. The body's end (StopIteration) is this
+                # generator's end: returned, since raising it here would be a RuntimeError.
+                try:
+                    with self._fresh():
+                        response = gen.send(None)
+                    while True:
+                        try:
+                            request = yield response
+                        except GeneratorExit:
+                            with self._fresh():
+                                gen.close()
+                            raise
+                        except BaseException as error:  # thrown in: forward to the body
+                            with self._fresh():
+                                response = gen.throw(error)
+                        else:
+                            with self._fresh():
+                                response = gen.send(request)
+                except StopIteration as stop:
+                    return stop.value
 
             return generator_in_mode  # type: ignore[return-value]
 

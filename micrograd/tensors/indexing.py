@@ -1,11 +1,13 @@
-"""Indexing and writing: ``t[i]``, ``t[i] = v``, ``masked_fill`` and the in-place methods.
+"""Indexing and writing: ``t[i]``, ``t[i] = v``, ``masked_fill``, ``masked_fill_``, ``fill_``.
 
 Indices are NumPy's (and PyTorch's): ints, slices, None, ``...``, integer tensors, arrays or
 lists (``v[:, [-1]]``) and bool masks. An in-place write (``t[i] = v``, ``fill_``,
-``masked_fill_``, ``add_``, ...) changes the tensor's data and bumps its version counter, so
-that a backward through an operation that kept the old values raises instead of giving a
-wrong gradient (see ``core``). As in PyTorch, a tensor that requires grad can be written
-in place only under ``no_grad()`` (for example to initialise a parameter).
+``masked_fill_``, and ``add_``... in ``inplace``) changes the tensor's data and bumps its
+version counter, so that a backward through an operation that kept the old values raises
+instead of giving a wrong gradient (see ``core``). As in PyTorch, a leaf that requires grad
+(a parameter) can be written in place only under ``no_grad()``; a write into a tensor
+computed in a graph, or of a value that requires grad, is recorded in the graph
+(``inplace._record``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from micrograd.tensors.core import (
     method,
     ndarray,
 )
-from micrograd.tensors.grad_mode import _grad_mode
+from micrograd.tensors.inplace import _inplace_target, _record, _recorded, _source, _write
 
 Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
 
@@ -95,70 +97,33 @@ def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray | SliceGrad:
 VJPS["index"] = (_index_grad,)  # g scattered back, repeats added
 
 
-# --------------------------------------------------------------------- writing
-
-
-def _inplace_target(tensor: Tensor, op: str) -> ndarray:
-    """``tensor.data`` after checking that an in-place write (``op``) may go there, as
-    PyTorch decides: never into a tensor that requires grad while graphs are recorded."""
-    if tensor.requires_grad and _grad_mode.enabled:
-        if not tensor._prev:
-            raise RuntimeError(
-                f"{op}: a leaf Tensor that requires grad is being used in an in-place "
-                "operation; do it under no_grad() (as optimizers and nn.init do)"
-            )
-        raise RuntimeError(
-            f"{op}: in-place operations on a tensor that is part of a graph are not "
-            "supported here; use the out-of-place form (masked_fill, clamp, + ...) instead"
-        )
-    data = tensor.data
-    if not data.flags.writeable:
-        raise RuntimeError(
-            f"{op}: this tensor is a read-only view (more than one element may refer to the "
-            "same memory, as after expand()); clone() it before writing into it"
-        )
-    return data
-
-
-def _source(value: Any, op: str) -> Any:
-    """What may be written into a tensor: a number, an array, or a tensor that needs no grad
-    (its gradient could not flow through the write)."""
-    if isinstance(value, Tensor):
-        if value.requires_grad and _grad_mode.enabled:
-            raise RuntimeError(
-                f"{op}: the value requires grad, and a gradient cannot flow through an in-place "
-                "write; build the result out of place (masked_fill, cat, where) instead"
-            )
-        return value.data
-    source = _constant(value)
-    if source is NotImplemented:
-        if isinstance(value, (list, tuple)):
-            return np.asarray(value)
-        raise TypeError(f"{op}: cannot write a {type(value).__name__} into a Tensor")
-    return source
-
-
-def _write(data: ndarray, op: str, write: Any) -> None:
-    """Run ``write()`` (a NumPy in-place write into ``data``) with PyTorch's errors."""
-    try:
-        write()
-    except OverflowError:
-        raise RuntimeError(f"{op}: value cannot be converted to type {data.dtype} without overflow")
-    except TypeError as error:  # NumPy refuses the cast (float into int with /=, ...)
-        raise RuntimeError(
-            f"{op}: the result can't be cast to the tensor's dtype {data.dtype} ({error})"
-        ) from None
-    except ValueError as error:
-        raise RuntimeError(f"{op}: {error}") from None
-
-
 @method
 def __setitem__(self, index: Index, value: Any) -> None:
     """``t[index] = value``: writes in place (NumPy's broadcasting; floats written into an
-    integer tensor are truncated, as in PyTorch) and bumps the version counter."""
-    data = _inplace_target(self, "t[index] = value")
-    index = _converted(index, keep=False)
-    source = _source(value, "t[index] = value")
+    integer tensor are truncated, as in PyTorch) and bumps the version counter. Recorded in
+    the graph if ``t`` or ``value`` requires grad: then ``value`` gets the gradient of the
+    entries written, and ``t``'s earlier history that of the others."""
+    op = "t[index] = value"
+    if _recorded(self, value, op):
+        index = _converted(index, keep=True)
+        grad_value = isinstance(value, Tensor) and value.requires_grad
+        source = value.data if grad_value else _source(value, op)
+        _record(self, op, lambda old: _assigned(old.data, index, source), index, grad_value, value)
+        return
+    data = _inplace_target(self, op)
+    _assign(data, _converted(index, keep=False), _source(value, op))
+    self._bump_version()
+
+
+def _assigned(data: ndarray, index: Index, source: Any) -> ndarray:
+    """A copy of ``data`` with ``source`` written at ``index``."""
+    data = data.copy()
+    _assign(data, index, source)
+    return data
+
+
+def _assign(data: ndarray, index: Index, source: Any) -> None:
+    """``data[index] = source``, with PyTorch's errors."""
     shape = np.shape(source)
 
     def write() -> None:
@@ -176,7 +141,6 @@ def __setitem__(self, index: Index, value: Any) -> None:
             raise
 
     _write(data, "t[index] = value", write)
-    self._bump_version()
 
 
 def _mask(mask: Any, op: str) -> ndarray:
@@ -240,6 +204,9 @@ VJPS["masked_fill"] = (  # ctx = the mask
 @method
 def masked_fill_(self, mask: Tensor, value: Scalar | Tensor) -> Tensor:
     """In-place ``masked_fill`` (the mask broadcasts to self's shape); returns self."""
+    if _recorded(self, value, "masked_fill_"):
+        _record(self, "masked_fill_", lambda old: old.masked_fill(mask, value), None)
+        return self
     data = _inplace_target(self, "masked_fill_")
     m = _mask(mask, "masked_fill_")
     fill, tensor = _fill_value(value, data.dtype, "masked_fill_")
@@ -248,38 +215,6 @@ def masked_fill_(self, mask: Tensor, value: Scalar | Tensor) -> Tensor:
     _write(data, "masked_fill_", lambda: np.copyto(data, fill, where=m))
     self._bump_version()
     return self
-
-
-def _inplace(self: Tensor, other: Any, op: str, ufunc: np.ufunc) -> Tensor:
-    data = _inplace_target(self, op)
-    source = _source(other, op)
-    _write(data, op, lambda: ufunc(data, source, out=data, casting="same_kind"))
-    self._bump_version()
-    return self
-
-
-@method
-def add_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-    """In place: self += alpha * other. Returns self."""
-    return _inplace(self, other if alpha == 1 else other * alpha, "add_", np.add)
-
-
-@method
-def sub_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-    """In place: self -= alpha * other. Returns self."""
-    return _inplace(self, other if alpha == 1 else other * alpha, "sub_", np.subtract)
-
-
-@method
-def mul_(self, other: Any) -> Tensor:
-    """In place: self *= other. Returns self."""
-    return _inplace(self, other, "mul_", np.multiply)
-
-
-@method
-def div_(self, other: Any) -> Tensor:
-    """In place: self /= other (a float tensor: true division). Returns self."""
-    return _inplace(self, other, "div_", np.true_divide)
 
 
 @method
@@ -296,25 +231,3 @@ def fill_(self, value: Scalar | Tensor) -> Tensor:
 def zero_(self) -> Tensor:
     """In place: every entry set to 0. Returns self."""
     return self.fill_(0)
-
-
-@method
-def copy_(self, src: Any) -> Tensor:
-    """In place: the entries of ``src`` (broadcast to self's shape) copied in. Returns self."""
-    data = _inplace_target(self, "copy_")
-    source = _source(src, "copy_")
-    _write(data, "copy_", lambda: np.copyto(data, source, casting="unsafe"))
-    self._bump_version()
-    return self
-
-
-@method
-def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """In place ``clamp`` (number or tensor bounds). Returns self."""
-    data = _inplace_target(self, "clamp_")
-    if min is None and max is None:
-        raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
-    lo, hi = (None if b is None else _source(b, "clamp_") for b in (min, max))
-    _write(data, "clamp_", lambda: np.clip(data, lo, hi, out=data, casting="same_kind"))
-    self._bump_version()
-    return self

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from micrograd.tensors._rows import row_dot, row_max, row_sum
+from micrograd.tensors.activations import _sigmoid
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
 
 
@@ -28,8 +29,15 @@ def _reduce(loss: ndarray, reduction: str) -> tuple[ndarray, float]:
     total = np.add.reduce(loss, axis=None)
     if reduction == "sum":
         return total, 1.0
-    with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: nan, as PyTorch
-        return total / loss.size, 1 / loss.size if loss.size else 0.0
+    return _mean(total, loss.size)
+
+
+def _mean(total: ndarray, count: ndarray | int) -> tuple[ndarray, float]:
+    """total / count and the rule's scale 1 / count; of nothing, nan with scale 0, as PyTorch
+    (a nan loss whose gradient is zero)."""
+    if count:
+        return total / count, 1 / count
+    return total * np.nan, 0.0
 
 
 def _needs_grad(*tensors: Tensor) -> bool:
@@ -73,12 +81,13 @@ def _cross_entropy(
     self,
     target: ndarray,
     weight: ndarray | None,
-    ignore_index: int,
+    ignore_index: int | None,
     reduction: str,
     label_smoothing: float,
 ) -> Tensor:
     """PyTorch's cross-entropy of scores self (N, C, d...), (N, C) or (C,) against class
-    indices ``target`` (N, d...), (N,) or (), each in [0, C) or ``ignore_index``.
+    indices ``target`` (N, d...), (N,) or (), each in [0, C) or ``ignore_index`` (None:
+    the caller found no entry that is ignored).
 
     Per entry i (t its class, w the class weights, 1 without weight, e the smoothing):
     (1 - e) w[t] (-log p[t]) + e / C sum_c w[c] (-log p[c]), zero where t is ignored, with
@@ -89,9 +98,9 @@ def _cross_entropy(
     x = _classes_last(self.data)
     t = target.reshape(-1)
     rows = np.arange(len(t))
-    ignored = t == ignore_index
     valid = None
-    if ignored.any():
+    if ignore_index is not None:
+        ignored = t == ignore_index
         valid = (~ignored).astype(x.dtype)
         t = np.where(ignored, 0, t)  # any class will do: its weight below is 0
     shifted = x - row_max(x)[:, None]
@@ -114,20 +123,16 @@ def _cross_entropy(
             smooth *= valid
         loss *= 1 - label_smoothing
         loss += label_smoothing / x.shape[1] * smooth
-    if reduction == "mean":
-        count = wt.sum() if wt is not None else len(t)
-        with np.errstate(invalid="ignore", divide="ignore"):  # nothing counted: nan
-            out = np.add.reduce(loss) / count
-        scale = 1 / count if count else 0.0  # as PyTorch: nan loss, zero gradient
+    if reduction == "mean":  # divided by the summed weights of the entries counted
+        out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
-    ctx = (e, s, t, wt, valid, weight, label_smoothing, scale, self.data.shape)
+    ctx = (e, s, rows, t, wt, valid, weight, label_smoothing, scale, self.data.shape)
     return _result(out, "cross_entropy", (self,), ctx, self.requires_grad)
 
 
 def _cross_entropy_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    e, s, t, wt, valid, weight, smoothing, scale, shape = ctx
-    rows = np.arange(len(t))
+    e, s, rows, t, wt, valid, weight, smoothing, scale, shape = ctx
     gi = g.reshape(-1) if g.ndim else g * scale  # per row, or one number for mean / sum
     pull = gi if wt is None else gi * wt  # the one-hot's weight per row
     if smoothing:  # minus e/C per class, weighted by w[c], on rows not ignored
@@ -195,7 +200,7 @@ VJPS["cross_entropy_probs"] = (_cross_entropy_probs_grad_x, _cross_entropy_probs
 
 @method
 def _nll_loss(
-    self, target: ndarray, weight: ndarray | None, ignore_index: int, reduction: str
+    self, target: ndarray, weight: ndarray | None, ignore_index: int | None, reduction: str
 ) -> Tensor:
     """Negative log-likelihood of log-probabilities self (N, C, d...), (N, C) or (C,) at
     class indices ``target``: per entry -w[t] self[t], zero where t is ``ignore_index``;
@@ -204,9 +209,9 @@ def _nll_loss(
     """
     x = _classes_last(self.data)
     t = target.reshape(-1)
-    ignored = t == ignore_index
     wt = weight
-    if ignored.any():
+    if ignore_index is not None:  # as in _cross_entropy
+        ignored = t == ignore_index
         t = np.where(ignored, 0, t)
         wt = (~ignored).astype(x.dtype) if weight is None else weight[t] * ~ignored
     elif weight is not None:
@@ -214,11 +219,8 @@ def _nll_loss(
     loss = -x[np.arange(len(t)), t]
     if wt is not None:
         loss *= wt
-    if reduction == "mean":
-        count = wt.sum() if wt is not None else len(t)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.add.reduce(loss) / count
-        scale = 1 / count if count else 0.0
+    if reduction == "mean":  # divided by the summed weights of the entries counted
+        out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
     ctx = (t, wt, scale, x.shape, self.data.shape)
@@ -349,8 +351,7 @@ def _bce_with_logits(
     """
     target = _operand(target)
     x, y = self.data, target.data
-    e = np.exp(-np.abs(x))  # in (0, 1]
-    softplus = np.log1p(e)
+    softplus = np.log1p(np.exp(-np.abs(x)))  # exp of a non-positive number: never overflows
     softplus += np.maximum(-x, 0)  # softplus(-x)
     loss = (1 - y) * x
     if pos_weight is not None:
@@ -361,13 +362,13 @@ def _bce_with_logits(
     if weight is not None:
         loss *= weight
     out, scale = _reduce(loss, reduction)
-    ctx = (x, y, e, softplus, weight, pos_weight, scale)
+    ctx = (x, y, softplus, weight, pos_weight, scale)
     return _result(out, "bce_with_logits", (self, target), ctx, _needs_grad(self, target))
 
 
 def _bce_logits_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    x, y, e, _, weight, pos_weight, scale = ctx
-    sig_neg = np.where(x >= 0, e, 1) / (1 + e)  # sigmoid(-x), from exp(-|x|)
+    x, y, _, weight, pos_weight, scale = ctx
+    sig_neg = _sigmoid(-x)
     if pos_weight is None:
         grad = 1 - y
         grad -= sig_neg
@@ -379,7 +380,7 @@ def _bce_logits_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 def _bce_logits_grad_y(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    x, _, _, softplus, weight, pos_weight, scale = ctx  # d/dy = w (-x + (pw - 1) softplus(-x))
+    x, _, softplus, weight, pos_weight, scale = ctx  # d/dy = w (-x + (pw - 1) softplus(-x))
     grad = -x if pos_weight is None else (pos_weight - 1) * softplus - x
     return _weighted(grad, g, weight, scale)
 

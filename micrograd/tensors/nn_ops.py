@@ -20,6 +20,7 @@ import numpy as np
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors._shapes import normalize_dim, ones
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.dtypes import as_dtype
 
 # --------------------------------------------------------------------- linear
 
@@ -102,7 +103,7 @@ def _in_dtype(x: ndarray, dtype: Any) -> ndarray:
     """``x`` cast to ``dtype`` first, as PyTorch's ``dtype=`` argument of softmax does."""
     if dtype is None:
         return x
-    dtype = np.dtype(dtype)
+    dtype = as_dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"softmax dtype must be a floating dtype, got {dtype}")
     return x.astype(dtype, copy=False)
@@ -213,7 +214,7 @@ VJPS["dropout"] = (lambda g, ans, mask: g * mask,)
 # Up to this many (rows of the table) x (indices looked up), the embedding's gradient is one
 # BLAS product onehot.T @ g; past it a sort and one segmented sum (np.add.reduceat), whose
 # cost does not grow with the table. Both beat np.add.at (benchmarks/README.md).
-_ONE_HOT_LIMIT = 1 << 21
+_ONE_HOT_LIMIT = 1 << 17
 
 
 @method

@@ -273,10 +273,9 @@ def _integer_division(self: Tensor, other: Operand, ufunc: np.ufunc, op: str) ->
         if b is NotImplemented:
             return NotImplemented
         prev, requires_grad = (self,), self.requires_grad
-    result = ufunc(a, b)
-    if result.dtype.kind in "iu" and np.any(np.equal(b, 0)):
+    if a.dtype.kind in "biu" and np.asarray(b).dtype.kind in "biu" and np.any(np.equal(b, 0)):
         raise ZeroDivisionError(f"integer {'//' if op == 'floordiv' else '%'} by zero")
-    return _result(result, op, prev, (a, b), requires_grad)
+    return _result(ufunc(a, b), op, prev, (a, b), requires_grad)
 
 
 def _no_floordiv_grad(g: ndarray, ans: ndarray, ctx: Any) -> ndarray:

@@ -306,7 +306,7 @@ def var(
     warnings.warn(
         "var(): degrees of freedom is <= 0: correction should be strictly less than the "
         "number of entries reduced",
-        RuntimeWarning,
+        UserWarning,
         stacklevel=2,
     )
     with np.errstate(invalid="ignore"):

@@ -271,3 +271,14 @@ def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         raise RuntimeError("chunk(): a 0-d tensor cannot be chunked")
     n = self.data.shape[normalize_dim(dim, self.data.ndim)]
     return self.split(max(-(-n // chunks), 1) if n else 0, dim)
+
+
+@method
+def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices along ``dim``, that dim removed: ``torch.cat(torch.unbind(emb, 1), 1)``
+    lays an (N, T, C) batch out as (N, T*C). Each slice is a view with its own gradient path."""
+    if not self.data.shape:
+        raise IndexError("unbind(): a 0-d tensor has no dimension to unbind")
+    d = normalize_dim(dim, self.data.ndim)
+    lead = (slice(None),) * d
+    return tuple(self[lead + (i,)] for i in range(self.data.shape[d]))

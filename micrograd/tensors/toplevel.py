@@ -45,7 +45,9 @@ def log_softmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 
 def _arrays(input: Any, other: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    return _tensor(input, name).data, _tensor(other, name).data
+    """The two operands' data. A NumPy array is taken as a tensor: a micrograd ``grad`` is
+    one, and the lectures check gradients with ``torch.allclose(dt, t.grad)``."""
+    return tuple(x if isinstance(x, np.ndarray) else _tensor(x, name).data for x in (input, other))
 
 
 def isclose(

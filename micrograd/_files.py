@@ -1,0 +1,90 @@
+"""Writing a file completely or not at all, for ``micrograd.save`` and the command's outputs.
+
+The bytes go to a temporary file in the target's folder, are flushed to disk, and the
+temporary file is renamed over the target (``os.replace`` is atomic within a folder), so an
+interrupted or failed write never leaves a half-written file and never damages the old one.
+
+A process killed outright (SIGKILL, a power cut) cannot remove its temporary file. Each is
+named after the target and the writing process, ``.<name>.micrograd-<pid>-<random>.tmp``, and
+the next write to the same target removes those whose process is gone (or, where that cannot
+be asked, that are more than a day old), so they do not pile up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+
+__all__ = ["write_atomically"]
+
+_STALE_SECONDS = 24 * 3600  # past this age a temporary file is stale whoever wrote it
+_NAME_CHARS = 100  # of the target's name kept in the temporary's, well under NAME_MAX (255)
+
+
+def write_atomically(path: str | os.PathLike[str], payload: bytes) -> str:
+    """Write ``payload`` to ``path`` through a temporary file renamed into place.
+
+    Errors are the usual ``OSError`` subclasses and name ``path`` (never the temporary file):
+    ``FileNotFoundError`` for a missing folder, ``PermissionError``, ``IsADirectoryError``...
+    Returns ``path`` as a string.
+    """
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    prefix = f".{name[:_NAME_CHARS]}.micrograd-"
+    _remove_stale(folder, prefix)
+    tmp = os.path.join(folder, f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        # A fresh name, created with the usual permissions (0o666 less the umask;
+        # tempfile.mkstemp would make it private, 0o600).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as e:
+        if e.errno is not None and (e.filename in (tmp, None) or e.filename2 == tmp):
+            # The same error (OSError picks the subclass from errno), about the user's file.
+            raise OSError(e.errno, e.strerror, path) from None
+        raise
+    return path
+
+
+def _remove_stale(folder: str, prefix: str) -> None:
+    """Remove our temporary files for this target whose process is gone (best effort)."""
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(prefix)]
+    except OSError:
+        return  # a missing or unreadable folder: the write itself will say so
+    for entry in entries:
+        if not entry.name.endswith(".tmp"):
+            continue
+        pid = entry.name[len(prefix) :].split("-", 1)[0]
+        try:
+            old = time.time() - entry.stat(follow_symlinks=False).st_mtime > _STALE_SECONDS
+            if old or (pid.isdigit() and not _alive(int(pid))):
+                os.unlink(entry.path)
+        except OSError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists; True where that cannot be asked (Windows)."""
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would send a Ctrl-C event there; age alone decides
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True

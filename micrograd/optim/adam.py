@@ -1,0 +1,122 @@
+"""Adam and AdamW, as ``torch.optim.Adam`` and ``torch.optim.AdamW`` (single-tensor path)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from micrograd import _validate
+from micrograd.optim.optimizer import Optimizer
+
+
+def _betas(name: str, betas: object) -> tuple[float, float]:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"{name} must be a pair (beta1, beta2), got {betas!r}")
+    pair = (_validate.real(f"{name}[0]", betas[0]), _validate.real(f"{name}[1]", betas[1]))
+    for i, beta in enumerate(pair):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{name}[{i}] must be in [0, 1), got {beta}")
+    return pair
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) as ``torch.optim.Adam``; ``weight_decay`` is an L2 term in g.
+
+    Per parameter, at step ``t`` (1, 2, ...)::
+
+        g = g + weight_decay * p                          (if weight_decay)
+        m = m + (1 - beta1) * (g - m)                     (torch's lerp, for beta1 > 0.5)
+        v = beta2 * v + (1 - beta2) * g * g
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    ``params`` is a list of parameters or of parameter groups (dicts, see
+    :class:`~micrograd.optim.optimizer.Optimizer`); the keyword arguments are the defaults.
+
+    >>> from micrograd import Value
+    >>> w = Value(1.0)
+    >>> opt = Adam([w], lr=0.1)
+    >>> w.grad = 3.0
+    >>> opt.step()             # Adam's first step moves by lr, whatever the gradient's size
+    >>> round(w.data, 6)
+    0.9
+    """
+
+    _decoupled_weight_decay = False  # AdamW: shrink p itself instead of adding to g
+    _checks = {
+        "lr": _validate.non_negative,
+        "betas": _betas,
+        "eps": _validate.non_negative,
+        "weight_decay": _validate.non_negative,
+    }
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        super().__init__(params, defaults)
+
+    def _check_loaded_group(self, group: dict[str, Any], where: str) -> None:
+        super()._check_loaded_group(group, where)
+        # PyTorch's Adam saves whether its weight decay is decoupled (AdamW's is).
+        decoupled = group.get("decoupled_weight_decay", self._decoupled_weight_decay)
+        if bool(decoupled) != self._decoupled_weight_decay:
+            raise ValueError(
+                f"{where}: decoupled_weight_decay={decoupled} does not fit {type(self).__name__}"
+            )
+
+    def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+        state["step"] = t = state["step"] + 1
+        if weight_decay != 0:
+            if self._decoupled_weight_decay:
+                param *= 1 - lr * weight_decay  # in place, before the Adam step, as torch does
+            else:
+                grad = grad + weight_decay * param
+        m = state["exp_avg"] = _lerp(state["exp_avg"], grad, 1 - beta1)
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
+        step_size = lr / (1 - beta1**t)
+        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + group["eps"]
+        return step_size * (m / denom)
+
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``start + weight * (end - start)`` computed as ``torch.lerp`` does.
+
+    For weights of 1/2 and more torch starts from ``end``: with beta1 = 0 the average is then
+    exactly the gradient, where the naive formula cancels catastrophically.
+    """
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
+
+    Each step first shrinks the parameter, ``p = p * (1 - lr * weight_decay)``, then takes
+    Adam's step with the plain gradient (no L2 term added to it).
+    """
+
+    _decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

@@ -1,0 +1,85 @@
+"""The version counter's bookkeeping (see ``core``'s docstring for what it is for).
+
+Each tensor holds a ``_version_cell``, ``[version, stamp of its last write, stamp of the one
+before]``, one list shared with the tensors that view the same memory. Each write through the
+API takes a stamp from one global count of writes, ``write_count``, which also stamps each
+node when it is built (``_built_at``). So ``backward`` can tell, for a node, whether anything
+was written since it was built (one comparison, the usual answer being no) and then which of
+the values its rule reads were.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from micrograd.tensors.core import Tensor
+
+# How many in-place writes (through the API, into any tensor) there have been: the clock that
+# stamps each write and each node, so that backward can tell what was written after what.
+write_count = [0]
+
+
+def new_cell() -> list[int]:
+    """The version cell of fresh memory: version 0, never written."""
+    return [0, 0, 0]
+
+
+def check_unmodified(node: Tensor) -> tuple[Tensor, ...]:
+    """Raise PyTorch's error if values ``node``'s rule reads were written in place after the
+    node was built: its own output (any rule may read it as ``ans``) or an operand's that its
+    ``ctx`` keeps. Return the operands as the node used them (``as_of``)."""
+    built = node._built_at
+    if node._version_cell[1] > built and node._version_cell is not node._prev[0]._version_cell:
+        _modified(node, f", which is output 0 of {node._op!r},", built)  # (not a view's)
+    kept = node._ctx if type(node._ctx) is tuple else (node._ctx,)
+    operands = node._prev
+    if any(type(operand._ctx) is Written for operand in operands):
+        operands = tuple(as_of(operand, built) for operand in operands)
+    for operand in operands:
+        if operand._version_cell[1] > built:
+            array = operand.data
+            if any(type(k) is np.ndarray and np.may_share_memory(k, array) for k in kept):
+                _modified(operand, "", built)
+    return operands
+
+
+class Written(NamedTuple):
+    """The ``ctx`` of the node an in-place write into a tensor of a graph makes of it.
+
+    Writing ``t[i] = v`` (or ``t += v``, ...) while ``t`` is part of a graph moves ``t``'s
+    history (the node that made it, and its values' memory) to a new tensor, ``old``; ``t``
+    gets new memory and becomes the node "``old`` with ``v`` written at ``index``" (None:
+    everywhere; see ``inplace._record``). A node built before the write (its ``_built_at`` is
+    at most ``stamp``, the write count then) used ``old``'s values, so its gradient goes to
+    ``old`` (``as_of``): the graph PyTorch would have built.
+    """
+
+    old: Tensor
+    stamp: int  # write_count[0] just before the write
+    index: Any
+
+
+def as_of(tensor: Tensor, built: int) -> Tensor:
+    """``tensor`` as a node built at write count ``built`` used it: its history from before
+    the in-place writes recorded since (``Written``), or ``tensor`` itself if none was."""
+    while type(tensor._ctx) is Written and tensor._ctx.stamp >= built:
+        tensor = tensor._ctx.old
+    return tensor
+
+
+def _modified(tensor: Tensor, whose: str, built: int) -> None:
+    version, _, previous = tensor._version_cell
+    # the version the node saw: one write ago, unless the write before was also after it
+    expected = f"{version - 1}" if previous <= built else f"{version - 2} or earlier"
+    if version == 2 and previous > built:
+        expected = "0"
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [Tensor of shape {tensor.shape}, {tensor.dtype}]{whose} is at "
+        f"version {version}; expected version {expected} instead. It was written "
+        "(t[...] = ..., an in-place method such as fill_, or an optimizer's step) after the "
+        "operation that needs it ran: recompute the forward pass after the write"
+    )
