@@ -59,7 +59,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
-from micrograd.tensors._shapes import Size, normalize_dim, unbroadcast
+from micrograd.tensors._shapes import Size, SliceGrad, add_slice, normalize_dim, unbroadcast
 from micrograd.tensors._versions import check_unmodified, new_cell, write_count
 from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
@@ -389,7 +389,7 @@ class Tensor:
                 pg = rule(g, ans, ctx)
                 if type(pg) is not ndarray:
                     if type(pg) is SliceGrad:
-                        _add_slice(parent, pg, owned)
+                        add_slice(parent, pg, owned)
                         continue
                     pg = asarray(pg)  # NumPy returns 0-d results as scalars
                 data = parent.data
@@ -407,39 +407,6 @@ class Tensor:
                 else:  # out of place: old may be shared
                     parent.grad = old = old + pg
                     owned[id(old)] = parent
-
-
-class SliceGrad:
-    """A gradient that is zero except on ``index`` (a basic index: ints, slices, None,
-    Ellipsis), where it is ``values``: what the rule of ``t[index]`` returns. The engine adds
-    it into the operand's gradient where it lands, instead of into a full array of zeros per
-    piece: a tensor ``split`` in three (attention's q, k, v) costs one array of zeros and
-    three slice additions, not three arrays of zeros and two full additions."""
-
-    __slots__ = ("index", "values")
-
-    def __init__(self, index: Any, values: ndarray) -> None:
-        self.index = index
-        self.values = values
-
-
-def _add_slice(parent: Tensor, grad: SliceGrad, owned: dict[int, Tensor]) -> None:
-    """Add ``grad`` into ``parent.grad``, in place if this backward call owns that array."""
-    old = parent.grad
-    if old is None:  # the first piece: written into zeros
-        data = parent.data
-        total = parent.grad = np.zeros(data.shape, data.dtype)
-        owned[id(total)] = parent
-        total[grad.index] = grad.values
-        return
-    if owned.get(id(old)) is not parent:
-        old = parent.grad = old.astype(parent.data.dtype)  # a copy, to add into
-        owned[id(old)] = parent
-    view = old[grad.index]
-    if type(view) is ndarray:
-        np.add(view, grad.values, out=view)
-    else:  # every dim indexed by an int: a single entry
-        old[grad.index] += grad.values
 
 
 # ``x op tensor`` for an ndarray or NumPy scalar x: the tensor's operator that NumPy's ufunc

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors._shapes import SliceGrad
 from micrograd.tensors.core import (
     VJPS,
     Scalar,
-    SliceGrad,
     Tensor,
     _constant,
     _result,
