@@ -41,7 +41,7 @@ def save(obj: Module | Mapping[str, Any], path: str | os.PathLike[str]) -> None:
             if not isinstance(name, str):
                 raise TypeError(f"save: state dict keys must be strings, got {name!r}")
             array = value.data if isinstance(value, Tensor) else value
-            array = np.ascontiguousarray(array)
+            array = np.array(array, order="C")  # a copy in C order; 0-d stays 0-d
             if array.dtype.kind not in "biuf":
                 raise TypeError(f"save: {name!r} is not an array of numbers ({array.dtype})")
             state[name] = array
