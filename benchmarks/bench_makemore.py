@@ -38,6 +38,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -309,16 +310,24 @@ def check_losses(pair: Pair, steps: int) -> list[float]:
     return losses
 
 
-def time_block(side: Any, start: int, steps: int) -> tuple[float, float]:
-    """Milliseconds per step over ``steps`` steps, batches taken in turn from ``start``: by
-    the wall clock, and in CPU time of this process (less disturbed by other processes)."""
+def page_faults() -> int:
+    """Minor page faults of this process so far: pages the kernel had to map (and zero) for
+    memory that malloc took from it anew."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def time_block(side: Any, start: int, steps: int) -> tuple[float, float, float]:
+    """Per step over ``steps`` steps, batches taken in turn from ``start``: milliseconds by
+    the wall clock, milliseconds of this process's CPU time (less disturbed by other
+    processes), and page faults."""
     model, optimizer, batches = side
     n = len(batches)
+    faults = page_faults()
     began, began_cpu = time.perf_counter(), time.process_time()
     for i in range(start, start + steps):
         train_step(model, optimizer, *batches[i % n])
     wall, cpu = time.perf_counter() - began, time.process_time() - began_cpu
-    return 1000 * wall / steps, 1000 * cpu / steps
+    return 1000 * wall / steps, 1000 * cpu / steps, (page_faults() - faults) / steps
 
 
 ROWS = {  # name: (model class, what it is)
@@ -378,17 +387,22 @@ def main() -> None:
     print(
         f"\n{args.rounds} rounds of {args.steps} steps per engine, interleaved. Wall clock: ms "
         "per step (medians) and ours / torch (the median of the rounds' ratios, and their "
-        "range); CPU: the same ratio in CPU time."
+        "range); CPU: the same ratio in CPU time; faults: page faults per step (medians)."
     )
-    print(f"{'model':<44}{'dtype':<9}{'ours':>7}{'torch':>7}{'ours/torch':>12}  range  {'CPU':>6}")
+    print(
+        f"{'model':<44}{'dtype':<9}{'ours':>7}{'torch':>7}{'ours/torch':>12}  range  {'CPU':>6}"
+        f"{'faults':>8}{'torch':>7}"
+    )
     for i, pair in enumerate(pairs):
         ours, theirs = times[i]
         ratios = [a[0] / b[0] for a, b in zip(ours, theirs)]
         cpu_ratios = [a[1] / b[1] for a, b in zip(ours, theirs)]
+        wall, their_wall = (statistics.median(t[0] for t in side) for side in (ours, theirs))
+        faults, their_faults = (statistics.median(t[2] for t in side) for side in (ours, theirs))
         print(
-            f"{ROWS[pair.name][1]:<44}{pair.dtype:<9}{statistics.median(a[0] for a in ours):7.1f}"
-            f"{statistics.median(b[0] for b in theirs):7.1f}{statistics.median(ratios):11.2f}x"
-            f"  {min(ratios):.2f}-{max(ratios):.2f}{statistics.median(cpu_ratios):6.2f}x"
+            f"{ROWS[pair.name][1]:<44}{pair.dtype:<9}{wall:7.1f}{their_wall:7.1f}"
+            f"{statistics.median(ratios):11.2f}x  {min(ratios):.2f}-{max(ratios):.2f}"
+            f"{statistics.median(cpu_ratios):6.2f}x{faults:8.0f}{their_faults:7.0f}"
         )
 
 
