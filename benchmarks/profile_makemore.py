@@ -23,6 +23,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
+import math  # noqa: E402
 import pstats  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -34,7 +35,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from micrograd import chardata, data  # noqa: E402
-from micrograd.tensors import core  # noqa: E402
+from micrograd.tensors import Tensor, core  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_makemore as bench  # noqa: E402
@@ -108,6 +109,47 @@ def time_phases(model: Any, optimizer: Any, batches: list, steps: int) -> dict[s
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def blas_products(model: Any, batch: tuple, dtype: str, repeats: int = 30) -> tuple[float, float]:
+    """The step's linear layers' matrix products (forward x @ w.T, and backward's g @ w and
+    g.T @ x), replayed on random data of the same shapes: NumPy's BLAS and PyTorch's, CPU ms
+    per step (the median of ``repeats`` interleaved runs of the whole set)."""
+    shapes = []
+    real = Tensor._linear
+
+    def spy(self, weight, bias):  # noqa: ANN001, ANN202
+        shapes.append((math.prod(self.shape[:-1]), *weight.shape))
+        return real(self, weight, bias)
+
+    Tensor._linear = spy
+    try:
+        model(*batch)
+    finally:
+        Tensor._linear = real
+    rng = np.random.default_rng(0)
+    arrays = []
+    for rows, out, inp in shapes:
+        x, w, g = (
+            rng.standard_normal(s).astype(dtype) for s in ((rows, inp), (out, inp), (rows, out))
+        )
+        arrays.append((x, w, g, *(torch.from_numpy(a) for a in (x, w, g))))
+
+    def ours() -> None:
+        for x, w, g, *_ in arrays:
+            x.dot(w.T), g.dot(w), g.T.dot(x)
+
+    def theirs() -> None:
+        for *_, x, w, g in arrays:
+            x @ w.T, g @ w, g.T @ x
+
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        for run, kept in ((ours, times[0]), (theirs, times[1])):
+            began = time.process_time()
+            run()
+            kept.append(1000 * (time.process_time() - began))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=list(bench.ROWS), default="transformer")
@@ -161,6 +203,12 @@ def main() -> None:
     for name in PHASES:
         a, b = phases[name], torch_phases[name]
         print(f"{name:<39}{a:9.2f}{b:9.2f}{a / b:7.2f}x")
+
+    blas, their_blas = blas_products(model, ours_batches[0], args.dtype)
+    print(
+        f"{'BLAS products of the linears, replayed':<39}{blas:9.2f}{their_blas:9.2f}"
+        f"{blas / their_blas:7.2f}x"
+    )
 
     print(
         "\nmicrograd per op, CPU ms per step (timed separately; the timers add about 1 us per op)"
