@@ -102,3 +102,45 @@ def test_a_leaf_indexed_and_used_whole_accumulates_across_calls():
         for _ in range(2):  # leaves accumulate across backward calls
             (t[1:3].sum() * 2.0 + t[0, 1] * 3.0 + (t * t).sum()).backward()
     np.testing.assert_allclose(x.grad, ref.grad.numpy(), rtol=1e-12)
+
+
+# --------------------------------------------------------------------- float32 stays float32
+
+
+def test_a_float32_makemore_step_makes_no_float64_array():
+    """makemore's Transformer as it is written (Python float constants, math.sqrt scalars,
+    pow, masked_fill with -inf, softmax, cross-entropy with ignore_index) on float32: every
+    value and every gradient of the graph, and the optimizer's state, stay float32."""
+    import math
+
+    import micrograd
+    from micrograd.graph import topological_order
+    from micrograd.models import ModelConfig, Transformer
+
+    micrograd.manual_seed(0)
+    model = Transformer(ModelConfig(vocab_size=7, block_size=5, n_layer=1, n_embd=8, n_head=2))
+    model.to(micrograd.float32)
+    optimizer = micrograd.optim.AdamW(model.parameters(), lr=1e-3)
+    idx = micrograd.tensor(np.array([[0, 3, 2, 6, 1], [0, 1, 1, 4, 5]]))
+    targets = micrograd.tensor(np.array([[3, 2, 6, 1, 0], [1, 1, 4, 0, -1]]))
+    logits, _ = model(idx, targets)
+    x = logits[:, :, :4].contiguous().view(2, 5, 2, 2).transpose(1, 2)  # (B, nh, T, hs)
+    gelu = 0.5 * x * (1.0 + micrograd.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3.0)))
+    att = (gelu @ x.transpose(-2, -1)) * (1.0 / math.sqrt(x.size(-1)))
+    mask = micrograd.tril(micrograd.ones(5, 5)).view(1, 1, 5, 5)
+    att = micrograd.nn.functional.softmax(att.masked_fill(mask == 0, float("-inf")), dim=-1)
+    y = (att @ x).transpose(1, 2).contiguous().view(2, 5, 4)
+    loss = micrograd.nn.functional.cross_entropy(
+        (logits[:, :, :4] + y).view(-1, 4), targets.view(-1).clamp(max=3), ignore_index=-1
+    )
+    loss.backward()
+    optimizer.step()
+    for node in topological_order(loss):
+        if node.data.dtype.kind == "f":
+            assert node.data.dtype == np.float32, node._op
+        if node.grad is not None:
+            assert node.grad.dtype == np.float32, node._op
+    for state in optimizer.state.values():
+        for value in state.values():
+            if isinstance(value, np.ndarray):
+                assert value.dtype == np.float32
