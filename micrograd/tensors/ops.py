@@ -177,7 +177,7 @@ def _scalar_power(a: ndarray, n: int | float) -> ndarray:
         return out
     if abs(k) > _MAX_PRODUCT_EXPONENT:
         return _power(a, n)
-    out = a * a if k in (-2, 2) else _product_power(a, abs(k))
+    out = a * a if k == -2 else _product_power(a, abs(k))
     if k < 0:
         with np.errstate(divide="ignore"):  # 1 / 0 is inf, as 0 ** -k
             np.divide(1, out, out=out)
