@@ -158,6 +158,7 @@ def test_tensor_graph_shows_shapes_and_summaries():
     x.label = "x"
     y = (w @ x).sum()
     y.label = "y"
+    y.retain_grad()  # a non-leaf's grad is kept only when asked, as in PyTorch
     y.backward()
     nodes, edges = parse(draw_dot(y))
     labels = {label.split(" | ")[0][2:]: label for label, _ in nodes.values()}

@@ -61,6 +61,8 @@ def _interior_grads(build, x: np.ndarray):
     """build(leaf) -> (loss, interior tensors), on ours and on torch (retain_grad)."""
     ours = Tensor(x, requires_grad=True)
     loss, inner = build(ours)
+    for t in inner:
+        t.retain_grad()
     loss.backward()
     ref = torch.tensor(x, requires_grad=True)
     ref_loss, ref_inner = build(ref)

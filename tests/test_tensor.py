@@ -439,12 +439,28 @@ def test_data_is_copied_and_updates_in_place():
 def test_backward_twice_accumulates_leaves_not_intermediates():
     x = Tensor([1.0, 2.0], requires_grad=True)
     h = x * x
+    h.retain_grad()
     loss = (h * 3).sum()
     loss.backward()
     loss.backward()
     np.testing.assert_array_equal(x.grad, [12.0, 24.0])  # 2 * (6x)
     np.testing.assert_array_equal(h.grad, [3.0, 3.0])  # recomputed, not doubled
-    assert loss.grad.shape == () and loss.grad == 1.0
+    assert loss.grad is None and not loss.retains_grad  # passed on and dropped, as in PyTorch
+
+
+def test_intermediate_grads_are_dropped_unless_retained_as_in_pytorch():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h, k = x * x, x * 3
+    h.retain_grad()
+    loss = (h * k).sum()
+    loss.backward()
+    tx = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    th, tk = tx * tx, tx * 3
+    th.retain_grad()
+    (th * tk).sum().backward()
+    assert k.grad is None and tk.grad is None and h.retains_grad and not k.retains_grad
+    np.testing.assert_array_equal(h.grad, th.grad.numpy())
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
 
 
 def test_leaf_grads_are_owned_arrays():

@@ -121,6 +121,7 @@ class Tensor:
         "_ctx",
         "_version_cell",  # [version, stamps of the last 2 writes], one list shared with views
         "_built_at",  # for a node: write_count[0] when it was built
+        "_retains_grad",  # for a node: keep its grad after backward (retain_grad())
     )
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -159,6 +160,7 @@ class Tensor:
         self._ctx: Any = None
         self._version_cell = new_cell()
         self._built_at = 0
+        self._retains_grad = False
         if requires_grad:
             self.requires_grad_()
 
@@ -181,16 +183,18 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep ``grad`` for this non-leaf tensor after ``backward()``, as PyTorch's.
 
-        micrograd already keeps every intermediate's ``grad`` (as ``Value.backward`` does), so
-        this only checks, as PyTorch does, that the tensor requires grad.
+        Without it, ``backward`` drops a non-leaf tensor's gradient once it has been passed on
+        to the tensor's operands, as PyTorch does: a training step then holds no gradient
+        array but the parameters'.
         """
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        self._retains_grad = True
 
     @property
     def retains_grad(self) -> bool:
-        """True for a non-leaf tensor that requires grad: its ``grad`` is kept (always here)."""
-        return self.requires_grad and bool(self._prev)
+        """True for a non-leaf tensor whose ``grad`` ``backward`` keeps (``retain_grad()``)."""
+        return bool(self._prev) and self._retains_grad
 
     # ----------------------------------------------------------------- array facts
 
@@ -334,9 +338,10 @@ class Tensor:
 
         Without ``gradient`` this tensor must have one element (a loss), and the gradient is 1.
         Leaves (tensors no operation produced, such as parameters) accumulate across calls, as
-        in PyTorch; zero them between steps. Intermediate tensors get this call's gradient
-        (as ``Value.backward`` does), replacing any earlier one; treat those as read-only, as
-        a leaf's ``grad`` may be a view of one. RuntimeError if a value some rule needs was
+        in PyTorch; zero them between steps. An intermediate tensor's gradient is dropped
+        once passed on, as in PyTorch, unless ``retain_grad()`` was called on it: then it
+        holds this call's gradient, replacing any earlier one (treat it as read-only, as a
+        leaf's ``grad`` may be a view of it). RuntimeError if a value some rule needs was
         written in place after it was used (see the module's docstring).
         """
         if not self.requires_grad:
@@ -407,6 +412,8 @@ class Tensor:
                 else:  # out of place: old may be shared
                     parent.grad = old = old + pg
                     owned[id(old)] = parent
+            if not node._retains_grad:  # passed on: drop it, as PyTorch does
+                node.grad = None
 
 
 # ``x op tensor`` for an ndarray or NumPy scalar x: the tensor's operator that NumPy's ufunc
@@ -447,6 +454,7 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
     out.grad = None
     out.label = ""
     out._version_cell = [0, 0, 0]  # new_cell(), spelled out: the hot path
+    out._retains_grad = False
     if requires_grad and _grad_mode.enabled:
         out.requires_grad = True
         out._prev = Operands(prev)
