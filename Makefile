@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint bench bench-scalar bench-microgpt bench-tensor clean
+.PHONY: demo test lint bench bench-scalar bench-microgpt bench-tensor bench-makemore clean
 
 # Two stamps, each redone whenever pyproject.toml changes. The demo needs micrograd and its
 # dependencies only; the tests also need the test extras, PyTorch (the reference the tests
@@ -50,6 +50,9 @@ bench-microgpt: $(VENV)/.installed-demo
 # Beside PyTorch eager, which comes with the test extras.
 bench-tensor: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_tensor.py
+
+bench-makemore: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_makemore.py
 
 clean:
 	rm -rf $(VENV) $(VENV)-ref micrograd-out

@@ -420,11 +420,6 @@ def test_same_seed_same_model():
     assert all(np.array_equal(_np(states[0][k]), _np(states[1][k])) for k in states[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="micrograd.save/load (serialization.py, wt12's) take a Module and a path: "
-    "makemore's torch.save(model.state_dict(), path) and torch.load(path) fail",
-)
 def test_checkpoint_round_trip_as_makemore_writes_it(tmp_path):
     zoo = makemore_zoo(*MICROGRAD)
     model = zoo.models["gru"](Config())

@@ -265,8 +265,8 @@ def test_save_into_a_missing_folder(tmp_path):
 
 def test_save_and_load_need_a_module(tmp_path):
     path = tmp_path / "m.safetensors"
-    with pytest.raises(TypeError, match="Module"):
-        micrograd.save({"w": np.zeros(2)}, path)
+    with pytest.raises(TypeError, match="Module or a state dict"):
+        micrograd.save([np.zeros(2)], path)
     micrograd.save(_model(), path)
     with pytest.raises(TypeError, match="Module"):
         micrograd.load([Value(1.0)], path)
@@ -340,3 +340,28 @@ def test_a_killed_save_leaves_the_old_file_and_its_temporary_is_cleaned_next_tim
     micrograd.save(_model(1), path)
     assert _files(tmp_path) == sorted([other.name, "m.safetensors"])
     micrograd.load(_model(0), path)
+
+
+def test_a_state_dict_saves_and_loads_as_torch_save_and_torch_load_are_used(tmp_path):
+    """makemore's torch.save(model.state_dict(), path) / load_state_dict(torch.load(path))."""
+    import micrograd
+    from micrograd import nn
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    path = tmp_path / "model.safetensors"
+    micrograd.save(model.state_dict(), path)
+    state = micrograd.load(path)
+    assert sorted(state) == sorted(model.state_dict()) and all(
+        isinstance(v, Tensor) for v in state.values()
+    )
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    fresh.load_state_dict(state)
+    for (name, a), b in zip(model.state_dict().items(), fresh.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    with pytest.raises(TypeError, match="keys must be strings"):
+        micrograd.save({1: np.zeros(2)}, tmp_path / "bad.safetensors")
+    with pytest.raises(TypeError, match="not an array of numbers"):
+        micrograd.save({"w": np.array(["a"])}, tmp_path / "bad.safetensors")
+    with pytest.raises(ValueError, match="not a valid safetensors file"):
+        (tmp_path / "junk").write_bytes(b"junk")
+        micrograd.load(tmp_path / "junk")

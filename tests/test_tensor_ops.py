@@ -150,6 +150,8 @@ def test_var_and_std_against_torch(case, keepdim, correction):
     x, dim = case
     d = torch_dim(dim, x.ndim)
     count = x.size if dim is None else np.prod([x.shape[i] for i in np.atleast_1d(dim)])
+    axis = None if dim is None else tuple(int(i) for i in np.atleast_1d(dim))
+    untied = bool(np.min(np.var(x, axis=axis)) > 1e-8) if x.size else True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # degrees of freedom <= 0: both warn, both give inf/NaN
         for name in ("var", "std"):
@@ -161,9 +163,9 @@ def test_var_and_std_against_torch(case, keepdim, correction):
                 ),
                 rtol=1e-9,
                 atol=1e-10,
-                grads=bool(
-                    count > correction
-                ),  # else the value is inf or NaN: no gradient to match
+                # no gradient to match where the value is inf or NaN, nor for std where the
+                # entries (nearly) tie: sqrt's slope at 0 turns rounding into any number
+                grads=bool(count > correction) and (name == "var" or untied),
             )
 
 

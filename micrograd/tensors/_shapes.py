@@ -1,5 +1,6 @@
 """Shape helpers every part of the tensor engine shares: undoing broadcasting (the one place a
-gradient is summed back to its operand's shape), kept-dims shapes, ``dim`` arguments."""
+gradient is summed back to its operand's shape), adding a slice's gradient where it lands,
+kept-dims shapes, ``dim`` arguments."""
 
 from __future__ import annotations
 
@@ -23,6 +24,40 @@ def unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
     if kept_ones:
         return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
     return np.asarray(grad.sum(axis=tuple(range(lead))))  # a full sum is a NumPy scalar
+
+
+class SliceGrad:
+    """A gradient that is zero except on ``index`` (a basic index: ints, slices, None,
+    Ellipsis), where it is ``values``: what the rule of ``t[index]`` returns. The engine adds
+    it into the operand's gradient where it lands, instead of into a full array of zeros per
+    piece: a tensor ``split`` in three (attention's q, k, v) costs one array of zeros and
+    three slice additions, not three arrays of zeros and two full additions."""
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, index: Any, values: ndarray) -> None:
+        self.index = index
+        self.values = values
+
+
+def add_slice(parent: Any, grad: SliceGrad, owned: dict[int, Any]) -> None:
+    """Add ``grad`` into ``parent.grad`` (a Tensor's), in place if the backward call owns that
+    array (``owned``, see ``Tensor.backward``)."""
+    old = parent.grad
+    if old is None:  # the first piece: written into zeros
+        data = parent.data
+        total = parent.grad = np.zeros(data.shape, data.dtype)
+        owned[id(total)] = parent
+        total[grad.index] = grad.values
+        return
+    if owned.get(id(old)) is not parent:
+        old = parent.grad = old.astype(parent.data.dtype)  # a copy, to add into
+        owned[id(old)] = parent
+    view = old[grad.index]
+    if type(view) is ndarray:
+        np.add(view, grad.values, out=view)
+    else:  # every dim indexed by an int: a single entry
+        old[grad.index] += grad.values
 
 
 @functools.lru_cache(maxsize=16)

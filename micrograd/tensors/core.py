@@ -59,7 +59,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
-from micrograd.tensors._shapes import Size, normalize_dim, unbroadcast
+from micrograd.tensors._shapes import Size, SliceGrad, add_slice, normalize_dim, unbroadcast
 from micrograd.tensors._versions import check_unmodified, new_cell, write_count
 from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
@@ -368,6 +368,14 @@ class Tensor:
                 node.grad = None
         self.grad = gradient if self.grad is None else self.grad + gradient
         vjps, asarray, writes = VJPS, np.asarray, write_count[0]
+        # The gradient arrays this call made by adding two contributions, by id, each with
+        # the operand whose gradient it is: nothing else holds them until that operand's
+        # rules run (which comes after every contribution to it), so later contributions
+        # are added into them in place. The first contribution is never added into: a rule
+        # may return g itself, or a view of it or of its ctx. Once an operand's rules have
+        # run, its array may become its own operand's gradient (a rule returning g), which
+        # is why ownership is checked by operand and not by array alone.
+        owned: dict[int, Tensor] = {}
         for node in reversed(order):  # every node after all the nodes computed from it
             prev, g = node._prev, node.grad
             if not prev or g is None:  # a leaf, or a constant
@@ -379,8 +387,11 @@ class Tensor:
                 if not parent.requires_grad:
                     continue
                 pg = rule(g, ans, ctx)
-                if type(pg) is not ndarray:  # NumPy returns 0-d results as scalars
-                    pg = asarray(pg)
+                if type(pg) is not ndarray:
+                    if type(pg) is SliceGrad:
+                        add_slice(parent, pg, owned)
+                        continue
+                    pg = asarray(pg)  # NumPy returns 0-d results as scalars
                 data = parent.data
                 if pg.shape != data.shape:
                     pg = unbroadcast(pg, data.shape)
@@ -389,7 +400,13 @@ class Tensor:
                 if pg.dtype is not data.dtype:
                     pg = _cast(pg, data.dtype)
                 old = parent.grad
-                parent.grad = pg if old is None else old + pg  # out of place: pg may be shared
+                if old is None:
+                    parent.grad = pg
+                elif owned.get(id(old)) is parent:
+                    old += pg
+                else:  # out of place: old may be shared
+                    parent.grad = old = old + pg
+                    owned[id(old)] = parent
 
 
 # ``x op tensor`` for an ndarray or NumPy scalar x: the tensor's operator that NumPy's ufunc

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors._shapes import SliceGrad
 from micrograd.tensors.core import (
     VJPS,
     Scalar,
@@ -84,13 +85,12 @@ def __getitem__(self, index: Index) -> Tensor:
     return _result(data, "index", (self,), (self.data.shape, index, False), self.requires_grad)
 
 
-def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray | SliceGrad:
     shape, index, basic = ctx
-    out = np.zeros(shape, g.dtype)
-    if basic:  # ints and slices pick each entry at most once
-        out[index] = g
-    else:  # integer arrays may repeat an entry: add every pick
-        np.add.at(out, index, g)
+    if basic:  # ints and slices pick each entry at most once: backward adds g where it lands
+        return SliceGrad(index, g)
+    out = np.zeros(shape, g.dtype)  # integer arrays may repeat an entry: add every pick
+    np.add.at(out, index, g)
     return out
 
 

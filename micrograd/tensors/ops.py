@@ -135,7 +135,11 @@ def __pow__(self, exponent: Operand) -> Tensor:
             f"got {type(exponent).__name__}"
         )
     return _result(
-        _power(self.data, exponent), "**", (self,), (self.data, exponent), self.requires_grad
+        _scalar_power(self.data, exponent),
+        "**",
+        (self,),
+        (self.data, exponent),
+        self.requires_grad,
     )
 
 
@@ -146,11 +150,61 @@ def _power(a: ndarray, b: Any) -> ndarray:
         raise RuntimeError(str(error)) from None
 
 
+# Integer exponents of float arrays up to this size are taken by multiplication (within about
+# 4 ulps of pow: each squaring doubles the relative error).
+_MAX_PRODUCT_EXPONENT = 8
+
+
+def _scalar_power(a: ndarray, n: int | float) -> ndarray:
+    """``a ** n`` for a number ``n``. For float arrays and integer exponents (``x ** 3``,
+    ``torch.pow(x, 3.0)`` in GELU's tanh form), by multiplication: NumPy's pow takes the
+    general path for every exponent but 0, ±1, 2 and 0.5, some hundred times slower than a
+    product (benchmarks/README.md). 3 and -2 are computed as PyTorch does, ``(x * x) * x``
+    and ``1 / (x * x)``, so they round alike; other integers by repeated squaring, a few
+    roundings, where PyTorch calls pow. -0.5 is 1 / sqrt(x), PyTorch's rsqrt."""
+    if a.dtype.kind != "f" or a.ndim == 0 or n in (0, 1, -1, 2, 0.5):
+        return _power(a, n)
+    if n == -0.5:
+        out = np.sqrt(a)
+        with np.errstate(divide="ignore"):
+            return np.divide(1, out, out=out)
+    if not (type(n) is int or (type(n) is float and n.is_integer())):
+        return _power(a, n)
+    k = int(n)
+    if k == 3:
+        out = a * a
+        out *= a  # (a * a) * a, in one fresh array
+        return out
+    if abs(k) > _MAX_PRODUCT_EXPONENT:
+        return _power(a, n)
+    out = a * a if k == -2 else _product_power(a, abs(k))
+    if k < 0:
+        with np.errstate(divide="ignore"):  # 1 / 0 is inf, as 0 ** -k
+            np.divide(1, out, out=out)
+    return out
+
+
+def _product_power(a: ndarray, k: int) -> ndarray:
+    """a ** k for an integer k >= 1 by squaring: a ** 5 = (a ** 2) ** 2 * a."""
+    result = None
+    square = a
+    while True:
+        if k & 1:
+            result = square.copy() if result is None else np.multiply(result, square, out=result)
+        k >>= 1
+        if not k:
+            return result
+        square = square * square
+
+
 def _pow_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
     a, n = ctx  # ans = a ** n, n a number
     if n == 0:
         return np.zeros_like(g)
-    return g * (n * a ** (n - 1))
+    grad = _scalar_power(a, n - 1)  # a fresh array: g * (n * a ** (n - 1)) formed in it
+    grad *= n
+    grad *= g
+    return grad
 
 
 VJPS["**"] = (_pow_grad,)
