@@ -32,7 +32,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check micrograd tests benchmarks
 
 # Benchmarks: not part of the test suite (timings are noisy and ratios are what count).
-bench: bench-scalar bench-microgpt bench-tensor
+bench: bench-scalar bench-microgpt bench-tensor bench-makemore
 
 # micrograd 0.1.0 from PyPI goes into its own venv so the two run side by side in one process tree
 # (with NumPy: the demo notebook's loop, run verbatim, uses it).
