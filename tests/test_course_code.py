@@ -433,7 +433,7 @@ def test_part3_batchnorm_network_trains_as_in_pytorch():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a micrograd .grad and .data are NumPy arrays (a design decision, the lead's): "
+    reason="a micrograd .grad and .data are NumPy arrays (a design decision, see the README): "
     ".std() is NumPy's (ddof=0, PyTorch's is unbiased) and a NumPy float has no .log10()",
 )
 def test_part3_gradient_statistics_on_grad_and_data():
