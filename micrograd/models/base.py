@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from micrograd._validate import positive_int
 from micrograd.nn import functional as F
 from micrograd.tensors import Tensor
 
@@ -28,9 +29,7 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_embd", "n_embd2", "n_head"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            setattr(self, name, positive_int(name, getattr(self, name)))
 
 
 def next_token_loss(logits: Tensor, targets: Tensor | None) -> Tensor | None:
