@@ -1,0 +1,56 @@
+"""malloc's set-up for training loops (micrograd.tensors._memory)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+_STEPS_FAULTS = """
+import resource, numpy as np, micrograd
+from micrograd import nn
+from micrograd.tensors import _memory
+model = nn.Sequential(nn.Linear(256, 512), nn.Tanh(), nn.Linear(512, 256))
+opt = micrograd.optim.SGD(model.parameters(), lr=1e-3)
+x = micrograd.tensor(np.random.default_rng(0).standard_normal((512, 256)))
+def step():
+    loss = (model(x) ** 2).mean()
+    opt.zero_grad(); loss.backward(); opt.step()
+for _ in range(3):
+    step()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    step()
+faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 10
+print(_memory.TUNED, faults)
+"""
+
+
+def _run_steps(**env: str) -> tuple[str, float]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUN"))}
+    clean.pop("MICROGRAD_MALLOC", None)
+    out = subprocess.run(
+        [sys.executable, "-c", _STEPS_FAULTS],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return out[0], float(out[1])
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not os.confstr("CS_GNU_LIBC_VERSION"),
+    reason="malloc is only set up on glibc",
+)
+def test_malloc_keeps_a_training_loops_memory_and_can_be_turned_off():
+    tuned, faults = _run_steps()
+    assert tuned == "True"
+    # Each step's arrays (1 MiB and up) come back from the heap: next to no new pages.
+    assert faults < 50, faults
+    untuned, default_faults = _run_steps(MICROGRAD_MALLOC="default")
+    assert untuned == "False"
+    assert default_faults > 4 * max(faults, 10), (faults, default_faults)
+    assert _run_steps(MALLOC_MMAP_THRESHOLD_="131072")[0] == "False"  # the user's own setting
