@@ -84,6 +84,8 @@ class OpTimer:
 
         for op, rules in list(core.VJPS.items()):
             core.VJPS[op] = Timed(rules, op)
+        for op, rules in list(core.INTO.items()):  # the rules that form their result in g
+            core.INTO[op] = tuple(None if rule is None else timed_rule(rule, op) for rule in rules)
 
 
 PHASES = ("forward", "zero_grad", "backward", "optimizer", "step")

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.core import INTO, VJPS, Tensor, _result, method, ndarray
 from micrograd.tensors.grad_mode import is_grad_enabled
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -135,6 +135,7 @@ def _gelu(self, approximate: str) -> Tensor:
 
 
 VJPS["gelu"] = (lambda g, ans, deriv: g * deriv,)
+INTO["gelu"] = (lambda g, ans, deriv: np.multiply(g, deriv, out=g),)  # formed in g
 
 
 def _sigmoid(x: ndarray) -> ndarray:
@@ -184,6 +185,7 @@ def _leaky_relu(self, negative_slope: float) -> Tensor:
 
 
 VJPS["leaky_relu"] = (lambda g, ans, factor: g * factor,)
+INTO["leaky_relu"] = (lambda g, ans, factor: np.multiply(g, factor, out=g),)
 
 
 @method

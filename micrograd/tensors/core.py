@@ -2,9 +2,10 @@
 
 A ``Tensor`` wraps an ndarray (``.data``) and, when it was computed from tensors that require
 grad, remembers how: its operands (``_prev``, a tuple like ``Value._prev``), the name of the
-primitive (``_op``) and what that primitive's derivative needs (``_ctx``). ``backward`` walks
-the graph in reverse topological order (``micrograd.graph``, shared with ``Value``) and asks
-``VJPS``, the one table of derivative rules, for each operand's gradient.
+primitive (``_op``) and what that primitive's derivative needs (``_ctx``). ``backward``
+checks its argument and hands the walk to ``autograd``, which visits the graph in reverse
+topological order (``micrograd.graph``, shared with ``Value``) and asks ``VJPS``, the one
+table of derivative rules, for each operand's gradient.
 
 This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic
 and matmul; ``elementwise``, ``reductions``, ``compare``; ``shape_ops``: views; ``indexing``:
@@ -58,24 +59,18 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from micrograd.graph import NO_OPERANDS, Operands, topological_order
-from micrograd.tensors._shapes import Size, SliceGrad, add_slice, normalize_dim, unbroadcast
-from micrograd.tensors._versions import check_unmodified, new_cell, write_count
+from micrograd.graph import NO_OPERANDS, Operands
+from micrograd.tensors._shapes import Size, normalize_dim
+from micrograd.tensors._versions import new_cell, write_count
+from micrograd.tensors.autograd import INTO, VJPS, backpropagate
 from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
-__all__ = ["Tensor", "VJPS", "method"]
+__all__ = ["INTO", "Tensor", "VJPS", "method"]
 
 ndarray = np.ndarray
 Scalar = int | float | np.number
 F = TypeVar("F", bound=Callable[..., Any])
-
-# The one table of derivative rules, HIPS-autograd style, filled in by the op modules: for each
-# primitive, one function per operand, in order, of (g, ans, ctx) giving d(loss)/d(operand),
-# where g = d(loss)/d(ans), ans is the primitive's output and ctx what its forward recorded.
-# Each rule returns a gradient of the output's (broadcast) shape; backward() reduces it to the
-# operand's shape.
-VJPS: dict[str, tuple[Callable[[Any, Any, Any], Any], ...]] = {}
 
 
 def method(func_or_name: Any) -> Any:
@@ -367,53 +362,7 @@ class Tensor:
                     f"but the tensor has shape {data.shape}"
                 )
 
-        order = topological_order(self)
-        for node in order:  # this call's gradients replace the last call's, except on leaves
-            if node._prev:
-                node.grad = None
-        self.grad = gradient if self.grad is None else self.grad + gradient
-        vjps, asarray, writes = VJPS, np.asarray, write_count[0]
-        # The gradient arrays this call made by adding two contributions, by id, each with
-        # the operand whose gradient it is: nothing else holds them until that operand's
-        # rules run (which comes after every contribution to it), so later contributions
-        # are added into them in place. The first contribution is never added into: a rule
-        # may return g itself, or a view of it or of its ctx. Once an operand's rules have
-        # run, its array may become its own operand's gradient (a rule returning g), which
-        # is why ownership is checked by operand and not by array alone.
-        owned: dict[int, Tensor] = {}
-        for node in reversed(order):  # every node after all the nodes computed from it
-            prev, g = node._prev, node.grad
-            if not prev or g is None:  # a leaf, or a constant
-                continue
-            if node._built_at != writes:  # something was written in place since it was built
-                prev = check_unmodified(node)  # (the operands as the node used them)
-            ans, ctx = node.data, node._ctx
-            for rule, parent in zip(vjps[node._op], prev):
-                if not parent.requires_grad:
-                    continue
-                pg = rule(g, ans, ctx)
-                if type(pg) is not ndarray:
-                    if type(pg) is SliceGrad:
-                        add_slice(parent, pg, owned)
-                        continue
-                    pg = asarray(pg)  # NumPy returns 0-d results as scalars
-                data = parent.data
-                if pg.shape != data.shape:
-                    pg = unbroadcast(pg, data.shape)
-                elif not parent._prev and (pg is g or not pg.flags.writeable):
-                    pg = pg.copy()  # a leaf keeps its grad: never share it with a sibling
-                if pg.dtype is not data.dtype:
-                    pg = _cast(pg, data.dtype)
-                old = parent.grad
-                if old is None:
-                    parent.grad = pg
-                elif owned.get(id(old)) is parent:
-                    old += pg
-                else:  # out of place: old may be shared
-                    parent.grad = old = old + pg
-                    owned[id(old)] = parent
-            if not node._retains_grad:  # passed on: drop it, as PyTorch does
-                node.grad = None
+        backpropagate(self, gradient)
 
 
 # ``x op tensor`` for an ndarray or NumPy scalar x: the tensor's operator that NumPy's ufunc
@@ -437,11 +386,6 @@ _REFLECTED = {
     np.greater: "__lt__",
     np.greater_equal: "__le__",
 }
-
-
-def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:
-    """``grad`` in ``dtype``, its operand's (e.g. a float32 parameter used with float64 data)."""
-    return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 # --------------------------------------------------------------------- helpers for the ops

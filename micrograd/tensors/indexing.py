@@ -18,6 +18,7 @@ import numpy as np
 
 from micrograd.tensors._shapes import SliceGrad
 from micrograd.tensors.core import (
+    INTO,
     VJPS,
     Scalar,
     Tensor,
@@ -199,6 +200,14 @@ VJPS["masked_fill"] = (  # ctx = the mask
     lambda g, ans, m: np.where(m, 0, g),
     lambda g, ans, m: np.where(m, g, 0).sum(),
 )
+
+
+def _masked_fill_grad_into(g: ndarray, ans: ndarray, m: ndarray) -> ndarray:
+    np.copyto(g, 0, where=m)  # np.where(m, 0, g), formed in g (see autograd)
+    return g
+
+
+INTO["masked_fill"] = (_masked_fill_grad_into, None)
 
 
 @method

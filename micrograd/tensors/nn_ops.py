@@ -19,7 +19,7 @@ import numpy as np
 
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors._shapes import normalize_dim, ones
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.core import INTO, VJPS, Tensor, _result, method, ndarray
 from micrograd.tensors.dtypes import as_dtype
 
 # --------------------------------------------------------------------- linear
@@ -68,7 +68,12 @@ def _linear_grad_x(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
     w = ctx[1]  # ans = x @ w.T + b: (..., out) @ (out, in)
     if g.ndim <= 2:
         return g.dot(w)
-    return g.reshape(-1, g.shape[-1]).dot(w).reshape(*g.shape[:-1], w.shape[1])
+    # The product is written into an array of the gradient's own shape rather than
+    # reshaped after: a reshape is a view, and the backward walk only reuses arrays that
+    # are nobody's view (autograd's docstring).
+    out = np.empty((*g.shape[:-1], w.shape[1]), np.result_type(g, w))
+    g.reshape(-1, g.shape[-1]).dot(w, out=out.reshape(-1, w.shape[1]))
+    return out
 
 
 def _linear_grad_w(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
@@ -164,6 +169,15 @@ def _softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
 VJPS["softmax"] = (_softmax_grad,)
 
 
+def _softmax_grad_into(g: ndarray, ans: ndarray, d: int) -> ndarray:
+    g -= _dot_along(g, ans, d)  # _softmax_grad's arithmetic, formed in g (see autograd)
+    g *= ans
+    return g
+
+
+INTO["softmax"] = (_softmax_grad_into,)
+
+
 @method
 def log_softmax(
     self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None
@@ -207,6 +221,7 @@ def _dropout(self, p: float, keep: ndarray) -> Tensor:
 
 
 VJPS["dropout"] = (lambda g, ans, mask: g * mask,)
+INTO["dropout"] = (lambda g, ans, mask: np.multiply(g, mask, out=g),)  # formed in g
 
 
 # --------------------------------------------------------------------- embedding

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from micrograd.tensors._rows import col_sum, row_dot, row_sum
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.core import INTO, VJPS, Tensor, _result, method, ndarray
 
 
 def _sum_over(x: ndarray, axes: tuple[int, ...]) -> ndarray:
@@ -66,46 +66,92 @@ def _layer_norm(self, k: int, weight: Tensor | None, bias: Tensor | None, eps: f
 
     Computed on a (rows, features) view, each row's statistics by the row reductions of
     ``_rows`` (BLAS products), which NumPy's own reductions over short rows are slower than.
+    As PyTorch's kernel, it keeps the rows' means and 1/std for the rule, not the normalized
+    rows: the output is then the forward's only fresh array (a fresh array is written to
+    memory no longer in the cache, which costs more than a pass over data that is), and the
+    rule forms the normalized rows again where it writes its own gradients.
     """
     x = self.data
     lead = x.ndim - k
     x2 = x.reshape(math.prod(x.shape[:lead]), math.prod(x.shape[lead:]))
     inv_n = 1 / x2.shape[1] if x2.shape[1] else math.nan
-    xhat = x2 - (row_sum(x2) * inv_n)[:, None]
-    var = row_dot(xhat, xhat)
+    mean = (row_sum(x2) * inv_n)[:, None]
+    out = x2 - mean
+    var = row_dot(out, out)
     var *= inv_n
     var += eps
     rstd = np.sqrt(var, out=var)[:, None]
     np.divide(1, rstd, out=rstd)
-    xhat *= rstd
+    out *= rstd
     w = None if weight is None else weight.data.reshape(-1)
-    b = None if bias is None else bias.data.reshape(-1)
-    out = _scale_shift(xhat, w, b).reshape(x.shape)
+    if w is not None:
+        out *= w
+    if bias is not None:
+        out += bias.data.reshape(-1)
     prev, needs_grad = _operands(self, weight, bias)
     op = _LAYER_NORM_OPS[weight is not None, bias is not None]
-    return _result(out, op, prev, (xhat, rstd, w, x.shape[lead:]), needs_grad)
+    ctx = _NormRows(x2, mean, rstd, w, x.shape[lead:])
+    return _result(out.reshape(x.shape), op, prev, ctx, needs_grad)
 
 
-def _layer_norm_grad_x(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    xhat, rstd, w, _ = ctx  # the normalization rule (module docstring), along rows
+class _NormRows:
+    """What layer norm's rules need: the input rows, their means and 1/std, the weight
+    (flat, or None) and the normalized shape; and the normalized rows once a rule formed
+    them, kept for the node's other rules."""
+
+    __slots__ = ("x2", "mean", "rstd", "w", "shape", "xhat")
+
+    def __init__(
+        self, x2: ndarray, mean: ndarray, rstd: ndarray, w: ndarray | None, shape: tuple
+    ) -> None:
+        self.x2, self.mean, self.rstd, self.w, self.shape = x2, mean, rstd, w, shape
+        self.xhat = None
+
+    def normalized(self) -> ndarray:
+        """(x - mean) * rstd, as the forward formed it (bit for bit); kept once formed."""
+        if self.xhat is None:
+            self.xhat = self.x2 - self.mean
+            self.xhat *= self.rstd
+        return self.xhat
+
+
+def _layer_norm_grad_x(g: ndarray, ans: ndarray, ctx: _NormRows) -> ndarray:
+    xhat = ctx.normalized()  # the normalization rule (module docstring), along rows
+    w = ctx.w
+    gx = np.multiply(g, w.reshape(ctx.shape), order="C") if w is not None else g.copy()
+    _layer_norm_rows(gx.reshape(xhat.shape), xhat.copy(), ctx.rstd)  # (a view: into gx)
+    return gx
+
+
+def _layer_norm_grad_x_into(g: ndarray, ans: ndarray, ctx: _NormRows) -> ndarray:
+    xhat = ctx.normalized()  # the node's last rule: its rows and g are its own to write into
+    ctx.xhat = None
     g2 = g.reshape(xhat.shape)
-    gx = g2 * w if w is not None else g2.copy()
+    if ctx.w is not None:
+        np.multiply(g2, ctx.w, out=g2)
+    return _layer_norm_rows(g2, xhat, ctx.rstd).reshape(g.shape)
+
+
+def _layer_norm_rows(gx: ndarray, xhat: ndarray, rstd: ndarray) -> ndarray:
+    """rstd * (gx - mean(gx) - xhat * mean(gx * xhat)) along rows, formed in gx; xhat is
+    overwritten."""
     inv_n = 1 / xhat.shape[1]
     mean_gx = row_dot(gx, xhat)
     mean_gx *= inv_n
     gx -= (row_sum(gx) * inv_n)[:, None]
-    gx -= xhat * mean_gx[:, None]
+    xhat *= mean_gx[:, None]
+    gx -= xhat
     gx *= rstd
-    return gx.reshape(g.shape)
+    return gx
 
 
-def _layer_norm_grad_w(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    xhat, shape = ctx[0], ctx[3]  # d/dw = sum over rows of g * xhat
-    return np.einsum("ij,ij->j", g.reshape(xhat.shape), xhat).reshape(shape)
+def _layer_norm_grad_w(g: ndarray, ans: ndarray, ctx: _NormRows) -> ndarray:
+    xhat = ctx.normalized()  # d/dw = sum over rows of g * xhat
+    return np.einsum("ij,ij->j", g.reshape(xhat.shape), xhat).reshape(ctx.shape)
 
 
-def _layer_norm_grad_b(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
-    return col_sum(g.reshape(ctx[0].shape)).reshape(ctx[3])  # d/db = g summed over rows
+def _layer_norm_grad_b(g: ndarray, ans: ndarray, ctx: _NormRows) -> ndarray:
+    return col_sum(g.reshape(ctx.x2.shape)).reshape(ctx.shape)  # d/db = g summed over rows
 
 
 # One name per combination of operands, since a node's rules follow its operands in order.
@@ -119,6 +165,9 @@ VJPS["layer_norm"] = (_layer_norm_grad_x,)
 VJPS["layer_norm_w"] = (_layer_norm_grad_x, _layer_norm_grad_w)
 VJPS["layer_norm_b"] = (_layer_norm_grad_x, _layer_norm_grad_b)
 VJPS["layer_norm_wb"] = (_layer_norm_grad_x, _layer_norm_grad_w, _layer_norm_grad_b)
+INTO["layer_norm"] = INTO["layer_norm_w"] = INTO["layer_norm_b"] = INTO["layer_norm_wb"] = (
+    _layer_norm_grad_x_into,
+)
 
 
 # --------------------------------------------------------------------- batch norm
