@@ -40,19 +40,19 @@ class SliceGrad:
         self.values = values
 
 
-def add_slice(parent: Any, grad: SliceGrad, owned: dict[int, Any]) -> None:
-    """Add ``grad`` into ``parent.grad`` (a Tensor's), in place if the backward call owns that
-    array (``owned``, see ``Tensor.backward``)."""
+def add_slice(parent: Any, grad: SliceGrad) -> None:
+    """Add ``grad`` into ``parent.grad`` (a Tensor's), in place if the backward walk owns
+    that array (``parent._owns_grad``, see ``autograd``)."""
     old = parent.grad
     if old is None:  # the first piece: written into zeros
         data = parent.data
         total = parent.grad = np.zeros(data.shape, data.dtype)
-        owned[id(total)] = parent
+        parent._owns_grad = True
         total[grad.index] = grad.values
         return
-    if owned.get(id(old)) is not parent:
+    if not (parent._owns_grad and old.flags.writeable):
         old = parent.grad = old.astype(parent.data.dtype)  # a copy, to add into
-        owned[id(old)] = parent
+        parent._owns_grad = True
     view = old[grad.index]
     if type(view) is ndarray:
         np.add(view, grad.values, out=view)

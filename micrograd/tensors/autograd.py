@@ -11,10 +11,9 @@ single rule can:
 * refuses a node whose kept values were written in place since it was built.
 
 Gradient memory. A step's backward makes about as many gradient arrays as its forward made
-activations, and a fresh array is written into memory that is no longer in the cache, so
-where a gradient can be formed in an array the walk already holds, it is. The walk keeps
-``owned``: the arrays that it made or a rule freshly returned, each with the one tensor
-whose gradient it is, and that nothing else refers to. Two things use it:
+activations; where a gradient can be formed in an array the walk already holds, it is. A
+tensor's ``_owns_grad`` is true while nothing but that tensor refers to its ``grad``: an
+array the walk made or a rule freshly returned. Two things use it:
 
 * a later contribution to that tensor is added into its array in place;
 * when a node's own gradient is owned, the rule of one operand (the last to run) may form
@@ -63,89 +62,98 @@ def backpropagate(root: Any, gradient: ndarray) -> None:
     ``gradient``, a fresh array of root's shape and dtype that the walk may keep."""
     order = topological_order(root)
     for node in order:  # this call's gradients replace the last call's, except on leaves
+        node._owns_grad = False  # (a leaf's grad from an earlier call may be anyone's)
         if node._prev:
             node.grad = None
-    owned: dict[int, Any] = {}
     if root.grad is None:
         root.grad = gradient
-        owned[id(gradient)] = root
+        root._owns_grad = True
     else:
         root.grad = root.grad + gradient
-    vjps, into_rules, reuse = VJPS, INTO, reuse_gradients[0]
-    writes = write_count[0]
+    vjps, into_rules, asarray = VJPS, INTO, np.asarray
+    reuse, writes = reuse_gradients[0], write_count[0]
     for node in reversed(order):  # every node after all the nodes computed from it
         prev, g = node._prev, node.grad
         if not prev or g is None:  # a leaf, or a constant
             continue
         if node._built_at != writes:  # something was written in place since it was built
             prev = check_unmodified(node)  # (the operands as the node used them)
-        ans, ctx = node.data, node._ctx
-        rules = vjps[node._op]
-        mine = reuse and not node._retains_grad and owned.get(id(g)) is node
-        memory = g if g.base is None else g.base  # what a view of g has as its base
+        ans, ctx, op = node.data, node._ctx, node._op
+        mine = reuse and node._owns_grad and not node._retains_grad and g.flags.writeable
         last = -1  # the operand whose rule forms its result in g, run after the others
-        if mine and (into := into_rules.get(node._op)) is not None:
+        if mine and op in into_rules:
+            into = into_rules[op]
             for i in range(min(len(prev), len(into)) - 1, -1, -1):
                 if into[i] is not None and prev[i].requires_grad:
                     last = i
                     break
         passed = None  # the operand that was handed g (or a view of it), if exactly one
-        for i, (rule, parent) in enumerate(zip(rules, prev)):
+        i = -1
+        for rule, parent in zip(vjps[op], prev):
+            i += 1
             if i == last or not parent.requires_grad:
                 continue
             pg = rule(g, ans, ctx)
-            if type(pg) is SliceGrad:
-                add_slice(parent, pg, owned)
-            elif _accumulate(parent, pg, g, memory, owned, False):
-                last = -1  # g is shared from here on: no rule may write into it
-                passed = parent if passed is None else node  # node: more than one
+            if type(pg) is not ndarray:
+                if type(pg) is SliceGrad:
+                    add_slice(parent, pg)
+                    continue
+                pg = asarray(pg)  # NumPy returns 0-d results as scalars
+            data = parent.data
+            base = pg.base
+            shares = pg is g or (base is not None and (base is g or base is g.base))
+            if pg.shape != data.shape:
+                pg, shares, base = unbroadcast(pg, data.shape), False, None
+            elif shares and not parent._prev:  # a leaf keeps its grad: never shared
+                pg, shares, base = pg.copy(), False, None
+            if pg.dtype is not data.dtype:
+                pg, shares, base = _cast(pg, data.dtype), False, None
+            if parent.grad is None:
+                parent.grad = pg
+                if shares:
+                    last = -1  # g is shared from here on: no rule may write into it
+                    passed = parent if passed is None else node  # node: more than one
+                elif base is None:  # fresh: only parent holds it (if writeable: see _add)
+                    parent._owns_grad = True
+                elif not parent._prev:  # a view of something else (a broadcast) for a leaf
+                    parent.grad = pg.copy()
+                    parent._owns_grad = True
+            else:
+                _add(parent, pg, base is None and not shares)
         if last >= 0:  # nothing else refers to g: the last rule may form its result in it
             parent = prev[last]
-            pg = into_rules[node._op][last](g, ans, ctx)
-            if _accumulate(parent, pg, g, memory, owned, True) and parent.grad is pg:
-                owned[id(pg)] = parent
+            pg = into_rules[op][last](g, ans, ctx)
+            data = parent.data
+            if pg.shape != data.shape:
+                pg = unbroadcast(pg, data.shape)
+            if pg.dtype is not data.dtype:
+                pg = _cast(pg, data.dtype)
+            if parent.grad is None:
+                parent.grad = pg  # g, or an array made for it: parent's alone either way
+                parent._owns_grad = True
+            else:
+                _add(parent, pg, True)
         elif mine and passed is not None and passed is not node:
             grad = passed.grad  # g handed on whole (x + 1, a reshape): still one holder
-            if grad is not None and (grad is g or grad.base is memory):
-                owned[id(grad)] = passed
+            if grad is g or grad.base is g or (grad.base is not None and grad.base is g.base):
+                passed._owns_grad = True
         if not node._retains_grad:  # passed on: drop it, as PyTorch does
             node.grad = None
 
 
-def _accumulate(
-    parent: Any, pg: Any, g: ndarray, memory: ndarray, owned: dict[int, Any], whole: bool
-) -> bool:
-    """Add ``pg``, a rule's gradient for ``parent`` computed from ``g``, into parent's grad;
-    True if what was stored is ``g`` or a view of its ``memory``. ``whole``: g is the walk's to give
-    away (an ``INTO`` rule's result), so a leaf may keep it without a copy."""
-    if type(pg) is not ndarray:
-        pg = np.asarray(pg)  # NumPy returns 0-d results as scalars
-    data = parent.data
-    shares = pg is g or pg.base is memory
-    fresh = not shares and pg.base is None and pg.flags.writeable
-    if pg.shape != data.shape:
-        pg = unbroadcast(pg, data.shape)
-        shares, fresh = False, True
-    elif not parent._prev and not whole and (shares or not pg.flags.writeable):
-        pg, shares, fresh = pg.copy(), False, True  # a leaf keeps its grad: never shared
-    if pg.dtype is not data.dtype:
-        pg, shares, fresh = _cast(pg, data.dtype), False, True
-    old = parent.grad
-    if old is None:
+def _add(parent: Any, pg: ndarray, fresh: bool) -> None:
+    """Add a later contribution ``pg`` into ``parent.grad``, in place where the walk owns
+    either array (``fresh``: nothing else refers to pg)."""
+    if parent._owns_grad and parent.grad.flags.writeable:
+        parent.grad += pg
+    elif fresh and pg.flags.writeable:  # the grad may be shared, pg is not: the sum formed
+        # in pg (addition commutes)
+        pg += parent.grad
         parent.grad = pg
-        if fresh:
-            owned[id(pg)] = parent
-        return shares
-    if owned.get(id(old)) is parent:
-        old += pg
-    elif fresh:  # old may be shared, pg is not: the sum formed in pg (addition commutes)
-        pg += old
-        parent.grad = pg
-        owned[id(pg)] = parent
+        parent._owns_grad = True
     else:  # out of place: both may be shared
-        parent.grad = old = old + pg
-        owned[id(old)] = parent
-    return False
+        parent.grad = parent.grad + pg
+        parent._owns_grad = True
 
 
 def _cast(grad: ndarray, dtype: np.dtype) -> ndarray:

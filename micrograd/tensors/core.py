@@ -117,6 +117,7 @@ class Tensor:
         "_version_cell",  # [version, stamps of the last 2 writes], one list shared with views
         "_built_at",  # for a node: write_count[0] when it was built
         "_retains_grad",  # for a node: keep its grad after backward (retain_grad())
+        "_owns_grad",  # during backward: nothing but this tensor refers to its grad array
     )
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -156,6 +157,7 @@ class Tensor:
         self._version_cell = new_cell()
         self._built_at = 0
         self._retains_grad = False
+        self._owns_grad = False
         if requires_grad:
             self.requires_grad_()
 
@@ -399,6 +401,7 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
     out.label = ""
     out._version_cell = [0, 0, 0]  # new_cell(), spelled out: the hot path
     out._retains_grad = False
+    out._owns_grad = False
     if requires_grad and _grad_mode.enabled:
         out.requires_grad = True
         out._prev = Operands(prev)
