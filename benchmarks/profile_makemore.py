@@ -7,8 +7,9 @@ The model and the step are bench_makemore's (makemore's code as written, one sou
 both engines, the same weights and batches, one thread). For micrograd, each op's forward
 is the time from the previous node's creation to its own (so the Python between two ops,
 module calls included, counts toward the op that follows), each op's backward the time in
-its derivative rules; "engine" is what backward spends outside the rules (the graph walk,
-summing broadcast gradients back, accumulating gradients used twice). For PyTorch,
+its derivative rules (``VJPS`` and ``INTO`` alike); "engine" is what backward spends outside
+the rules (the graph walk, summing broadcast gradients back, accumulating gradients used
+twice, freeing gradients once passed on). For PyTorch,
 torch.profiler's self CPU time per ATen op (forward ops and backward nodes together; the
 profiler itself adds a few microseconds per op). ``--cprofile`` adds cProfile's top
 functions for micrograd.
