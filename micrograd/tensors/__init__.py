@@ -15,6 +15,7 @@ from micrograd.tensors import (  # noqa: F401
     elementwise,
     functions,
     indexing,
+    interop,
     joining,
     losses,
     nn_ops,
