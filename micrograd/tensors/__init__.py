@@ -21,6 +21,7 @@ from micrograd.tensors import (  # noqa: F401
     nn_ops,
     normalization,
     ops,
+    pointwise_losses,
     random,
     reductions,
     selection,
