@@ -22,6 +22,7 @@ from micrograd.tensors import (  # noqa: F401
     normalization,
     ops,
     pointwise_losses,
+    power,
     random,
     reductions,
     selection,

@@ -8,9 +8,9 @@ topological order (``micrograd.graph``, shared with ``Value``) and asks ``VJPS``
 table of derivative rules, for each operand's gradient.
 
 This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic
-and matmul; ``elementwise``, ``reductions``, ``compare``; ``shape_ops``: views; ``indexing``:
-indexing and in-place writes; ``nn_ops``: fused network primitives), with its derivative
-rule right below its forward; the
+and matmul; ``power``: ``**``; ``elementwise``, ``reductions``, ``compare``; ``shape_ops``:
+views; ``indexing``: indexing and in-place writes; ``nn_ops``: fused network primitives;
+``losses`` and ``pointwise_losses``), with its derivative rule right below its forward; the
 op is attached to ``Tensor`` with ``@method`` and its rule entered in ``VJPS`` there. So this
 module never imports an op module, and the arrows between the rooms point one way.
 ``interop`` attaches, the same way, how a tensor becomes a Python number or an ndarray
