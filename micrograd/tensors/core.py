@@ -8,11 +8,13 @@ topological order (``micrograd.graph``, shared with ``Value``) and asks ``VJPS``
 table of derivative rules, for each operand's gradient.
 
 This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic
-and matmul; ``elementwise``, ``reductions``, ``compare``; ``shape_ops``: views; ``indexing``:
-indexing and in-place writes; ``nn_ops``: fused network primitives), with its derivative
-rule right below its forward; the
+and matmul; ``power``: ``**``; ``elementwise``, ``reductions``, ``compare``; ``shape_ops``:
+views; ``indexing``: indexing and in-place writes; ``nn_ops``: fused network primitives;
+``losses`` and ``pointwise_losses``), with its derivative rule right below its forward; the
 op is attached to ``Tensor`` with ``@method`` and its rule entered in ``VJPS`` there. So this
 module never imports an op module, and the arrows between the rooms point one way.
+``interop`` attaches, the same way, how a tensor becomes a Python number or an ndarray
+(``item``, ``float(t)``, ``numpy``) and what NumPy calls when it meets one (``ndarray + t``).
 
 Why the ops look the way they do:
 
@@ -119,23 +121,6 @@ class Tensor:
         "_retains_grad",  # for a node: keep its grad after backward (retain_grad())
         "_owns_grad",  # during backward: nothing but this tensor refers to its grad array
     )
-
-    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """NumPy meeting a Tensor operand. ``ndarray + Tensor`` and ``np.float64 * Tensor``
-        are the Tensor's reflected operators (a Tensor out, in the graph). An in-place update
-        of an ndarray, ``p.data += -lr * p.grad`` with ``lr`` a tensor (the lectures' learning
-        rate search), writes the values into the array, outside any graph, as PyTorch's
-        ``.data``. NumPy's other functions refuse tensors (TypeError), as before."""
-        out = kwargs.pop("out", None)
-        if method != "__call__" or kwargs:
-            return NotImplemented
-        if out is not None:
-            if all(type(o) is ndarray for o in out):
-                values = [x.data if isinstance(x, Tensor) else x for x in inputs]
-                return ufunc(*values, out=out)
-            return NotImplemented
-        name = _REFLECTED.get(ufunc) if len(inputs) == 2 and inputs[1] is self else None
-        return NotImplemented if name is None else getattr(self, name)(inputs[0])
 
     # ``==`` is elementwise (it returns a Tensor), so hashing is by identity, as in PyTorch:
     # tensors can be set members and dict keys (the graph walk keeps them in a set).
@@ -244,62 +229,6 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
 
-    def item(self) -> Scalar:
-        """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar: item() "
-                f"needs a one-element tensor, this one has shape {self.shape}"
-            )
-        return self.data.item()
-
-    def tolist(self) -> Any:
-        """The data as nested Python lists of Python numbers (a number for a 0-d tensor)."""
-        return self.data.tolist()
-
-    def __bool__(self) -> bool:
-        if self.data.size != 1:
-            amount = "no values" if self.data.size == 0 else "more than one value"
-            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
-        return bool(self.data.item())
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.item())
-
-    def __format__(self, format_spec: str) -> str:
-        """A one-element tensor formats as its number (``f"{loss:.4f}"``); others as repr."""
-        if self.data.size == 1 and (format_spec or self.data.ndim == 0):
-            return format(self.data.item(), format_spec)
-        if format_spec:
-            raise TypeError(
-                f"unsupported format string {format_spec!r} passed to Tensor.__format__: "
-                f"only one-element tensors take a format spec, this one has shape {self.shape}"
-            )
-        return repr(self)
-
-    def numpy(self, *, force: bool = False) -> ndarray:
-        """The underlying ndarray (shared, not copied); as in PyTorch, a tensor that requires
-        grad must be detached first (or pass ``force=True``)."""
-        if self.requires_grad and not force:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. "
-                "Use tensor.detach().numpy() instead."
-            )
-        return self.data
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> ndarray:
-        if copy:
-            return np.array(self.data, dtype=dtype)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
-
     def detach(self) -> Tensor:
         """A tensor sharing this one's data (and version), cut from the graph."""
         out = _result(self.data, "", (), None, False)
@@ -365,29 +294,6 @@ class Tensor:
                 )
 
         backpropagate(self, gradient)
-
-
-# ``x op tensor`` for an ndarray or NumPy scalar x: the tensor's operator that NumPy's ufunc
-# stands for, seen from the tensor's side.
-_REFLECTED = {
-    np.add: "__radd__",
-    np.subtract: "__rsub__",
-    np.multiply: "__rmul__",
-    np.true_divide: "__rtruediv__",
-    np.floor_divide: "__rfloordiv__",
-    np.remainder: "__rmod__",
-    np.power: "__rpow__",
-    np.matmul: "__rmatmul__",
-    np.bitwise_and: "__rand__",
-    np.bitwise_or: "__ror__",
-    np.bitwise_xor: "__rxor__",
-    np.equal: "__eq__",
-    np.not_equal: "__ne__",
-    np.less: "__gt__",
-    np.less_equal: "__ge__",
-    np.greater: "__lt__",
-    np.greater_equal: "__le__",
-}
 
 
 # --------------------------------------------------------------------- helpers for the ops

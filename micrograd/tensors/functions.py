@@ -15,6 +15,7 @@ from micrograd.tensors import (  # noqa: F401
     elementwise,
     indexing,
     ops,
+    power,
     reductions,
     shape_ops,
 )
