@@ -17,6 +17,7 @@ from scipy.special import ndtr
 
 import micrograd.nn.functional as F
 from micrograd import Tensor, gradcheck, no_grad
+from micrograd.nn import _functional_attention
 from micrograd.tensors import activations, nn_ops
 
 RNG = np.random.default_rng(2024)
@@ -692,7 +693,8 @@ def test_scaled_dot_product_attention_against_torch(seed, lead, sizes, mask_kind
 def test_attention_dropout_matches_the_composite_with_the_same_mask(monkeypatch):
     q, k, v = (RNG.standard_normal((2, 4, 3)) for _ in range(3))
     draws = RNG.random((2, 4, 4)).astype(np.float32)
-    monkeypatch.setattr(F, "_uniform", lambda shape: draws)
+    # attention draws its dropout mask where it lives, in nn._functional_attention
+    monkeypatch.setattr(_functional_attention, "_uniform", lambda shape: draws)
     keep = torch.tensor(draws >= 0.25)
 
     def composite(q, k, v):

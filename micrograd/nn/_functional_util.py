@@ -1,4 +1,5 @@
-"""Argument checks that ``nn.functional``'s layers and losses share."""
+"""Argument checks that ``nn.functional``'s layers and losses share, and the random draws
+that dropout and attention's dropout share."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors import Tensor
+from micrograd.tensors.generator import numpy_generator
 
 
 def tensor_arg(x: Any, name: str) -> Tensor:
@@ -41,3 +43,9 @@ def check_reduction(reduction: str, size_average: Any, reduce: Any) -> str:
             f"{reduction!r} is not a valid value for reduction: use 'mean', 'sum' or 'none'"
         )
     return reduction
+
+
+def _uniform(shape: tuple[int, ...]) -> np.ndarray:
+    """Uniform draws in [0, 1) for dropout's masks, from micrograd's default generator (so
+    ``manual_seed`` makes them repeat); float32, as only their comparison with p is used."""
+    return numpy_generator(None).random(shape, dtype=np.float32)

@@ -4,7 +4,9 @@ PyTorch's ``torch.nn.functional`` (import as F).
 Each function here checks its arguments (a clear error naming the problem and the shapes
 involved), then calls one fused primitive of the tensor engine (``tensors.nn_ops``,
 ``normalization``, ``attention``, ``losses``), whose derivative rule sits beside it, or
-composes primitives. The losses are in ``_functional_losses`` and exported here.
+composes primitives. The losses, the normalizations and attention are in
+``_functional_losses``, ``_functional_normalization`` and ``_functional_attention`` (each
+beside the tensor engine's file of the same concern) and exported here.
 
 Where PyTorch would modify a tensor in place (``inplace=True``), the result is the same
 values in a new tensor: returning it is what the course's code uses.
@@ -20,13 +22,13 @@ values in a new tensor: returning it is what the course's code uses.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from micrograd.nn._functional_attention import scaled_dot_product_attention
 from micrograd.nn._functional_losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -36,10 +38,9 @@ from micrograd.nn._functional_losses import (
     mse_loss,
     nll_loss,
 )
-from micrograd.nn._functional_util import index_array, tensor_arg
+from micrograd.nn._functional_normalization import batch_norm, layer_norm, normalize
+from micrograd.nn._functional_util import _uniform, index_array, tensor_arg
 from micrograd.tensors import Tensor
-from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.generator import numpy_generator
 
 __all__ = [
     "linear",
@@ -208,12 +209,6 @@ def log_softmax(
 # --------------------------------------------------------------------- dropout
 
 
-def _uniform(shape: tuple[int, ...]) -> np.ndarray:
-    """Uniform draws in [0, 1) for dropout's masks, from micrograd's default generator (so
-    ``manual_seed`` makes them repeat); float32, as only their comparison with p is used."""
-    return numpy_generator(None).random(shape, dtype=np.float32)
-
-
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each entry with probability ``p`` and scale the rest by 1 / (1 - p) while
     ``training``; the input itself otherwise (and for p = 0)."""
@@ -300,178 +295,6 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     out = np.zeros((*indices.shape, num_classes), np.int64)
     np.put_along_axis(out, indices[..., None].astype(np.intp), 1, axis=-1)
     return Tensor(out)
-
-
-# --------------------------------------------------------------------- normalization
-
-
-def layer_norm(
-    input: Tensor,
-    normalized_shape: int | Sequence[int],
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalize over the last len(normalized_shape) dims (mean 0, biased variance 1, eps
-    added to the variance), then ``* weight + bias`` (both of shape normalized_shape).
-    One fused node with the exact rule.
-
-    >>> layer_norm(Tensor([[1.0, 3.0]]), (2,)).data.round(4)
-    array([[-1.,  1.]])
-    """
-    _tensor(input, "layer_norm input")
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(shape)
-    if k == 0 or input.shape[input.ndim - k :] != shape or k > input.ndim:
-        raise ValueError(
-            f"layer_norm: normalized_shape={list(shape)} expects an input of shape "
-            f"(*, {', '.join(map(str, shape))}), got {input.shape}"
-        )
-    for t, name in ((weight, "weight"), (bias, "bias")):
-        if t is not None and _tensor(t, f"layer_norm {name}").shape != shape:
-            raise ValueError(
-                f"layer_norm {name} must have shape normalized_shape={shape}, got {t.shape}"
-            )
-    return input._layer_norm(k, weight, bias, float(eps))
-
-
-def batch_norm(
-    input: Tensor,
-    running_mean: Tensor | None,
-    running_var: Tensor | None,
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    training: bool = False,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalize each channel (dim 1) of input (N, C, ...) over every other dim, then
-    ``* weight + bias`` (C,). Training: with the batch's statistics, updating the running
-    ones in place (momentum, unbiased variance) as PyTorch; evaluation: with the running ones.
-    """
-    _tensor(input, "batch_norm input")
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm expects an input of shape (N, C, ...), got {input.shape}")
-    channels = input.shape[1]
-    stats = []
-    for t, name in (
-        (running_mean, "running_mean"),
-        (running_var, "running_var"),
-        (weight, "weight"),
-        (bias, "bias"),
-    ):
-        if t is not None and _tensor(t, f"batch_norm {name}").shape != (channels,):
-            raise ValueError(
-                f"batch_norm {name} must have shape ({channels},) for an input of shape "
-                f"{input.shape}, got {t.shape}"
-            )
-        stats.append(None if t is None else t.data)
-    if training:
-        if input.data.size // channels <= 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training, got input size "
-                f"{input.shape}"
-            )
-    elif running_mean is None or running_var is None:
-        raise ValueError("batch_norm needs running_mean and running_var in evaluation mode")
-    return input._batch_norm(
-        stats[0], stats[1], weight, bias, bool(training), float(momentum), float(eps)
-    )
-
-
-def normalize(
-    input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
-) -> Tensor:
-    """input / max(||input||_p, eps) along ``dim``: unit p-norm vectors (p >= 1, finite)."""
-    _tensor(input, "normalize input")
-    if out is not None:
-        raise TypeError("normalize: out= is not supported; use the returned tensor")
-    if not (math.isfinite(p) and p >= 1):
-        raise ValueError(f"normalize supports finite p >= 1, got p={p}")
-    return input._normalize(float(p), normalize_dim(dim, input.ndim), float(eps))
-
-
-# --------------------------------------------------------------------- attention
-
-
-def scaled_dot_product_attention(
-    query: Tensor,
-    key: Tensor,
-    value: Tensor,
-    attn_mask: Any = None,
-    dropout_p: float = 0.0,
-    is_causal: bool = False,
-    scale: float | None = None,
-    enable_gqa: bool = False,
-) -> Tensor:
-    """softmax(query @ key^T * scale + mask) @ value, as PyTorch's: one fused node.
-
-    query (..., L, E), key (..., S, E), value (..., S, Ev) give (..., L, Ev), leading dims
-    broadcast. ``scale`` defaults to 1/sqrt(E). ``attn_mask``: boolean (True takes part) or
-    float (added to the scores), broadcastable to (..., L, S); ``is_causal`` masks the
-    upper triangle (query i sees keys 0..i). A query that sees no key gets zeros. Dropout
-    with probability ``dropout_p`` applies to the weights whenever it is nonzero (pass 0.0
-    in evaluation, as PyTorch's modules do).
-    """
-    for t, name in ((query, "query"), (key, "key"), (value, "value")):
-        if _tensor(t, f"scaled_dot_product_attention {name}").ndim < 2:
-            raise ValueError(
-                f"scaled_dot_product_attention {name} needs at least 2 dims (..., L, E), "
-                f"got {t.shape}"
-            )
-    q, k, v = query.shape, key.shape, value.shape
-    if q[-1] != k[-1] or k[-2] != v[-2]:
-        raise ValueError(
-            f"scaled_dot_product_attention: query {q}, key {k} and value {v} do not fit: "
-            "query and key need the same last dim, key and value the same second-to-last"
-        )
-    if enable_gqa and len(q) >= 3 and len(k) >= 3 and q[-3] != k[-3]:
-        raise NotImplementedError(
-            "scaled_dot_product_attention: enable_gqa (fewer key/value heads than query "
-            "heads) is not supported; repeat key and value along dim -3 first"
-        )
-    try:
-        lead = np.broadcast_shapes(q[:-2], k[:-2], v[:-2])
-    except ValueError:
-        raise ValueError(
-            f"scaled_dot_product_attention: the leading dims of query {q}, key {k} and "
-            f"value {v} do not broadcast"
-        ) from None
-    if not 0 <= dropout_p < 1:
-        raise ValueError(f"dropout_p must be in [0, 1), got {dropout_p}")
-    mask = _attention_mask(attn_mask, is_causal, (*lead, q[-2], k[-2]), query.dtype)
-    keep = None
-    if dropout_p > 0:
-        keep = _uniform((*lead, q[-2], k[-2])) >= dropout_p
-    factor = 1 / math.sqrt(q[-1]) if scale is None else float(scale)
-    return query._attention(key, value, mask, keep, float(dropout_p), factor)
-
-
-def _attention_mask(mask: Any, is_causal: bool, shape: tuple[int, ...], dtype: Any) -> Any:
-    """The mask as the primitive takes it: None, a boolean array, a float array, or a float
-    Tensor that requires grad (whose gradient is then computed)."""
-    if is_causal:
-        if mask is not None:
-            raise ValueError("scaled_dot_product_attention: pass attn_mask or is_causal, not both")
-        return np.tri(shape[-2], shape[-1], dtype=bool)
-    if mask is None:
-        return None
-    if isinstance(mask, Tensor) and mask.requires_grad:
-        array, keep_tensor = mask.data, True
-    else:
-        array, keep_tensor = np.asarray(mask.data if isinstance(mask, Tensor) else mask), False
-    if array.dtype.kind not in "bf":
-        raise TypeError(f"attn_mask must be boolean or floating point, got dtype {array.dtype}")
-    try:
-        np.broadcast_shapes(array.shape, shape)
-    except ValueError:
-        raise ValueError(
-            f"attn_mask of shape {array.shape} does not broadcast to the attention weights' "
-            f"shape {shape}"
-        ) from None
-    if keep_tensor:
-        return mask
-    return array if array.dtype.kind == "b" else array.astype(dtype, copy=False)
 
 
 # --------------------------------------------------------------------- padding

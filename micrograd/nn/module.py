@@ -11,6 +11,10 @@ registries are made in ``__new__``, and public plain attributes holding ``Value`
 lists and tuples of ``Value``s and modules are walked too: after a module's own registered
 entries, named by attribute and position (``"w.2"``, ``"layers.0"``).
 
+This file holds the registries, the walks over them and the printing. What acts on the
+whole network through those walks is mixed in from next door: modes and conversions
+(``train``, ``zero_grad``, ``to``, ...) from ``_module_modes``, state dicts from ``state``.
+
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
 >>> class Affine(Module):
@@ -30,17 +34,16 @@ array([1., 2.])
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-import numpy as np
-
 from micrograd.engine import Value
-from micrograd.nn.parameter import Parameter, parse_to_args
-from micrograd.nn.state import IncompatibleKeys, StateDictError, load_state, save_state
+from micrograd.nn._module_modes import ModesMixin
+from micrograd.nn.parameter import Parameter
+from micrograd.nn.state import StateDictMixin
 from micrograd.tensors import Tensor
 
-__all__ = ["IncompatibleKeys", "Module", "StateDictError"]
+__all__ = ["Module"]
 
 M = TypeVar("M", bound="Module")
 
@@ -77,7 +80,7 @@ def _check_name(kind: str, name: Any) -> None:
         raise KeyError(f"{kind} name cannot be an empty string")
 
 
-class Module:
+class Module(ModesMixin, StateDictMixin):
     """Base class for networks: holds parameters, buffers and sub-modules, and walks them.
 
     Subclasses set their layers as attributes in ``__init__`` and write ``forward``;
@@ -322,8 +325,6 @@ class Module:
                 return module
         raise AttributeError(f"{self._get_name()} has no submodule {target!r}")
 
-    # ----------------------------------------------------------------- modes and transforms
-
     def apply(self: M, fn: Callable[[Module], Any]) -> M:
         """Call ``fn`` on every sub-module, then on this one (post-order, as PyTorch: each
         module after its children, children in order). Returns self."""
@@ -336,117 +337,6 @@ class Module:
                 stack.append((module, True))
                 stack.extend((child, False) for child in reversed(list(module.children())))
         return self
-
-    def train(self: M, mode: bool = True) -> M:
-        """Set ``training`` to ``mode`` here and in every sub-module (Dropout and BatchNorm
-        behave differently in training); returns self."""
-        if not isinstance(mode, bool):
-            raise ValueError(f"training mode is expected to be a bool, got {mode!r}")
-        self.training = mode
-        for module in self.children():  # through each child's train(), which it may override
-            module.train(mode)
-        return self
-
-    def eval(self: M) -> M:
-        """``train(False)``: evaluation mode."""
-        return self.train(False)
-
-    def requires_grad_(self: M, requires_grad: bool = True) -> M:
-        """Set ``requires_grad`` of every tensor parameter (to freeze or unfreeze them)."""
-        for p in self.parameters():
-            if isinstance(p, Tensor):
-                p.requires_grad_(requires_grad)
-        return self
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every parameter's gradient: a Tensor's to None (or zeros in place with
-        ``set_to_none=False``), a Value's to 0.0 (as the original micrograd)."""
-        for p in self.parameters():
-            if isinstance(p, Value):
-                p.grad = 0.0
-            elif p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    grad = p.grad.data if isinstance(p.grad, Tensor) else p.grad
-                    if grad.flags.writeable:
-                        grad[...] = 0
-                    else:
-                        p.grad = np.zeros_like(grad)
-
-    def to(self: M, *args: Any, **kwargs: Any) -> M:
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``: convert the
-        floating-point parameters and buffers to ``dtype`` (in place: the same Parameter
-        objects), integer buffers stay. The only device is the CPU. Returns self."""
-        dtype = parse_to_args(args, kwargs)
-        if dtype is not None:
-            self._cast(dtype)
-        return self
-
-    def float(self: M) -> M:
-        """Floating-point parameters and buffers to float32."""
-        return self._cast(np.dtype(np.float32))
-
-    def double(self: M) -> M:
-        """Floating-point parameters and buffers to float64."""
-        return self._cast(np.dtype(np.float64))
-
-    def cpu(self: M) -> M:
-        """Already there: micrograd runs on the CPU."""
-        return self
-
-    def _cast(self: M, dtype: np.dtype) -> M:
-        for module in self.modules():
-            for registry in (module._parameters, module._buffers):
-                for t in registry.values():
-                    if t is not None and t.data.dtype.kind == "f":
-                        t.data = t.data.astype(dtype, copy=False)
-                        if isinstance(t.grad, np.ndarray):
-                            t.grad = t.grad.astype(dtype, copy=False)
-        return self
-
-    # ----------------------------------------------------------------- saving and loading
-
-    # Names a state dict may leave out, for loading older ones (BatchNorm's batch count).
-    _optional_state: tuple[str, ...] = ()
-
-    def state_dict(
-        self,
-        *,
-        destination: dict[str, Any] | None = None,
-        prefix: str = "",
-        keep_vars: bool = False,
-    ) -> dict[str, Any]:
-        """``{name: array}`` for every parameter and persistent buffer, with PyTorch's names
-        and order (``"0.weight"``, ``"bn.running_mean"``, ``"bn.num_batches_tracked"``).
-
-        The arrays are copies: changing them does not change the module (PyTorch returns
-        tensors sharing storage). A Tensor gives an array of its shape and dtype, a Value a
-        0-d float64 array. ``keep_vars=True`` gives the Parameters, buffers and Values
-        themselves.
-
-        >>> from micrograd.nn import Neuron
-        >>> sd = Neuron(2).state_dict()
-        >>> list(sd), sd["b"].shape, sd["b"].dtype
-        (['w.0', 'w.1', 'b'], (), dtype('float64'))
-        """
-        return save_state(self, {} if destination is None else destination, prefix, keep_vars)
-
-    def load_state_dict(
-        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
-    ) -> IncompatibleKeys:
-        """Copy the arrays in ``state_dict`` into this module's parameters and persistent
-        buffers, by name (values are cast to each one's dtype and copied in place, so
-        optimizers holding them stay in step; ``assign=True`` makes each tensor take the
-        loaded array and its dtype instead).
-
-        Every entry is checked before anything changes, so a failed load leaves the module
-        as it was. ``strict=True``: the names must match ``state_dict()``'s exactly
-        (StateDictError, a ValueError and RuntimeError, listing the missing and unexpected
-        ones); ``strict=False`` loads the common names and returns the others. Shapes must
-        always match. Accepts ndarrays, Tensors, PyTorch tensors and numbers.
-        """
-        return load_state(self, state_dict, strict, assign)
 
     # ----------------------------------------------------------------- printing
 

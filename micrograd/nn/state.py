@@ -1,6 +1,7 @@
 """State dicts: a module's parameters and persistent buffers as ``{name: array}``, and back.
 
-``Module.state_dict`` and ``Module.load_state_dict`` are written here. The names and their
+``Module.state_dict`` and ``Module.load_state_dict`` are written here, in ``StateDictMixin``,
+which ``Module`` inherits. The names and their
 order are PyTorch's: module by module (parents first, a shared module under every name it
 has), each module's parameters, then its persistent buffers. Loading checks every entry
 before it changes anything, so a failed load leaves the module as it was.
@@ -17,7 +18,7 @@ from micrograd.engine import Value
 from micrograd.nn.parameter import Parameter
 from micrograd.tensors import Tensor
 
-__all__ = ["IncompatibleKeys", "StateDictError", "load_state", "save_state"]
+__all__ = ["IncompatibleKeys", "StateDictError", "StateDictMixin", "load_state", "save_state"]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -30,6 +31,52 @@ class IncompatibleKeys(NamedTuple):
 class StateDictError(ValueError, RuntimeError):
     """A state dict that does not fit the module. A ValueError, and a RuntimeError as
     PyTorch raises, so code catching either catches it."""
+
+
+class StateDictMixin:
+    """``Module.state_dict`` and ``Module.load_state_dict``, mixed into ``Module``: they walk
+    its registries (``named_modules``, ``_own_members``), so only ``Module`` inherits this."""
+
+    # Names a state dict may leave out, for loading older ones (BatchNorm's batch count).
+    _optional_state: tuple[str, ...] = ()
+
+    def state_dict(
+        self,
+        *,
+        destination: dict[str, Any] | None = None,
+        prefix: str = "",
+        keep_vars: bool = False,
+    ) -> dict[str, Any]:
+        """``{name: array}`` for every parameter and persistent buffer, with PyTorch's names
+        and order (``"0.weight"``, ``"bn.running_mean"``, ``"bn.num_batches_tracked"``).
+
+        The arrays are copies: changing them does not change the module (PyTorch returns
+        tensors sharing storage). A Tensor gives an array of its shape and dtype, a Value a
+        0-d float64 array. ``keep_vars=True`` gives the Parameters, buffers and Values
+        themselves.
+
+        >>> from micrograd.nn import Neuron
+        >>> sd = Neuron(2).state_dict()
+        >>> list(sd), sd["b"].shape, sd["b"].dtype
+        (['w.0', 'w.1', 'b'], (), dtype('float64'))
+        """
+        return save_state(self, {} if destination is None else destination, prefix, keep_vars)
+
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
+        """Copy the arrays in ``state_dict`` into this module's parameters and persistent
+        buffers, by name (values are cast to each one's dtype and copied in place, so
+        optimizers holding them stay in step; ``assign=True`` makes each tensor take the
+        loaded array and its dtype instead).
+
+        Every entry is checked before anything changes, so a failed load leaves the module
+        as it was. ``strict=True``: the names must match ``state_dict()``'s exactly
+        (StateDictError, a ValueError and RuntimeError, listing the missing and unexpected
+        ones); ``strict=False`` loads the common names and returns the others. Shapes must
+        always match. Accepts ndarrays, Tensors, PyTorch tensors and numbers.
+        """
+        return load_state(self, state_dict, strict, assign)
 
 
 def _entries(module: Any, prefix: str = "") -> dict[str, Any]:
