@@ -4,8 +4,7 @@ PyTorch's ``torch.nn.functional`` (import as F).
 Each function here checks its arguments (a clear error naming the problem and the shapes
 involved), then calls one fused primitive of the tensor engine (``tensors.nn_ops``,
 ``normalization``, ``attention``, ``losses``, ``pointwise_losses``), whose derivative rule
-sits beside it, or
-composes primitives. The losses, the normalizations and attention are in
+sits beside it, or composes primitives. The losses, the normalizations and attention are in
 ``_functional_losses``, ``_functional_normalization`` and ``_functional_attention`` (each
 beside the tensor engine's file of the same concern) and exported here.
 
