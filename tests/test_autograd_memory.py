@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import micrograd
 from micrograd import nn
+from micrograd.nn import functional as F
 from micrograd.tensors import autograd
 
 SHAPE = (4, 6)
@@ -175,3 +176,23 @@ def test_a_gradient_handed_to_one_operand_is_not_written_into_for_another():
         np.testing.assert_array_equal(b.grad, [2.0, 20.0])
     finally:
         del autograd.VJPS[op], autograd.INTO[op]
+
+
+def test_layer_norm_with_float64_parameters_on_float32_input_agrees_with_reuse_off():
+    def grads(reuse: bool) -> list[np.ndarray]:
+        autograd.reuse_gradients[0] = reuse
+        try:
+            rng = np.random.default_rng(3)
+            x = micrograd.tensor(rng.standard_normal((5, 8)).astype(np.float32), requires_grad=True)
+            w = micrograd.tensor(rng.standard_normal(8), requires_grad=True)  # float64
+            b = micrograd.tensor(rng.standard_normal(8), requires_grad=True)
+            y = F.layer_norm(x * 2.0, (8,), w, b)
+            assert y.dtype == micrograd.float32  # the input's dtype, as every forward keeps
+            (y * micrograd.tensor(np.linspace(-1, 1, 40).reshape(5, 8))).sum().backward()
+            return [x.grad, w.grad, b.grad]
+        finally:
+            autograd.reuse_gradients[0] = True
+
+    for a, b in zip(grads(True), grads(False)):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)

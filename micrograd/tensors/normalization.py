@@ -83,7 +83,9 @@ def _layer_norm(self, k: int, weight: Tensor | None, bias: Tensor | None, eps: f
     rstd = np.sqrt(var, out=var)[:, None]
     np.divide(1, rstd, out=rstd)
     out *= rstd
-    w = None if weight is None else weight.data.reshape(-1)
+    # The weight in x's dtype, so the output and the rules (which write into float arrays of
+    # x's dtype where they can) compute in one dtype whatever the parameters' dtype.
+    w = None if weight is None else weight.data.reshape(-1).astype(out.dtype, copy=False)
     if w is not None:
         out *= w
     if bias is not None:
