@@ -28,12 +28,16 @@ print(_memory.TUNED, faults)
 """
 
 
+def _environment(**env: str) -> dict[str, str]:
+    """This process's environment without any malloc setting of its own, plus ``env``."""
+    names = ("MALLOC_", "GLIBC_TUNABLES", "MICROGRAD_MALLOC")
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(names)}, **env}
+
+
 def _run_steps(**env: str) -> tuple[str, float]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUN"))}
-    clean.pop("MICROGRAD_MALLOC", None)
     out = subprocess.run(
         [sys.executable, "-c", _STEPS_FAULTS],
-        env={**clean, **env},
+        env=_environment(**env),
         capture_output=True,
         text=True,
         check=True,
@@ -67,9 +71,7 @@ def _tuned(**env: str) -> str:
         f"import importlib.util as u; s = u.spec_from_file_location('m', {memory.__file__!r}); "
         "m = u.module_from_spec(s); s.loader.exec_module(m); print(m.TUNED)"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUN"))}
-    clean.pop("MICROGRAD_MALLOC", None)
     done = subprocess.run(
-        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True
+        [sys.executable, "-c", code], env=_environment(**env), capture_output=True, text=True
     )
     return done.stdout.strip()
