@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 import subprocess
 from importlib import resources
 from typing import Any
@@ -197,10 +198,22 @@ def render(t: Any, title: str) -> str:
         widths.append([len(text) * CHAR_WIDTH + 2 * PAD for text in row])
     layout = _layout(t.nodes, index, [sum(w) for w in widths])
     data = json.dumps({"steps": steps, "final": final}).replace("<", "\\u003c")
-    template = resources.files("micrograd").joinpath("explore.html").read_text(encoding="utf-8")
-    return (
-        template.replace("{{title}}", html.escape(title))
-        .replace("{{summary}}", html.escape(f"{len(t.nodes)} values, {len(t.steps)} steps"))
-        .replace("{{svg}}", _svg(t, layout, fields, widths))
-        .replace("{{data}}", data)
+    return fill_template(
+        {
+            "title": html.escape(title),
+            "summary": html.escape(f"{len(t.nodes)} values, {len(t.steps)} steps"),
+            "svg": _svg(t, layout, fields, widths),
+            "data": data,
+        }
     )
+
+
+def fill_template(parts: dict[str, str]) -> str:
+    """The template ``explore.html`` with each ``{{name}}`` replaced by ``parts[name]``, in one
+    pass over the template alone: what is filled in is never read again, so a label that holds
+    ``{{data}}`` stays that text (chained ``str.replace`` would fill it in too)."""
+    template = resources.files("micrograd").joinpath("explore.html").read_text(encoding="utf-8")
+    return PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
+
+
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")

@@ -390,6 +390,44 @@ def test_labels_are_escaped():
     assert page.count("</script>") == 2  # the data's and the code's: nothing broke out
 
 
+# Labels that look like the template's placeholders, or that break out of an attribute if
+# they ever land in the page unescaped (issue 17, E1: each was filled in by a later
+# str.replace and the page ran the script).
+HOSTILE_LABELS = [
+    "{{data}}",
+    "{{svg}}",
+    "{{title}}",
+    "{{summary}}",
+    "b autofocus tabindex=1 onfocus=window.pwned=1 c",
+    '" onmouseover="window.pwned=1',
+    "</script><script>window.pwned=1</script>",
+    "<img src=x onerror=window.pwned=1>",
+]
+
+
+def hostile_graph():
+    """Every hostile label on a value, the root's too (the root's name is the page's title)."""
+    values = [Value(float(i + 1), label=label) for i, label in enumerate(HOSTILE_LABELS)]
+    out = values[0]
+    for v in values[1:]:
+        out = out * v
+    out.label = "{{data}} {{svg}} {{title}} {{summary}}"
+    return out
+
+
+def test_labels_are_never_read_as_template():
+    root = hostile_graph()
+    page = explore(root).html
+    labels = attributes(page, "data-label")
+    for label in HOSTILE_LABELS + [root.label]:
+        assert label in labels  # each survives, as text, in its own attribute
+    # the template's own data and graph, once each: no label was filled in as either
+    assert page.count('id="trace">') == 1 and page.count("<svg") == 1
+    assert page.count("</script>") == 2
+    assert "onfocus=window.pwned=1" not in page.split("<svg")[0]  # not in the title's markup
+    assert 'data-label="b autofocus' in page  # the attribute closes after the whole label
+
+
 def test_explore_writes_the_file_whole_and_displays_in_jupyter(tmp_path):
     path = tmp_path / "page.html"
     e = explore(neuron(), path)

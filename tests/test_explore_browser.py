@@ -34,7 +34,14 @@ if missing:
         allow_module_level=True,
     )
 
-from test_explore import hand_built, mlp_loss, neuron, used_twice  # noqa: E402
+from test_explore import (  # noqa: E402
+    HOSTILE_LABELS,
+    hand_built,
+    hostile_graph,
+    mlp_loss,
+    neuron,
+    used_twice,
+)
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +229,19 @@ def test_a_leaf_root_is_one_step(browser, tmp_path):
     click(browser, "step")
     check(browser, t, 1)
     assert state(browser)["grads"] == {"0": "1.0"}
+
+
+def test_hostile_labels_stay_text_and_run_nothing(browser, tmp_path, shots):
+    root = hostile_graph()
+    t = open_page(browser, root, tmp_path, "hostile.html")
+    browser.find_element(By.TAG_NAME, "body").click()  # focus moves: an onfocus would fire
+    click(browser, "run")
+    assert browser.execute_script("return window.pwned === undefined")
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('[data-node-id]')].map((e) => e.dataset.label)"
+    )
+    assert sorted(shown) == sorted(node.label for node in t.nodes)
+    assert set(HOSTILE_LABELS) <= set(shown)
+    assert browser.execute_script("return document.querySelectorAll('img, script').length") == 2
+    assert browser.title == f"micrograd: backward pass of {root.label}"
+    browser.save_screenshot(os.path.join(shots, "explore-hostile-labels.png"))
