@@ -22,7 +22,7 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 # fitted here (least squares reweighted towards the least maximum error, z in [0, 30]) to
 # SciPy's erfcx. The form, erfc(z) = t exp(-z^2 + P(t)), is that of Numerical Recipes'
 # erfcc. In float32 arithmetic it gives Phi within 2.3e-7 absolute everywhere and 1.3e-6
-# relative for |x| < 8 (tests/test_functional_course.py checks both against SciPy).
+# relative for |x| < 8 (tests/nn/test_functional_course.py checks both against SciPy).
 _HALF_ERFC_POLY = (
     0.17375026520180398,
     -0.8353455712308006,

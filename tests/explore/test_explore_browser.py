@@ -4,7 +4,8 @@ Needs ``apt-get install chromium chromium-driver`` (``.ci/run`` installs them) a
 ``test`` extra); nothing is downloaded. Without them this module is skipped, with one line
 saying what is missing. One browser serves the whole module (per pytest-xdist worker).
 Screenshots go to ``$MICROGRAD_SCREENSHOTS`` if set (``docs/explore.png`` is made that way:
-``MICROGRAD_SCREENSHOTS=docs pytest tests/test_explore_browser.py``), else to a temporary folder.
+``MICROGRAD_SCREENSHOTS=docs pytest tests/explore/test_explore_browser.py``), else to a
+temporary folder.
 """
 
 from __future__ import annotations

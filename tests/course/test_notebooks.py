@@ -21,7 +21,7 @@ from nbclient import NotebookClient
 
 import micrograd
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL_TIMEOUT_S = 120  # per cell; the longest, the demo's 100 training steps, takes ~10 s
 
 

@@ -698,7 +698,7 @@ def test_inplace_on_tensors_that_require_grad_needs_no_grad():
         with pytest.raises(RuntimeError, match="leaf Tensor that requires grad"):
             write()
     h = w * 2
-    h[0] = 1.0  # recorded in the graph, as PyTorch does (tests/test_inplace_graph.py)
+    h[0] = 1.0  # recorded in the graph, as PyTorch does (tests/tensors/test_inplace_graph.py)
     h.sum().backward()
     assert w.grad.tolist() == [0.0, 2.0]
     w.grad = None
