@@ -33,8 +33,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from scipy.special import ndtr  # noqa: E402
 
+from micrograd.nn.functional.activations import _ndtr_float32  # noqa: E402
 from micrograd.tensors._rows import row_max, row_sum  # noqa: E402
-from micrograd.tensors.activations import _ndtr_float32  # noqa: E402
 
 torch.set_num_threads(1)
 RNG = np.random.default_rng(0)

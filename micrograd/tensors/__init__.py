@@ -1,15 +1,15 @@
 """The tensor engine: the scalar engine's autograd over NumPy arrays, with PyTorch's semantics.
 
-``core`` holds the ``Tensor`` and backpropagation; the op modules attach the operations, each
-with its derivative rule beside it, so importing this package imports them all.
+``core`` holds the ``Tensor`` and backpropagation; the op modules attach the operations
+``Tensor`` has as methods, each with its derivative rule beside it, so importing this package
+imports them all. (The fused network ops only ``torch.nn.functional`` has live in
+``micrograd.nn.functional``.)
 """
 
 # Importing the op modules attaches their methods to Tensor; _memory sets malloc up for
 # training loops (its docstring says why and how to opt out).
 from micrograd.tensors import (  # noqa: F401
     _memory,
-    activations,
-    attention,
     compare,
     conversion,
     elementwise,
@@ -17,16 +17,13 @@ from micrograd.tensors import (  # noqa: F401
     indexing,
     interop,
     joining,
-    losses,
-    nn_ops,
-    normalization,
     ops,
-    pointwise_losses,
     power,
     random,
     reductions,
     selection,
     shape_ops,
+    softmax,
 )
 from micrograd.tensors._shapes import Size
 from micrograd.tensors.core import VJPS, Tensor

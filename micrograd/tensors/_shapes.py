@@ -1,6 +1,6 @@
-"""Shape helpers every part of the tensor engine shares: undoing broadcasting (the one place a
-gradient is summed back to its operand's shape), adding a slice's gradient where it lands,
-kept-dims shapes, ``dim`` arguments."""
+"""Shape helpers every part of the tensor engine shares: ``Size``, kept-dims shapes, ``dim``
+arguments. (Undoing broadcasting, the one place a gradient is summed back to its operand's
+shape, is ``core.unbroadcast``, beside the walk that calls it.)"""
 
 from __future__ import annotations
 
@@ -12,58 +12,10 @@ import numpy as np
 ndarray = np.ndarray
 
 
-def unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
-    """Sum a gradient of a broadcast result back to an operand's ``shape``: the one place."""
-    if grad.ndim == 2 and grad.shape[1:] == shape and grad.flags.c_contiguous:
-        # A bias added to a batch of rows, the common case, tested first and in few steps:
-        # ones @ grad is a BLAS matrix-vector product, where NumPy's sum(axis=0) pays a loop
-        # per row; ndarray.dot skips matmul's ufunc machinery.
-        return ones(len(grad), grad.dtype.char).dot(grad)
-    lead = grad.ndim - len(shape)
-    kept_ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    if kept_ones:
-        return grad.sum(axis=tuple(range(lead)) + kept_ones, keepdims=True).reshape(shape)
-    return np.asarray(grad.sum(axis=tuple(range(lead))))  # a full sum is a NumPy scalar
-
-
-class SliceGrad:
-    """A gradient that is zero except on ``index`` (a basic index: ints, slices, None,
-    Ellipsis), where it is ``values``: what the rule of ``t[index]`` returns. The engine adds
-    it into the operand's gradient where it lands, instead of into a full array of zeros per
-    piece: a tensor ``split`` in three (attention's q, k, v) costs one array of zeros and
-    three slice additions, not three arrays of zeros and two full additions."""
-
-    __slots__ = ("index", "values")
-
-    def __init__(self, index: Any, values: ndarray) -> None:
-        self.index = index
-        self.values = values
-
-
-def add_slice(parent: Any, grad: SliceGrad) -> None:
-    """Add ``grad`` into ``parent.grad`` (a Tensor's), in place if the backward walk owns
-    that array (``parent._owns_grad``, see ``autograd``)."""
-    old = parent.grad
-    if old is None:  # the first piece: written into zeros
-        data = parent.data
-        total = parent.grad = np.zeros(data.shape, data.dtype)
-        parent._owns_grad = True
-        total[grad.index] = grad.values
-        return
-    if not (parent._owns_grad and old.flags.writeable):
-        old = parent.grad = old.astype(parent.data.dtype)  # a copy, to add into
-        parent._owns_grad = True
-    view = old[grad.index]
-    if type(view) is ndarray:
-        np.add(view, grad.values, out=view)
-    else:  # every dim indexed by an int: a single entry
-        old[grad.index] += grad.values
-
-
 @functools.lru_cache(maxsize=16)
 def ones(n: int, dtype: str) -> ndarray:
-    """A read-only vector of n ones, kept for ``unbroadcast``: np.ones would cost as much as
-    the product it feeds, and a batch size repeats every step."""
+    """A read-only vector of n ones, kept: ``ones @ x`` sums the rows of ``x`` as one BLAS
+    product (see ``_rows``), and np.ones would cost as much as the product it feeds."""
     vector = np.ones(n, dtype)
     vector.flags.writeable = False
     return vector

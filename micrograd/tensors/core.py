@@ -3,24 +3,24 @@
 A ``Tensor`` wraps an ndarray (``.data``) and, when it was computed from tensors that require
 grad, remembers how: its operands (``_prev``, a tuple like ``Value._prev``), the name of the
 primitive (``_op``) and what that primitive's derivative needs (``_ctx``). ``backward``
-checks its argument and hands the walk to ``autograd``, which visits the graph in reverse
-topological order (``micrograd.graph``, shared with ``Value``) and asks ``VJPS``, the one
-table of derivative rules, for each operand's gradient.
+checks its argument and runs the walk at the end of this module, ``backpropagate``: the
+chain rule, node by node in reverse topological order (``micrograd.graph``, shared with
+``Value``), asking ``VJPS``, the one table of derivative rules, for each operand's gradient.
 
 This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic
-and matmul; ``power``: ``**``; ``elementwise``, ``reductions``, ``compare``; ``shape_ops``:
-views; ``indexing``: indexing and in-place writes; ``nn_ops``: fused network primitives;
-``losses`` and ``pointwise_losses``), with its derivative rule right below its forward; the
-op is attached to ``Tensor`` with ``@method`` and its rule entered in ``VJPS`` there. So this
-module never imports an op module, and the arrows between the rooms point one way.
-``interop`` attaches, the same way, how a tensor becomes a Python number or an ndarray
-(``item``, ``float(t)``, ``numpy``) and what NumPy calls when it meets one (``ndarray + t``).
+and matmul; ``power``: ``**``; ``elementwise``, ``activations``, ``reductions``,
+``compare``; ``shape_ops``: views; ``indexing``: indexing and in-place writes; ...), with its
+derivative rule right below its forward; the op is attached to ``Tensor`` with ``@method``
+and its rule entered in ``VJPS`` there. The fused network ops that only
+``torch.nn.functional`` has (``cross_entropy``, ``layer_norm``, attention, ...) live in
+``micrograd.nn.functional`` and enter their rules in ``VJPS`` the same way. So this module
+never imports an op module, and the arrows between the rooms point one way.
 
 Why the ops look the way they do:
 
 * Few primitives; ``- / mean softmax`` and most losses are written through them.
 * A rule returns the gradient with the *output's* shape. If the operand was broadcast, the
-  engine sums it back to the operand's shape in one place (``_shapes.unbroadcast``).
+  engine sums it back to the operand's shape in one place (``unbroadcast``, below).
 * Speed matters (the benchmarks compare training steps with the same step written by hand in
   NumPy, and with PyTorch), so an operation does the NumPy call and little else: no generic
   dispatch layer, no copies, and no graph at all when nothing requires grad or under
@@ -61,18 +61,25 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from micrograd.graph import NO_OPERANDS, Operands
+from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim
-from micrograd.tensors._versions import new_cell, write_count
-from micrograd.tensors.autograd import INTO, VJPS, backpropagate
+from micrograd.tensors._versions import check_unmodified, new_cell, write_count
 from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
-__all__ = ["INTO", "Tensor", "VJPS", "method"]
+__all__ = ["Tensor", "VJPS", "method"]
 
 ndarray = np.ndarray
 Scalar = int | float | np.number
 F = TypeVar("F", bound=Callable[..., Any])
+Rule = Callable[[ndarray, ndarray, Any], ndarray]
+
+# The one table of derivative rules, HIPS-autograd style, filled in by the op modules right
+# below each forward: for each primitive, one rule per operand, in order, each a function of
+# (g, ans, ctx) giving that operand's gradient, where g is d(loss)/d(ans), ans the primitive's
+# output and ctx what its forward kept for the rule. A rule may return its gradient in the
+# output's shape: the walk sums it back to the operand's (``unbroadcast``).
+VJPS: dict[str, tuple[Rule, ...]] = {}
 
 
 def method(func_or_name: Any) -> Any:
@@ -119,7 +126,6 @@ class Tensor:
         "_version_cell",  # [version, stamps of the last 2 writes], one list shared with views
         "_built_at",  # for a node: write_count[0] when it was built
         "_retains_grad",  # for a node: keep its grad after backward (retain_grad())
-        "_owns_grad",  # during backward: nothing but this tensor refers to its grad array
     )
 
     # ``==`` is elementwise (it returns a Tensor), so hashing is by identity, as in PyTorch:
@@ -142,7 +148,6 @@ class Tensor:
         self._version_cell = new_cell()
         self._built_at = 0
         self._retains_grad = False
-        self._owns_grad = False
         if requires_grad:
             self.requires_grad_()
 
@@ -296,6 +301,71 @@ class Tensor:
         backpropagate(self, gradient)
 
 
+# --------------------------------------------------------------------- the backward walk
+
+
+def backpropagate(root: Tensor, gradient: ndarray) -> None:
+    """The chain rule over the graph ``root`` was computed from, given d(loss)/d(root).
+
+    As the scalar engine's ``backward``: visit every node after all the nodes computed from
+    it (``topological_order``, shared with ``Value``), and for each operand of each node add
+    ``rule(node.grad)``, that operand's share of the node's gradient, to the operand's grad.
+    """
+    order = topological_order(root)
+    for node in order:  # this call's gradients replace the last call's, except on leaves
+        if node._prev:
+            node.grad = None
+    accumulate(root, gradient)
+    for node in reversed(order):  # every node after all the nodes computed from it
+        g = node.grad
+        if not node._prev or g is None:  # a leaf, or nothing flowed back to this node
+            continue
+        operands = node._prev
+        if node._built_at != write_count[0]:  # something was written in place since it was
+            operands = check_unmodified(node)  # built: raise if it read what was overwritten
+        for rule, operand in zip(VJPS[node._op], operands):
+            if operand.requires_grad:
+                accumulate(operand, rule(g, node.data, node._ctx))  # the chain rule
+        if not node._retains_grad:  # passed on: dropped, as PyTorch does
+            node.grad = None
+
+
+def accumulate(tensor: Tensor, grad: ndarray) -> None:
+    """Add one contribution to ``tensor.grad``, first brought to the tensor's shape (summed
+    over the dims broadcasting added, ``unbroadcast``) and dtype (a float32 parameter used
+    with float64 data gets a float32 grad).
+
+    A sum is a new array, never an addition into the old one: a rule may hand the same array
+    to two operands (``+`` gives both ``g``). For the same reason a leaf's first gradient is
+    a copy unless made here: a leaf's grad is the user's to scale or zero in place.
+    """
+    grad = np.asarray(grad)  # NumPy returns 0-d results as scalars
+    shape, dtype = tensor.data.shape, tensor.data.dtype
+    made_here = False
+    if grad.shape != shape:
+        grad, made_here = unbroadcast(grad, shape), True
+    if grad.dtype != dtype:
+        grad, made_here = grad.astype(dtype), True
+    if tensor.grad is not None:
+        tensor.grad = tensor.grad + grad
+    elif tensor._prev or made_here:
+        tensor.grad = grad
+    else:
+        tensor.grad = grad.copy()
+
+
+def unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
+    """Sum a gradient of a broadcast result back to an operand's ``shape``: the one place.
+
+    ``b`` of shape (3,) added to ``x`` of shape (2, 3) was used by both rows, so its gradient
+    is the sum of the two rows' gradients: sum over the leading dims broadcasting added, and
+    (keeping them) over the dims where ``shape`` has a 1 that was stretched.
+    """
+    lead = grad.ndim - len(shape)
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    return np.asarray(grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True)).reshape(shape)
+
+
 # --------------------------------------------------------------------- helpers for the ops
 
 
@@ -307,7 +377,6 @@ def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> T
     out.label = ""
     out._version_cell = [0, 0, 0]  # new_cell(), spelled out: the hot path
     out._retains_grad = False
-    out._owns_grad = False
     if requires_grad and _grad_mode.enabled:
         out.requires_grad = True
         out._prev = Operands(prev)

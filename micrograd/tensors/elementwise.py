@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import INTO, VJPS, Scalar, Tensor, _constant, _result, method, ndarray
+from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
 from micrograd.tensors.ops import Operand, _float, _promoted, _wrap
 
 
@@ -22,7 +22,6 @@ def exp(self) -> Tensor:
 
 
 VJPS["exp"] = (lambda g, ans, ctx: g * ans,)
-INTO["exp"] = (lambda g, ans, ctx: np.multiply(g, ans, out=g),)  # formed in g (see autograd)
 
 
 @method
@@ -119,15 +118,6 @@ def sigmoid(self) -> Tensor:
 
 
 VJPS["sigmoid"] = (lambda g, ans, ctx: g * (ans * (1 - ans)),)
-
-
-def _sigmoid_grad_into(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
-    factor = 1 - ans  # then ans * (1 - ans), the same product, and g times it formed in g
-    factor *= ans
-    return np.multiply(g, factor, out=g)
-
-
-INTO["sigmoid"] = (_sigmoid_grad_into,)
 
 
 @method

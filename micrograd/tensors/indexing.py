@@ -16,9 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors._shapes import SliceGrad
 from micrograd.tensors.core import (
-    INTO,
     VJPS,
     Scalar,
     Tensor,
@@ -86,12 +84,13 @@ def __getitem__(self, index: Index) -> Tensor:
     return _result(data, "index", (self,), (self.data.shape, index, False), self.requires_grad)
 
 
-def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray | SliceGrad:
-    shape, index, basic = ctx
-    if basic:  # ints and slices pick each entry at most once: backward adds g where it lands
-        return SliceGrad(index, g)
-    out = np.zeros(shape, g.dtype)  # integer arrays may repeat an entry: add every pick
-    np.add.at(out, index, g)
+def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    shape, index, basic = ctx  # zeros, with g where the picked entries came from
+    out = np.zeros(shape, g.dtype)
+    if basic:  # ints and slices pick each entry at most once
+        out[index] = g
+    else:  # integer arrays may pick an entry twice: each pick adds its gradient
+        np.add.at(out, index, g)
     return out
 
 
@@ -200,14 +199,6 @@ VJPS["masked_fill"] = (  # ctx = the mask
     lambda g, ans, m: np.where(m, 0, g),
     lambda g, ans, m: np.where(m, g, 0).sum(),
 )
-
-
-def _masked_fill_grad_into(g: ndarray, ans: ndarray, m: ndarray) -> ndarray:
-    np.copyto(g, 0, where=m)  # np.where(m, 0, g), formed in g (see autograd)
-    return g
-
-
-INTO["masked_fill"] = (_masked_fill_grad_into, None)
 
 
 @method

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import INTO, VJPS, Scalar, Tensor, _constant, _result, method, ndarray
+from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
 
 Operand = Tensor | Scalar | ndarray
 
@@ -83,10 +83,6 @@ VJPS["*"] = (  # ans = a * b, ctx = (a, b)
     lambda g, ans, ctx: g * ctx[1],
     lambda g, ans, ctx: g * ctx[0],
 )
-INTO["*"] = (  # the same products, formed in g (see autograd)
-    lambda g, ans, ctx: np.multiply(g, ctx[1], out=g),
-    lambda g, ans, ctx: np.multiply(g, ctx[0], out=g),
-)
 
 
 @method
@@ -113,7 +109,6 @@ VJPS["/"] = (  # ans = a / b, ctx = (a, b)
     lambda g, ans, ctx: g / ctx[1],
     lambda g, ans, ctx: -g * ctx[0] / (ctx[1] * ctx[1]),
 )
-INTO["/"] = (lambda g, ans, ctx: np.divide(g, ctx[1], out=g), None)
 
 
 @method

@@ -17,8 +17,9 @@ from scipy.special import ndtr
 
 import micrograd.nn.functional as F
 from micrograd import Tensor, gradcheck, no_grad
-from micrograd.nn import _functional_attention
-from micrograd.tensors import activations, nn_ops
+from micrograd.nn.functional import activations
+from micrograd.nn.functional import attention as functional_attention
+from micrograd.nn.functional import sparse as nn_sparse
 
 RNG = np.random.default_rng(2024)
 
@@ -482,7 +483,7 @@ def test_dropout_masks_and_scales(monkeypatch):
 # --------------------------------------------------------------------- embedding, one_hot
 
 
-@pytest.mark.parametrize("one_hot_limit", [nn_ops._ONE_HOT_LIMIT, 0])  # both gradient paths
+@pytest.mark.parametrize("one_hot_limit", [nn_sparse._ONE_HOT_LIMIT, 0])  # both gradient paths
 @given(
     seed=st.integers(0, 2**32 - 1),
     index_shape=shapes(min_dims=0, max_dims=3),
@@ -492,7 +493,7 @@ def test_dropout_masks_and_scales(monkeypatch):
 )
 @settings(max_examples=30)
 def test_embedding_against_torch(one_hot_limit, seed, index_shape, num, padding, by_freq):
-    nn_ops._ONE_HOT_LIMIT, saved = one_hot_limit, nn_ops._ONE_HOT_LIMIT
+    nn_sparse._ONE_HOT_LIMIT, saved = one_hot_limit, nn_sparse._ONE_HOT_LIMIT
     try:
         rng = np.random.default_rng(seed)
         idx = rng.integers(0, num, index_shape)
@@ -503,7 +504,7 @@ def test_embedding_against_torch(one_hot_limit, seed, index_shape, num, padding,
             rng.standard_normal((num, 3)),
         )
     finally:
-        nn_ops._ONE_HOT_LIMIT = saved
+        nn_sparse._ONE_HOT_LIMIT = saved
 
 
 def test_embedding_max_norm_renormalizes_rows_in_place_as_pytorch():
@@ -693,8 +694,8 @@ def test_scaled_dot_product_attention_against_torch(seed, lead, sizes, mask_kind
 def test_attention_dropout_matches_the_composite_with_the_same_mask(monkeypatch):
     q, k, v = (RNG.standard_normal((2, 4, 3)) for _ in range(3))
     draws = RNG.random((2, 4, 4)).astype(np.float32)
-    # attention draws its dropout mask where it lives, in nn._functional_attention
-    monkeypatch.setattr(_functional_attention, "_uniform", lambda shape: draws)
+    # attention draws its dropout mask where it lives, in nn.functional.attention
+    monkeypatch.setattr(functional_attention, "_uniform", lambda shape: draws)
     keep = torch.tensor(draws >= 0.25)
 
     def composite(q, k, v):

@@ -1,4 +1,5 @@
-"""Fused normalization primitives: layer norm, batch norm, Lp normalization.
+"""The normalizations: ``layer_norm``, ``batch_norm`` and ``normalize``, each its checks, its
+forward and its rule in one place.
 
 Each is one node whose rule is the exact derivative of the whole normalization. As a
 composite, layer norm takes eight to nine nodes (mean, subtract, square, mean, add, pow,
@@ -8,16 +9,114 @@ running statistics. ``nn.functional`` checks the arguments and calls these.
 The normalization rule, shared by layer and batch norm: with xhat = (x - mean) * rstd over
 n entries and gx = d(loss)/d(xhat),
 d(loss)/dx = rstd * (gx - mean(gx) - xhat * mean(gx * xhat)).
+
+>>> from micrograd import Tensor
+>>> normalize(Tensor([[3.0, 4.0]])).data
+array([[0.6, 0.8]])
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from micrograd.nn.functional._args import tensor_arg as _tensor
+from micrograd.tensors import VJPS, Tensor
 from micrograd.tensors._rows import col_sum, row_dot, row_sum
-from micrograd.tensors.core import INTO, VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors._shapes import normalize_dim
+from micrograd.tensors.core import _result, ndarray
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize over the last len(normalized_shape) dims (mean 0, biased variance 1, eps
+    added to the variance), then ``* weight + bias`` (both of shape normalized_shape).
+    One fused node with the exact rule.
+
+    >>> layer_norm(Tensor([[1.0, 3.0]]), (2,)).data.round(4)
+    array([[-1.,  1.]])
+    """
+    _tensor(input, "layer_norm input")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or input.shape[input.ndim - k :] != shape or k > input.ndim:
+        raise ValueError(
+            f"layer_norm: normalized_shape={list(shape)} expects an input of shape "
+            f"(*, {', '.join(map(str, shape))}), got {input.shape}"
+        )
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and _tensor(t, f"layer_norm {name}").shape != shape:
+            raise ValueError(
+                f"layer_norm {name} must have shape normalized_shape={shape}, got {t.shape}"
+            )
+    return _layer_norm(input, k, weight, bias, float(eps))
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each channel (dim 1) of input (N, C, ...) over every other dim, then
+    ``* weight + bias`` (C,). Training: with the batch's statistics, updating the running
+    ones in place (momentum, unbiased variance) as PyTorch; evaluation: with the running ones.
+    """
+    _tensor(input, "batch_norm input")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm expects an input of shape (N, C, ...), got {input.shape}")
+    channels = input.shape[1]
+    stats = []
+    for t, name in (
+        (running_mean, "running_mean"),
+        (running_var, "running_var"),
+        (weight, "weight"),
+        (bias, "bias"),
+    ):
+        if t is not None and _tensor(t, f"batch_norm {name}").shape != (channels,):
+            raise ValueError(
+                f"batch_norm {name} must have shape ({channels},) for an input of shape "
+                f"{input.shape}, got {t.shape}"
+            )
+        stats.append(None if t is None else t.data)
+    if training:
+        if input.data.size // channels <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size "
+                f"{input.shape}"
+            )
+    elif running_mean is None or running_var is None:
+        raise ValueError("batch_norm needs running_mean and running_var in evaluation mode")
+    return _batch_norm(
+        input, stats[0], stats[1], weight, bias, bool(training), float(momentum), float(eps)
+    )
+
+
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
+) -> Tensor:
+    """input / max(||input||_p, eps) along ``dim``: unit p-norm vectors (p >= 1, finite)."""
+    _tensor(input, "normalize input")
+    if out is not None:
+        raise TypeError("normalize: out= is not supported; use the returned tensor")
+    if not (math.isfinite(p) and p >= 1):
+        raise ValueError(f"normalize supports finite p >= 1, got p={p}")
+    return _normalize(input, float(p), normalize_dim(dim, input.ndim), float(eps))
+
+
+# --------------------------------------------------------------------- the fused nodes
 
 
 def _sum_over(x: ndarray, axes: tuple[int, ...]) -> ndarray:
@@ -59,8 +158,9 @@ def _operands(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> tuple[tu
 # --------------------------------------------------------------------- layer norm
 
 
-@method
-def _layer_norm(self, k: int, weight: Tensor | None, bias: Tensor | None, eps: float) -> Tensor:
+def _layer_norm(
+    input: Tensor, k: int, weight: Tensor | None, bias: Tensor | None, eps: float
+) -> Tensor:
     """Normalize over the last ``k`` dims to mean 0 and variance 1 (biased), then scale by
     ``weight`` and shift by ``bias`` (both of the last k dims' shape, or None).
 
@@ -71,7 +171,7 @@ def _layer_norm(self, k: int, weight: Tensor | None, bias: Tensor | None, eps: f
     memory no longer in the cache, which costs more than a pass over data that is), and the
     rule forms the normalized rows again where it writes its own gradients.
     """
-    x = self.data
+    x = input.data
     lead = x.ndim - k
     x2 = x.reshape(math.prod(x.shape[:lead]), math.prod(x.shape[lead:]))
     inv_n = 1 / x2.shape[1] if x2.shape[1] else math.nan
@@ -90,7 +190,7 @@ def _layer_norm(self, k: int, weight: Tensor | None, bias: Tensor | None, eps: f
         out *= w
     if bias is not None:
         out += bias.data.reshape(-1)
-    prev, needs_grad = _operands(self, weight, bias)
+    prev, needs_grad = _operands(input, weight, bias)
     op = _LAYER_NORM_OPS[weight is not None, bias is not None]
     ctx = _NormRows(x2, mean, rstd, w, x.shape[lead:])
     return _result(out.reshape(x.shape), op, prev, ctx, needs_grad)
@@ -123,15 +223,6 @@ def _layer_norm_grad_x(g: ndarray, ans: ndarray, ctx: _NormRows) -> ndarray:
     gx = np.multiply(g, w.reshape(ctx.shape), order="C") if w is not None else g.copy()
     _layer_norm_rows(gx.reshape(xhat.shape), xhat.copy(), ctx.rstd)  # (a view: into gx)
     return gx
-
-
-def _layer_norm_grad_x_into(g: ndarray, ans: ndarray, ctx: _NormRows) -> ndarray:
-    xhat = ctx.normalized()  # the node's last rule: its rows and g are its own to write into
-    ctx.xhat = None
-    g2 = g.reshape(xhat.shape)
-    if ctx.w is not None:
-        np.multiply(g2, ctx.w, out=g2)
-    return _layer_norm_rows(g2, xhat, ctx.rstd).reshape(g.shape)
 
 
 def _layer_norm_rows(gx: ndarray, xhat: ndarray, rstd: ndarray) -> ndarray:
@@ -167,17 +258,13 @@ VJPS["layer_norm"] = (_layer_norm_grad_x,)
 VJPS["layer_norm_w"] = (_layer_norm_grad_x, _layer_norm_grad_w)
 VJPS["layer_norm_b"] = (_layer_norm_grad_x, _layer_norm_grad_b)
 VJPS["layer_norm_wb"] = (_layer_norm_grad_x, _layer_norm_grad_w, _layer_norm_grad_b)
-INTO["layer_norm"] = INTO["layer_norm_w"] = INTO["layer_norm_b"] = INTO["layer_norm_wb"] = (
-    _layer_norm_grad_x_into,
-)
 
 
 # --------------------------------------------------------------------- batch norm
 
 
-@method
 def _batch_norm(
-    self,
+    input: Tensor,
     running_mean: ndarray | None,
     running_var: ndarray | None,
     weight: Tensor | None,
@@ -186,7 +273,7 @@ def _batch_norm(
     momentum: float,
     eps: float,
 ) -> Tensor:
-    """Normalize each channel (axis 1) of self (N, C, ...) over every other axis, then scale
+    """Normalize each channel (axis 1) of input (N, C, ...) over every other axis, then scale
     and shift by ``weight`` and ``bias`` (C,).
 
     Training: with the batch's mean and biased variance, and, where given, the running
@@ -194,7 +281,7 @@ def _batch_norm(
     momentum * batch``, the variance unbiased (n / (n - 1)). Evaluation: with the running
     statistics, so each channel is one affine map.
     """
-    x = self.data
+    x = input.data
     axes = (0,) + tuple(range(2, x.ndim))
     kept = tuple(n if i == 1 else 1 for i, n in enumerate(x.shape))
     if training:
@@ -220,7 +307,7 @@ def _batch_norm(
     xhat *= rstd
     w = None if weight is None else weight.data.reshape(kept)
     b = None if bias is None else bias.data.reshape(kept)
-    prev, needs_grad = _operands(self, weight, bias)
+    prev, needs_grad = _operands(input, weight, bias)
     op = _BATCH_NORM_OPS[weight is not None, bias is not None]
     return _result(_scale_shift(xhat, w, b), op, prev, (xhat, rstd, w, axes, training), needs_grad)
 
@@ -258,13 +345,12 @@ VJPS["batch_norm_wb"] = (_batch_norm_grad_x, _batch_norm_grad_w, _batch_norm_gra
 # --------------------------------------------------------------------- Lp normalization
 
 
-@method
-def _normalize(self, p: float, dim: int, eps: float) -> Tensor:
-    """self / max(||self||_p, eps) along ``dim`` (a non-negative int), as PyTorch's
+def _normalize(input: Tensor, p: float, dim: int, eps: float) -> Tensor:
+    """input / max(||input||_p, eps) along ``dim`` (a non-negative int), as PyTorch's
     ``normalize``. One node, where the composite (abs, pow, sum, pow, clamp, divide) takes
     six; p = 2 takes the sum of squares directly.
     """
-    x = self.data
+    x = input.data
     if p == 2:
         norm = np.sqrt(np.add.reduce(x * x, axis=dim, keepdims=True))
     elif p == 1:
@@ -273,7 +359,7 @@ def _normalize(self, p: float, dim: int, eps: float) -> Tensor:
         norm = np.add.reduce(np.abs(x) ** p, axis=dim, keepdims=True) ** (1 / p)
     denom = np.maximum(norm, eps)
     out = x / denom
-    return _result(out, "normalize", (self,), (x, norm, denom, p, dim, eps), self.requires_grad)
+    return _result(out, "normalize", (input,), (x, norm, denom, p, dim, eps), input.requires_grad)
 
 
 def _normalize_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:

@@ -1,17 +1,122 @@
-"""Fused activations: one node each where the composite takes two to eight.
-
-Each keeps what its rule reuses from the forward (sigmoid, tanh, the normal CDF), so the
-rule only finishes the derivative. ``nn.functional`` checks the arguments and calls these.
+"""The activations of ``nn.functional``: those ``Tensor`` has as methods (relu, tanh, sigmoid,
+softmax, log_softmax) checked and passed on, and the fused ones only ``nn.functional`` has
+(gelu, silu, leaky_relu, elu, softplus): one node each where the composite takes two to
+eight, each keeping what its rule reuses from the forward (sigmoid, tanh, the normal CDF), so
+the rule only finishes the derivative.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import INTO, VJPS, Tensor, _result, method, ndarray
+from micrograd.nn.functional._args import tensor_arg
+from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors.core import _result, ndarray
 from micrograd.tensors.grad_mode import is_grad_enabled
+
+_tensor = tensor_arg
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise; the derivative at 0 is 0."""
+    return _tensor(input, "relu input").relu()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """tanh(x), elementwise."""
+    return _tensor(input, "tanh input").tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), elementwise, stable for any x."""
+    return _tensor(input, "sigmoid input").sigmoid()
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF (``approximate='none'``), or PyTorch's tanh
+    approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (``'tanh'``, the GELU of
+    GPT-2 and makemore). One fused node either way.
+
+    >>> gelu(Tensor([-1.0, 0.0, 1.0])).data.round(4)
+    array([-0.1587,  0.    ,  0.8413])
+    """
+    _tensor(input, "gelu input")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _gelu(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (the swish), elementwise."""
+    return _silu(_tensor(input, "silu input"))
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
+    return _leaky_relu(_tensor(input, "leaky_relu input"), float(negative_slope))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    return _elu(_tensor(input, "elu input"), float(alpha))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    _tensor(input, "softplus input")
+    if beta == 0:
+        raise ValueError("softplus beta must be nonzero")
+    return _softplus(input, float(beta), float(threshold))
+
+
+def _implicit_dim(name: str, ndim: int) -> int:
+    """PyTorch's (deprecated) choice when softmax gets no dim, with its warning."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
+) -> Tensor:
+    """exp(x) / exp(x).sum(dim) along ``dim`` (any; negative counts from the end; ``axis``
+    is an alias), stable for any logits. ``dtype`` casts the input first. Without a dim,
+    PyTorch's deprecated implicit choice (0 for 0-, 1- and 3-D inputs, else 1), with its
+    warning."""
+    _tensor(input, "softmax input")
+    if dim is None and axis is None:
+        dim = _implicit_dim("softmax", input.ndim)
+    return input.softmax(dim, dtype, axis=axis)
+
+
+def log_softmax(
+    input: Tensor,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
+) -> Tensor:
+    """x - logsumexp(x, dim): the log of softmax, without ever forming exp of a large number."""
+    _tensor(input, "log_softmax input")
+    if dim is None and axis is None:
+        dim = _implicit_dim("log_softmax", input.ndim)
+    return input.log_softmax(dim, dtype, axis=axis)
+
+
+# --------------------------------------------------------------------- fused activations
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _GELU_CUBIC = 0.044715  # the tanh approximation's coefficient (Hendrycks & Gimpel)
@@ -86,8 +191,7 @@ def _ndtr_float32(x: ndarray) -> tuple[ndarray, ndarray]:
     return cdf, density
 
 
-@method
-def _gelu(self, approximate: str) -> Tensor:
+def _gelu(input: Tensor, approximate: str) -> Tensor:
     """x * Phi(x) (``approximate='none'``) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     (``'tanh'``), elementwise.
 
@@ -95,8 +199,8 @@ def _gelu(self, approximate: str) -> Tensor:
     gradient will be needed, the forward also forms the derivative from its intermediates
     (x^2, tanh, Phi) while they are at hand, and the rule is one product, g * derivative.
     """
-    x = self.data
-    needs_grad = self.requires_grad and is_grad_enabled()
+    x = input.data
+    needs_grad = input.requires_grad and is_grad_enabled()
     square = x * x
     if approximate == "tanh":
         t = square * (_GELU_CUBIC * _SQRT_2_OVER_PI)
@@ -107,7 +211,7 @@ def _gelu(self, approximate: str) -> Tensor:
         half *= 0.5  # 0.5 (1 + t)
         out = half * x
         if not needs_grad:
-            return _result(out, "gelu", (self,), None, False)
+            return _result(out, "gelu", (input,), None, False)
         # d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
         deriv = square
         deriv *= 1.5 * _GELU_CUBIC * _SQRT_2_OVER_PI
@@ -121,7 +225,7 @@ def _gelu(self, approximate: str) -> Tensor:
         cdf, density = _ndtr(x)
         out = x * cdf
         if not needs_grad:
-            return _result(out, "gelu", (self,), None, False)
+            return _result(out, "gelu", (input,), None, False)
         deriv = square  # d/dx = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
         if density is None:
             deriv *= -0.5
@@ -131,11 +235,10 @@ def _gelu(self, approximate: str) -> Tensor:
         deriv *= x
         deriv *= _INV_SQRT_2PI
         deriv += cdf
-    return _result(out, "gelu", (self,), deriv, True)
+    return _result(out, "gelu", (input,), deriv, True)
 
 
 VJPS["gelu"] = (lambda g, ans, deriv: g * deriv,)
-INTO["gelu"] = (lambda g, ans, deriv: np.multiply(g, deriv, out=g),)  # formed in g
 
 
 def _sigmoid(x: ndarray) -> ndarray:
@@ -147,15 +250,14 @@ def _sigmoid(x: ndarray) -> ndarray:
     return np.reciprocal(s, out=s)
 
 
-@method
-def _silu(self) -> Tensor:
+def _silu(input: Tensor) -> Tensor:
     """x * sigmoid(x), elementwise.
 
     Fused: one node instead of two; the rule reuses sigmoid: s (1 + x (1 - s)).
     """
-    x = self.data
+    x = input.data
     s = _sigmoid(x)
-    return _result(x * s, "silu", (self,), (x, s), self.requires_grad)
+    return _result(x * s, "silu", (input,), (x, s), input.requires_grad)
 
 
 def _silu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
@@ -171,37 +273,34 @@ def _silu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarra
 VJPS["silu"] = (_silu_grad,)
 
 
-@method
-def _leaky_relu(self, negative_slope: float) -> Tensor:
+def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
     """x where x > 0, else negative_slope * x; the slope at 0 is negative_slope, as PyTorch.
 
     One node: the output and the rule are both the input times one factor array.
     """
-    x = self.data
+    x = input.data
     factor = (x > 0).astype(x.dtype)
     factor *= 1 - negative_slope
     factor += negative_slope
-    return _result(x * factor, "leaky_relu", (self,), factor, self.requires_grad)
+    return _result(x * factor, "leaky_relu", (input,), factor, input.requires_grad)
 
 
 VJPS["leaky_relu"] = (lambda g, ans, factor: g * factor,)
-INTO["leaky_relu"] = (lambda g, ans, factor: np.multiply(g, factor, out=g),)
 
 
-@method
-def _elu(self, alpha: float) -> Tensor:
+def _elu(input: Tensor, alpha: float) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1); the rule is 1, or ans + alpha, as PyTorch.
 
     Both pieces vanish on the other's side, so the output is their sum: no branch per
     element (see _ndtr_float32).
     """
-    x = self.data
+    x = input.data
     neg = np.minimum(x, 0)
     np.expm1(neg, out=neg)
     neg *= alpha  # 0 where x > 0
     out = np.maximum(x, 0)
     out += neg
-    return _result(out, "elu", (self,), (x, neg, alpha), self.requires_grad)
+    return _result(out, "elu", (input,), (x, neg, alpha), input.requires_grad)
 
 
 def _elu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray, float]) -> ndarray:
@@ -217,20 +316,19 @@ def _elu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray, float]) -> 
 VJPS["elu"] = (_elu_grad,)
 
 
-@method
-def _softplus(self, beta: float, threshold: float) -> Tensor:
+def _softplus(input: Tensor, beta: float, threshold: float) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's rule).
 
     Computed as logaddexp(0, beta x), which never overflows; the rule is sigmoid(beta x)
     (1 past the threshold).
     """
-    x = self.data
+    x = input.data
     z = x * beta if beta != 1 else x
     out = np.logaddexp(0, z)
     if beta != 1:
         out /= beta
     linear = z > threshold
-    return _result(np.where(linear, x, out), "softplus", (self,), (z, linear), self.requires_grad)
+    return _result(np.where(linear, x, out), "softplus", (input,), (z, linear), input.requires_grad)
 
 
 def _softplus_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
