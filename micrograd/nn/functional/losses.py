@@ -309,7 +309,11 @@ VJPS["cross_entropy"] = (_cross_entropy_grad,)
 
 
 def _cross_entropy_probs(
-    input, target: Tensor | ndarray, weight: ndarray | None, reduction: str, label_smoothing: float
+    input: Tensor,
+    target: Tensor | ndarray,
+    weight: ndarray | None,
+    reduction: str,
+    label_smoothing: float,
 ) -> Tensor:
     """Cross-entropy against class probabilities ``target`` of input's shape: per entry
     -sum_c w[c] y[c] log p[c], y smoothed to (1 - e) y + e / C; 'mean' divides by the
@@ -354,7 +358,7 @@ VJPS["cross_entropy_probs"] = (_cross_entropy_probs_grad_x, _cross_entropy_probs
 
 
 def _nll_loss(
-    input, target: ndarray, weight: ndarray | None, ignore_index: int | None, reduction: str
+    input: Tensor, target: ndarray, weight: ndarray | None, ignore_index: int | None, reduction: str
 ) -> Tensor:
     """Negative log-likelihood of log-probabilities input (N, C, d...), (N, C) or (C,) at
     class indices ``target``: per entry -w[t] input[t], zero where t is ``ignore_index``;

@@ -181,7 +181,7 @@ VJPS["l1_loss"] = (
 
 
 def _binary_cross_entropy(
-    input, target: Tensor | ndarray, weight: ndarray | None, reduction: str
+    input: Tensor, target: Tensor | ndarray, weight: ndarray | None, reduction: str
 ) -> Tensor:
     """-w (y log p + (1 - y) log(1 - p)) per entry for probabilities p = input in [0, 1] and
     targets y, each log clamped at -100 as PyTorch (so p = 0 or 1 gives a finite loss)."""
