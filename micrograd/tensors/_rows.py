@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from micrograd.tensors._shapes import ones
+from micrograd.tensors.core import ones
 
 ndarray = np.ndarray
 

@@ -4,21 +4,11 @@ shape, is ``core.unbroadcast``, beside the walk that calls it.)"""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 
 ndarray = np.ndarray
-
-
-@functools.lru_cache(maxsize=16)
-def ones(n: int, dtype: str) -> ndarray:
-    """A read-only vector of n ones, kept: ``ones @ x`` sums the rows of ``x`` as one BLAS
-    product (see ``_rows``), and np.ones would cost as much as the product it feeds."""
-    vector = np.ones(n, dtype)
-    vector.flags.writeable = False
-    return vector
 
 
 class Size(tuple):

@@ -56,6 +56,8 @@ to have a write checked.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -325,45 +327,67 @@ def backpropagate(root: Tensor, gradient: ndarray) -> None:
             operands = check_unmodified(node)  # built: raise if it read what was overwritten
         for rule, operand in zip(VJPS[node._op], operands):
             if operand.requires_grad:
-                accumulate(operand, rule(g, node.data, node._ctx))  # the chain rule
+                accumulate(operand, rule(g, node.data, node._ctx), g)  # the chain rule
         if not node._retains_grad:  # passed on: dropped, as PyTorch does
             node.grad = None
 
 
-def accumulate(tensor: Tensor, grad: ndarray) -> None:
+def accumulate(tensor: Tensor, grad: ndarray, given: ndarray | None = None) -> None:
     """Add one contribution to ``tensor.grad``, first brought to the tensor's shape (summed
     over the dims broadcasting added, ``unbroadcast``) and dtype (a float32 parameter used
     with float64 data gets a float32 grad).
 
     A sum is a new array, never an addition into the old one: a rule may hand the same array
-    to two operands (``+`` gives both ``g``). For the same reason a leaf's first gradient is
-    a copy unless made here: a leaf's grad is the user's to scale or zero in place.
+    to two operands (``+`` gives both the ``given`` gradient). For the same reason a leaf
+    keeps a copy of a contribution that is ``given`` itself or a view: a leaf's grad is the
+    user's to scale or zero in place, and must be nobody else's.
     """
-    grad = np.asarray(grad)  # NumPy returns 0-d results as scalars
-    shape, dtype = tensor.data.shape, tensor.data.dtype
-    made_here = False
-    if grad.shape != shape:
-        grad, made_here = unbroadcast(grad, shape), True
-    if grad.dtype != dtype:
-        grad, made_here = grad.astype(dtype), True
+    if type(grad) is not ndarray:  # NumPy returns 0-d results as scalars
+        grad = np.asarray(grad)
+    data = tensor.data
+    if grad.shape != data.shape:
+        grad = unbroadcast(grad, data.shape)
+    if grad.dtype is not data.dtype:
+        grad = grad.astype(data.dtype, copy=False)
     if tensor.grad is not None:
         tensor.grad = tensor.grad + grad
-    elif tensor._prev or made_here:
-        tensor.grad = grad
-    else:
+    elif not tensor._prev and (grad is given or grad.base is not None):
         tensor.grad = grad.copy()
+    else:
+        tensor.grad = grad
 
 
 def unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
     """Sum a gradient of a broadcast result back to an operand's ``shape``: the one place.
 
     ``b`` of shape (3,) added to ``x`` of shape (2, 3) was used by both rows, so its gradient
-    is the sum of the two rows' gradients: sum over the leading dims broadcasting added, and
+    is the sum of the two rows' gradients: sum over the dims broadcasting put in front, then
     (keeping them) over the dims where ``shape`` has a 1 that was stretched.
     """
     lead = grad.ndim - len(shape)
-    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    return np.asarray(grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True)).reshape(shape)
+    if lead:
+        grad = sum_rows(grad.reshape(-1, *grad.shape[lead:]))
+    for i, n in enumerate(shape):
+        if n == 1 and grad.shape[i] != 1:
+            grad = grad.sum(axis=i, keepdims=True)
+    return grad
+
+
+def sum_rows(x: ndarray) -> ndarray:
+    """``x.sum(axis=0)`` as one BLAS product, ones @ x: on a batch of gradients (a layer's
+    bias, every step) NumPy's own sum costs two to five times as much (benchmarks/README.md)."""
+    rows = x if x.ndim == 2 else x.reshape(len(x), math.prod(x.shape[1:]))
+    total = ones(len(rows), x.dtype.char).dot(rows)
+    return total if x.ndim == 2 else total.reshape(x.shape[1:])
+
+
+@functools.lru_cache(maxsize=16)
+def ones(n: int, dtype: str) -> ndarray:
+    """A read-only vector of n ones, kept: np.ones would cost as much as the product it feeds,
+    and a batch size repeats every step."""
+    vector = np.ones(n, dtype)
+    vector.flags.writeable = False
+    return vector
 
 
 # --------------------------------------------------------------------- helpers for the ops
