@@ -4,10 +4,8 @@
 with its derivative rule beside it, so importing this package imports them all.
 """
 
-# Importing the op modules attaches their methods to Tensor; _memory sets malloc up for
-# training loops (its docstring says why and how to opt out).
+# Importing the op modules attaches their methods to Tensor.
 from micrograd.tensors import (  # noqa: F401
-    _memory,
     activations,
     attention,
     compare,
