@@ -309,8 +309,6 @@ __all__ = [
     "log10",
     "unbind",
     # comparisons and elementwise extremes
-    "all",
-    "any",
     "amax",
     "amin",
     "argmin",

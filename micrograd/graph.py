@@ -74,10 +74,8 @@ def topological_order(root: Any) -> list[Any]:
     This is the lecture's recursive ``build_topo`` written with an explicit stack: a node is
     expanded once (its operands pushed above it, the first on top, so operations are listed in
     the recursive version's order and ``Value.backward`` fires them in the same order) and
-    emitted when the stack comes back to it.
-    A leaf (no operands) has nothing to wait for, so it is emitted as soon as it is found:
-    about a third of a training step's graph is leaves (inputs and parameters), and skipping
-    their trip through the stack makes the walk about a sixth faster.
+    emitted when the stack comes back to it. A leaf (no operands) has nothing to wait for, so
+    it is emitted as soon as it is found, without a trip through the stack.
     """
     order: list[Any] = []
     visited: set[Any] = set()
