@@ -26,6 +26,10 @@ first steps are checked equal (relative 1e-5 in float32, 1e-9 in float64). Then 
 round every pair runs ``--steps`` steps on each engine (the order alternating between
 rounds); the table shows the median time per step and the median of the per-round ratios,
 which is what stays meaningful on a shared, noisy machine.
+
+malloc is set up for training (``micrograd.tune_malloc()``, as the ``micrograd`` command does),
+for both engines alike since they share this process; ``MICROGRAD_MALLOC=default`` leaves
+glibc's defaults. makemore_alone.py runs each engine in a process of its own.
 """
 
 from __future__ import annotations
@@ -150,6 +154,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3407)
     args = parser.parse_args()
     dtypes = args.dtypes or ["float32", "float64"]
+    malloc = "set up for training" if micrograd.tune_malloc() else "glibc's defaults"
 
     train, _ = chardata.create_datasets(data.names(), seed=args.seed)
     rng = np.random.default_rng(args.seed)
@@ -162,7 +167,7 @@ def main() -> None:
     print(
         f"makemore training step, batch 32, one thread (torch {pytorch.get_num_threads()}; "
         f"threadpools: {', '.join(blas)}); numpy {np.__version__}, torch {pytorch.__version__}, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}; malloc {malloc}"
     )
     pairs = []
     for name in args.only:

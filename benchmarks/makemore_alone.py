@@ -4,14 +4,13 @@
         [--runs 5] [--rounds 8] [--steps 8]
 
 bench_makemore.py runs both engines in one process, interleaved, which is what makes its
-ratios steady on a shared machine; but there the two share one C library, and so micrograd's
-malloc set-up (``micrograd.tensors._memory``, done at import) serves PyTorch's arrays too.
-Here each engine runs in a process of its own, as a user's script would: micrograd as
-imported (malloc set up), micrograd with ``MICROGRAD_MALLOC=default`` (glibc's defaults, to
-show what the set-up is worth), and PyTorch with glibc's defaults (the same environment
-variable keeps the data loading's ``import micrograd`` from setting malloc up for it). The
-runs alternate between the three, ``--runs`` times; the table gives the medians of the runs'
-CPU milliseconds per step and page faults per step. One thread each, makemore's code as
+ratios steady on a shared machine; but there the two share one C library and its malloc
+settings. Here each engine runs in a process of its own, as a user's script would: micrograd
+as imported (glibc's defaults: importing micrograd changes nothing), micrograd after
+``micrograd.tune_malloc()`` (as the ``micrograd`` command runs, to show what the set-up is
+worth), and PyTorch (glibc's defaults). The runs alternate between the three, ``--runs``
+times; the table gives the medians of the runs' CPU milliseconds per step and page faults per
+step. One thread each, makemore's code as
 written (makemore_code.py), makemore's sizes and AdamW, the same batches of the shipped
 names for every engine.
 """
@@ -31,27 +30,33 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-VARIANTS = (  # name, engine, extra environment
-    ("micrograd (malloc set up at import)", "micrograd", {}),
-    ("micrograd, MICROGRAD_MALLOC=default", "micrograd", {"MICROGRAD_MALLOC": "default"}),
-    ("PyTorch (glibc's defaults)", "torch", {"MICROGRAD_MALLOC": "default"}),
+VARIANTS = (  # name, engine, whether the child calls micrograd.tune_malloc()
+    ("micrograd as imported", "micrograd", False),
+    ("micrograd + tune_malloc()", "micrograd", True),
+    ("PyTorch (glibc's defaults)", "torch", False),
 )
 
 
-def child(engine_name: str, model_name: str, dtype: str, rounds: int, steps: int) -> dict:
+def child(
+    engine_name: str, model_name: str, dtype: str, rounds: int, steps: int, tune: bool
+) -> dict:
     """Train ``rounds`` x ``steps`` steps after a warm-up; CPU ms and page faults per step
     (the medians over the rounds)."""
     import numpy as np
     from makemore_code import Config, makemore_models, train_step
 
+    import micrograd
     from micrograd import chardata, data
+
+    if tune:
+        assert micrograd.tune_malloc(), "tune_malloc() did not set malloc up"
 
     if engine_name == "torch":
         import torch as engine
 
         engine.set_num_threads(1)
     else:
-        import micrograd as engine
+        engine = micrograd
     engine.manual_seed(3407)
     model = getattr(makemore_models(engine), model_name)(Config()).to(getattr(engine, dtype))
     optimizer = engine.optim.AdamW(
@@ -83,24 +88,26 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--child", choices=("micrograd", "torch"), help=argparse.SUPPRESS)
+    parser.add_argument("--tune-malloc", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = child(args.child, args.model, args.dtype, args.rounds, args.steps)
+        result = child(
+            args.child, args.model, args.dtype, args.rounds, args.steps, args.tune_malloc
+        )
         print(json.dumps(result))
         return
 
     results: dict[str, list[dict]] = {name: [] for name, _, _ in VARIANTS}
     for run in range(args.runs):
         order = VARIANTS if run % 2 == 0 else VARIANTS[::-1]
-        for name, engine, extra in order:
+        for name, engine, tune in order:
             command = [sys.executable, __file__, "--child", engine, "--model", args.model]
             command += ["--dtype", args.dtype, "--rounds", str(args.rounds)]
-            command += ["--steps", str(args.steps)]
-            env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-            env.pop("MICROGRAD_MALLOC", None)
-            done = subprocess.run(
-                command, env={**env, **extra}, capture_output=True, text=True, check=True
-            )
+            command += ["--steps", str(args.steps)] + (["--tune-malloc"] if tune else [])
+            # glibc's defaults, whatever this shell sets
+            settings = ("MALLOC_", "GLIBC_TUNABLES", "MICROGRAD_MALLOC")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(settings)}
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
             results[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
 
     print(

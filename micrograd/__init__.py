@@ -11,6 +11,7 @@ from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
 from micrograd.explore import explore
 from micrograd.gradcheck import gradcheck
+from micrograd.memory import tune_malloc
 from micrograd.serialization import load, save
 from micrograd.tensors import Size, Tensor
 
@@ -184,6 +185,7 @@ __all__ = [
     "optim",
     "paused_gc",
     "save",
+    "tune_malloc",
     # grad modes
     "enable_grad",
     "inference_mode",
@@ -307,8 +309,6 @@ __all__ = [
     "log10",
     "unbind",
     # comparisons and elementwise extremes
-    "all",
-    "any",
     "amax",
     "amin",
     "argmin",

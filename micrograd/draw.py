@@ -1,10 +1,11 @@
 """Drawing a computation graph the way the lecture does, rendered without a system Graphviz.
 
-``draw_dot(root)`` walks everything ``root`` was computed from and returns a
-``graphviz.Digraph``: one record ``{ label | data | grad }`` per value and a small node for
-the operation (``_op``) that produced it, with edges operand -> op -> result. In a notebook the
-drawing shows inline; ``.render('out')`` writes ``out`` and ``out.svg``. How it is rendered
-(system ``dot`` or the pip-installed ``graphviz-pure``) is :mod:`micrograd.render`'s business.
+``draw_dot(root)`` lists everything ``root`` was computed from with the shared walk,
+``micrograd.graph.topological_order``, and returns a ``graphviz.Digraph``: one record
+``{ label | data | grad }`` per value and a small node for the operation (``_op``) that
+produced it, with edges operand -> op -> result. In a notebook the drawing shows inline;
+``.render('out')`` writes ``out`` and ``out.svg``. How it is rendered (system ``dot`` or the
+pip-installed ``graphviz-pure``) is :mod:`micrograd.render`'s business.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import warnings
 from typing import Any
 
 from micrograd import _validate
+from micrograd.graph import topological_order
 from micrograd.render import GraphDrawing, RendererNotFound, find_renderer
 
 __all__ = ["GraphDrawing", "RendererNotFound", "draw_dot", "find_renderer"]
@@ -77,7 +79,8 @@ def draw_dot(
             f"got {type(root).__name__}"
         )
 
-    nodes = _nearest_first(root)
+    order = topological_order(root)
+    nodes = _nearest_first(order)
     shown = nodes if max_nodes is None else nodes[:max_nodes]
     hidden = len(nodes) - len(shown)
     if hidden:
@@ -91,7 +94,7 @@ def draw_dot(
     # The body is written as DOT lines directly: graphviz's node()/edge() re-quote and
     # re-check every name and attribute, work these names (all of our making) do not need.
     drawn = {id(node) for node in shown}
-    far = _far_uses(shown)
+    far = _far_uses([node for node in order if id(node) in drawn])
     body: list[str] = []
     frontier: list[str] = []  # op nodes with an operand that was cut off
     for node in shown:
@@ -129,7 +132,8 @@ def draw_dot(
 
 
 def _far_uses(shown: list[Any]) -> set[tuple[int, int]]:
-    """The uses ``(id(value), id(user))`` to draw with a copy of the value beside the user.
+    """The uses ``(id(value), id(user))`` to draw with a copy of the value beside the user;
+    ``shown`` is the values drawn, in topological order (each after its operands).
 
     Graphviz puts every node on a rank (a column, left to right) and spends time on each rank
     an edge crosses; edges that cross most of the picture (``x + x + ... + x``: every ``+``
@@ -137,59 +141,43 @@ def _far_uses(shown: list[Any]) -> set[tuple[int, int]]:
     where its value is drawn gets a dashed copy of the value's record beside it instead.
 
     Ranks are estimated as Graphviz assigns them: a leaf one rank before its first user,
-    an op node one rank after its highest operand, its value one after the op. Walked
-    iteratively, keyed by ``id`` (tensors are not hashable).
+    an op node one rank after its highest operand, its value one after the op.
     """
-    drawn = {id(node) for node in shown}
-    rank: dict[int, int] = {}
-    for start in reversed(shown):  # operands tend to come later in ``shown``: fewer revisits
-        stack = [start]
-        while stack:
-            node = stack[-1]
-            if id(node) in rank:
-                stack.pop()
-                continue
-            operands = [o for o in node._prev if id(o) in drawn]
-            waiting = [o for o in operands if id(o) not in rank]
-            if waiting:
-                stack.extend(waiting)
-                continue
-            stack.pop()
-            # leaves provisionally at 0; their rank is settled below, by their users
-            rank[id(node)] = max((rank[id(o)] + 2 for o in operands), default=0)
-    leaves = {id(node) for node in shown if not any(id(o) in drawn for o in node._prev)}
-    first_use: dict[int, int] = {}
+    drawn = set(shown)
+    rank: dict[Any, int] = {}
+    for node in shown:  # operands come first, so theirs are known
+        # leaves provisionally at 0; their rank is settled below, by their users
+        rank[node] = max((rank[o] + 2 for o in node._prev if o in drawn), default=0)
+    leaves = {node for node in shown if not any(o in drawn for o in node._prev)}
+    first_use: dict[Any, int] = {}
     for node in shown:
         for operand in node._prev:
-            if id(operand) in leaves:
-                op_rank = rank[id(node)] - 1
-                first_use[id(operand)] = min(first_use.get(id(operand), op_rank), op_rank)
-    for key, op_rank in first_use.items():
-        rank[key] = op_rank - 1
+            if operand in leaves:
+                op_rank = rank[node] - 1
+                first_use[operand] = min(first_use.get(operand, op_rank), op_rank)
+    for leaf, op_rank in first_use.items():
+        rank[leaf] = op_rank - 1
     return {
         (id(operand), id(node))
         for node in shown
         for operand in node._prev
-        if id(operand) in drawn and rank[id(node)] - 1 - rank[id(operand)] > MAX_EDGE_RANKS
+        if operand in drawn and rank[node] - 1 - rank[operand] > MAX_EDGE_RANKS
     }
 
 
-def _nearest_first(root: Any) -> list[Any]:
-    """Every value ``root`` depends on, breadth first from ``root``: an iterative walk.
-
-    Keyed by ``id`` so that values need not be hashable (a tensor with an elementwise
-    ``__eq__`` is not).
+def _nearest_first(order: list[Any]) -> list[Any]:
+    """``order`` (``topological_order(root)``: root last, each node after its operands)
+    sorted by distance from ``root``, the fewest operations between a value and the output
+    first; values as near keep ``order``'s order. ``draw_dot`` cuts this list at
+    ``max_nodes``.
     """
-    seen = {id(root)}
-    order = [root]
-    i = 0
-    while i < len(order):  # ``order`` doubles as the queue
-        for operand in order[i]._prev:
-            if id(operand) not in seen:
-                seen.add(id(operand))
-                order.append(operand)
-        i += 1
-    return order
+    distance = {order[-1]: 0}
+    for node in reversed(order):  # a node comes after all its users: its distance is final
+        near = distance[node] + 1
+        for operand in node._prev:
+            if near < distance.get(operand, near + 1):
+                distance[operand] = near
+    return sorted(order, key=distance.__getitem__)
 
 
 def _record_label(node: Any) -> str:

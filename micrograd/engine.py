@@ -169,6 +169,9 @@ class Value:
         expanded once (its operands pushed above a marker, the first on top) and listed when
         the stack is back down to the marker. Leaves are left out: they have no chain rule.
         """
+        # Its own walk, not graph.topological_order (which lists the same operations in the
+        # same order, tests/test_graph.py): it reads the operand slots where ``_prev`` would
+        # build a tuple per node, and every training step walks every node (benchmarks/README.md).
         order: list[Value] = []
         if self._a is None:
             return order

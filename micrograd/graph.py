@@ -1,13 +1,15 @@
-"""The graph walk shared by every engine and by the drawing code.
+"""The one graph walk, ``topological_order``, and what a node's ``_prev`` is (``Operands``).
 
 A node is anything with a ``_prev`` tuple holding the nodes it was computed from (``Value``
 and ``Tensor`` both are; theirs is an ``Operands``) that hashes by identity. The walk is
 iterative, so graphs far deeper than Python's recursion limit (about 1,000 frames) are fine.
 
-``Value.backward`` runs the same walk written over a Value's operand fields (``_a``, ``_b``)
-instead of ``_prev``, which a Value builds on demand: it visits every node of every training
-step, while the users here (``Tensor.backward``, ``draw_dot``, ``gradcheck``) see few nodes or
-big ones.
+``Tensor.backward``, ``draw_dot``, ``explore`` (the stepper page) and ``gradcheck`` walk a
+graph with it (tests/test_graph.py checks each). Two walks of their own say why where they
+stand: ``Value.backward`` lists the same operations in the same order from a Value's operand
+slots (``_a``, ``_b``) rather than ``_prev``, which a Value builds on demand; and an in-place
+write (``tensors/inplace.py``) re-points the operations built from the tensor written, a walk
+that needs no order and stops at the tensor's history.
 """
 
 from __future__ import annotations
@@ -72,10 +74,8 @@ def topological_order(root: Any) -> list[Any]:
     This is the lecture's recursive ``build_topo`` written with an explicit stack: a node is
     expanded once (its operands pushed above it, the first on top, so operations are listed in
     the recursive version's order and ``Value.backward`` fires them in the same order) and
-    emitted when the stack comes back to it.
-    A leaf (no operands) has nothing to wait for, so it is emitted as soon as it is found:
-    about a third of a training step's graph is leaves (inputs and parameters), and skipping
-    their trip through the stack makes the walk about a sixth faster.
+    emitted when the stack comes back to it. A leaf (no operands) has nothing to wait for, so
+    it is emitted as soon as it is found, without a trip through the stack.
     """
     order: list[Any] = []
     visited: set[Any] = set()

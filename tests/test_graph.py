@@ -1,11 +1,15 @@
-"""The shared walk (drawing, the stepper page, gradcheck, Tensor.backward) lists operations in
-the order Value.backward fires them, so a page that replays backward() step by step ends
-with backward()'s grads bit for bit."""
+"""The shared walk, graph.topological_order: drawing, the stepper page, gradcheck and
+Tensor.backward go through it, and it lists operations in the order Value.backward's own walk
+fires them, so a page that replays backward() step by step ends with backward()'s grads bit
+for bit."""
 
+import sys
+
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd import Value
+from micrograd import Tensor, Value, draw_dot, explore, gradcheck, graph
 from micrograd.graph import topological_order
 
 
@@ -27,3 +31,44 @@ def test_leaves_are_listed_in_operand_order():
     a, b = Value(1.0), Value(2.0)
     y = a * b
     assert topological_order(y) == [a, b, y]
+
+
+def _record_the_shared_walk(monkeypatch) -> list:
+    """Put a recorder in place of topological_order in every micrograd module that holds it;
+    returns the list of roots it is called with."""
+    real, roots = graph.topological_order, []
+
+    def recorder(root):
+        roots.append(root)
+        return real(root)
+
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] == "micrograd" and getattr(module, "topological_order", None) is real:
+            monkeypatch.setattr(module, "topological_order", recorder)
+    return roots
+
+
+def test_drawing_the_stepper_page_gradcheck_and_tensor_backward_use_the_shared_walk(monkeypatch):
+    x = Value(0.5, label="x")
+    y = (x * x + x).tanh() * x
+    roots = _record_the_shared_walk(monkeypatch)
+
+    dot = draw_dot(y)
+    assert roots == [y]
+    drawn = [line.split()[0] for line in dot.body if line.endswith("shape=record]\n")]
+    assert drawn[0] == f"v{id(y)}"  # nearest the output first
+    assert sorted(drawn) == sorted(f"v{id(node)}" for node in topological_order(y))
+
+    roots.clear()
+    explore(y)
+    assert roots and all(root is y for root in roots)
+
+    roots.clear()
+    assert gradcheck(lambda a: (a * a).tanh(), Value(0.3))
+    assert roots
+
+    roots.clear()
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (t * t).sum()
+    loss.backward()
+    assert roots == [loss]

@@ -37,6 +37,7 @@ from micrograd.cli.makemore_files import (
     save_best,
 )
 from micrograd.cli.usage import PROG, UsageError
+from micrograd.memory import tune_malloc
 from micrograd.models import ModelConfig, build_model, generate
 from micrograd.nn import Module
 from micrograd.optim import AdamW
@@ -213,6 +214,9 @@ def run(args: argparse.Namespace) -> int:
         "to test"
     )
 
+    # This process is a training loop: glibc keeps a step's freed arrays for the next step
+    # (micrograd.memory says why; MICROGRAD_MALLOC=default leaves glibc's defaults).
+    tune_malloc()
     micrograd.manual_seed(seed)
     config = ModelConfig(train.vocab_size, train.block_size, **{k: settings[k] for k in SIZES})
     model = build_model(settings["type"], config)

@@ -24,6 +24,7 @@ from micrograd.cli.graph import render
 from micrograd.cli.usage import PROG, UsageError
 from micrograd.draw import draw_dot
 from micrograd.engine import Value
+from micrograd.memory import tune_malloc
 from micrograd.nn import MLP
 from micrograd.nn.build import build_mlp
 from micrograd.nn.convert import tensor_copy
@@ -274,6 +275,9 @@ def train(args: argparse.Namespace) -> int:
     sizes = [X_train.shape[1], *hidden, nout]
     rows = min(batch_size or len(X_train), len(X_train))
     _check_memory(engine, sizes, rows)
+    # This process is a training loop: glibc keeps a step's freed arrays for the next step
+    # (micrograd.memory says why; MICROGRAD_MALLOC=default leaves glibc's defaults).
+    tune_malloc()
     folder = prepare_folder(args.out)
     model = build_mlp(engine, X_train.shape[1], hidden, nout, args.activation, args.seed)
     if engine == "value":

@@ -12,13 +12,12 @@ from micrograd.nn.dropout import Dropout
 from micrograd.nn.flatten import Flatten
 from micrograd.nn.linear import Identity, Linear
 from micrograd.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
-from micrograd.nn.module import Module
+from micrograd.nn.module import Module, StateDictError
 from micrograd.nn.normalization import BatchNorm1d, LayerNorm
 from micrograd.nn.parameter import Parameter
 from micrograd.nn.parameter_container import ParameterDict, ParameterList
 from micrograd.nn.scalar import MLP, Layer, Neuron
 from micrograd.nn.sparse import Embedding
-from micrograd.nn.state import StateDictError
 
 __all__ = [
     "GELU",

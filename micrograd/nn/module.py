@@ -1,19 +1,21 @@
 """``Module``: the base every network in micrograd shares, scalar or tensor, as PyTorch's.
 
+One class, read from the top: how a module registers its parameters, buffers and
+sub-modules; calling it; the walks over them (``parameters``, ``named_parameters``,
+``modules``, ...); what acts on the whole network through those walks (``zero_grad``,
+``train``/``eval``, ``state_dict``/``load_state_dict``, ``to``/``float``/``double``); and
+its printing.
+
 Assigning a ``Parameter`` or a ``Module`` as an attribute registers it (in ``_parameters``
 and ``_modules``, in the order assigned); ``register_buffer`` registers state that is saved
-but not learned. Every walk (``parameters``, ``modules``, ``state_dict``, ``train``) reads
-those registries in that order, so names and order are PyTorch's.
+but not learned. Every walk reads those registries in that order, so names and order are
+PyTorch's.
 
 The original micrograd's modules (``nn.scalar``) hold ``Value``s, and lists of ``Value``s
 or of modules, in plain attributes, and never call ``super().__init__()``. So the
 registries are made in ``__new__``, and public plain attributes holding ``Value``s or
 lists and tuples of ``Value``s and modules are walked too: after a module's own registered
 entries, named by attribute and position (``"w.2"``, ``"layers.0"``).
-
-This file holds the registries, the walks over them and the printing. What acts on the
-whole network through those walks is mixed in from next door: modes and conversions
-(``train``, ``zero_grad``, ``to``, ...) from ``_module_modes``, state dicts from ``state``.
 
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
@@ -29,58 +31,28 @@ whole network through those walks is mixed in from next door: modes and conversi
 (['scale'], ['scale', 'shift'])
 >>> m(Tensor([1.0, 2.0])).data
 array([1., 2.])
+>>> m.double().eval().training
+False
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
+
+import numpy as np
 
 from micrograd.engine import Value
-from micrograd.nn._module_modes import ModesMixin
-from micrograd.nn.parameter import Parameter
-from micrograd.nn.state import StateDictMixin
+from micrograd.nn.parameter import Parameter, parse_to_args
 from micrograd.tensors import Tensor
 
-__all__ = ["Module"]
+__all__ = ["IncompatibleKeys", "Module", "StateDictError"]
 
 M = TypeVar("M", bound="Module")
 
 
-class _ParameterList(list):
-    """What ``parameters()`` returns: a list, as the original micrograd's ``parameters()``
-    (``len(model.parameters())``, indexing), that is also an iterator, as PyTorch's
-    (``next(model.parameters())`` gives the first parameter)."""
-
-    __slots__ = ("_next",)
-
-    def __init__(self, items: Any = ()) -> None:
-        super().__init__(items)
-        self._next = 0
-
-    def __next__(self) -> Any:
-        if self._next >= len(self):
-            raise StopIteration
-        self._next += 1
-        return self[self._next - 1]
-
-
-def _typename(obj: Any) -> str:
-    return type(obj).__name__
-
-
-def _check_name(kind: str, name: Any) -> None:
-    """PyTorch's rules for a registered name: a non-empty string without dots."""
-    if not isinstance(name, str):
-        raise TypeError(f"{kind} name should be a string, got {_typename(name)}")
-    if "." in name:
-        raise KeyError(f'{kind} name cannot contain ".", got: {name!r}')
-    if name == "":
-        raise KeyError(f"{kind} name cannot be an empty string")
-
-
-class Module(ModesMixin, StateDictMixin):
+class Module:
     """Base class for networks: holds parameters, buffers and sub-modules, and walks them.
 
     Subclasses set their layers as attributes in ``__init__`` and write ``forward``;
@@ -92,6 +64,9 @@ class Module(ModesMixin, StateDictMixin):
     _buffers: dict[str, Any]
     _non_persistent_buffers_set: set[str]
     _modules: dict[str, Any]
+
+    # Names a state dict may leave out, for loading older ones (BatchNorm's batch count).
+    _optional_state: tuple[str, ...] = ()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Module:
         # Here, not in __init__: the original micrograd's modules never call it.
@@ -108,15 +83,6 @@ class Module(ModesMixin, StateDictMixin):
 
     def __init__(self) -> None:
         """Nothing left to do (``__new__`` made the registries); kept for ``super().__init__()``."""
-
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """What the module computes; every subclass defines its own."""
-        raise NotImplementedError(
-            f'Module [{self._get_name()}] is missing the required "forward" function'
-        )
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
 
     # ----------------------------------------------------------------- registration
 
@@ -226,16 +192,42 @@ class Module(ModesMixin, StateDictMixin):
 
     register_module = add_module
 
+    # ----------------------------------------------------------------- calling
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """What the module computes; every subclass defines its own."""
+        raise NotImplementedError(
+            f'Module [{self._get_name()}] is missing the required "forward" function'
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
     # ----------------------------------------------------------------- walks
 
-    def _own_members(self, registry: str) -> list[tuple[str, Any]]:
-        """This module's registered entries of ``registry`` (None skipped), then, for
-        parameters, the ``Value``s its plain attributes hold; for modules, the modules."""
-        found = [(k, v) for k, v in self.__dict__[registry].items() if v is not None]
-        if registry != "_buffers":
-            kind = Value if registry == "_parameters" else Module
-            found += [(k, v) for k, v in _plain_members(self) if isinstance(v, kind)]
-        return found
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Any]]:
+        """``(dotted_name, parameter)`` pairs: each module's own parameters, then its
+        children's, e.g. ``("0.weight", Parameter)`` or ``("layers.0.neurons.1.w.2", Value)``.
+        A parameter reachable under two names is listed once, under the first."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> list[Any]:
+        """Every parameter, each once, in ``named_parameters`` order. A list (as in the
+        original micrograd) that ``next()`` also reads (as PyTorch's iterator)."""
+        return _ParameterList(p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted_name, buffer)`` pairs, persistent or not, in ``named_parameters``' order."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer, each once."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
 
     def named_modules(
         self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
@@ -277,47 +269,6 @@ class Module(ModesMixin, StateDictMixin):
         for _, module in self.named_children():
             yield module
 
-    def _named_members(
-        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool
-    ) -> Iterator[tuple[str, Any]]:
-        seen: set[int] = set()
-        modules = (
-            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-            if recurse
-            else [(prefix, self)]
-        )
-        for module_prefix, module in modules:
-            for key, value in module._own_members(registry):
-                if id(value) in seen:
-                    continue
-                if remove_duplicate:
-                    seen.add(id(value))
-                yield (f"{module_prefix}.{key}" if module_prefix else key), value
-
-    def named_parameters(
-        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
-    ) -> Iterator[tuple[str, Any]]:
-        """``(dotted_name, parameter)`` pairs: each module's own parameters, then its
-        children's, e.g. ``("0.weight", Parameter)`` or ``("layers.0.neurons.1.w.2", Value)``.
-        A parameter reachable under two names is listed once, under the first."""
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
-
-    def parameters(self, recurse: bool = True) -> list[Any]:
-        """Every parameter, each once, in ``named_parameters`` order. A list (as in the
-        original micrograd) that ``next()`` also reads (as PyTorch's iterator)."""
-        return _ParameterList(p for _, p in self.named_parameters(recurse=recurse))
-
-    def named_buffers(
-        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
-    ) -> Iterator[tuple[str, Tensor]]:
-        """``(dotted_name, buffer)`` pairs, persistent or not, in ``named_parameters``' order."""
-        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        """Every buffer, each once."""
-        for _, buffer in self.named_buffers(recurse=recurse):
-            yield buffer
-
     def get_submodule(self, target: str) -> Module:
         """The module named ``target`` in ``named_modules`` (``""`` is this module)."""
         for name, module in self.named_modules(remove_duplicate=False):
@@ -336,6 +287,201 @@ class Module(ModesMixin, StateDictMixin):
             else:
                 stack.append((module, True))
                 stack.extend((child, False) for child in reversed(list(module.children())))
+        return self
+
+    def _own_members(self, registry: str) -> list[tuple[str, Any]]:
+        """This module's registered entries of ``registry`` (None skipped), then, for
+        parameters, the ``Value``s its plain attributes hold; for modules, the modules."""
+        found = [(k, v) for k, v in self.__dict__[registry].items() if v is not None]
+        if registry != "_buffers":
+            kind = Value if registry == "_parameters" else Module
+            found += [(k, v) for k, v in _plain_members(self) if isinstance(v, kind)]
+        return found
+
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool
+    ) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
+        for module_prefix, module in modules:
+            for key, value in module._own_members(registry):
+                if id(value) in seen:
+                    continue
+                if remove_duplicate:
+                    seen.add(id(value))
+                yield (f"{module_prefix}.{key}" if module_prefix else key), value
+
+    # ----------------------------------------------------------------- gradients and modes
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: a Tensor's to None (or zeros in place with
+        ``set_to_none=False``), a Value's to 0.0 (as the original micrograd)."""
+        for p in self.parameters():
+            if isinstance(p, Value):
+                p.grad = 0.0
+            elif p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    grad = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                    if grad.flags.writeable:
+                        grad[...] = 0
+                    else:
+                        p.grad = np.zeros_like(grad)
+
+    def requires_grad_(self: M, requires_grad: bool = True) -> M:
+        """Set ``requires_grad`` of every tensor parameter (to freeze or unfreeze them)."""
+        for p in self.parameters():
+            if isinstance(p, Tensor):
+                p.requires_grad_(requires_grad)
+        return self
+
+    def train(self: M, mode: bool = True) -> M:
+        """Set ``training`` to ``mode`` here and in every sub-module (Dropout and BatchNorm
+        behave differently in training); returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be a bool, got {mode!r}")
+        self.training = mode
+        for module in self.children():  # through each child's train(), which it may override
+            module.train(mode)
+        return self
+
+    def eval(self: M) -> M:
+        """``train(False)``: evaluation mode."""
+        return self.train(False)
+
+    # ----------------------------------------------------------------- state dicts
+    # A state dict's names and order are PyTorch's: module by module (parents first, a shared
+    # module under every name it has), each module's parameters, then its persistent buffers.
+
+    def state_dict(
+        self,
+        *,
+        destination: dict[str, Any] | None = None,
+        prefix: str = "",
+        keep_vars: bool = False,
+    ) -> dict[str, Any]:
+        """``{name: array}`` for every parameter and persistent buffer, with PyTorch's names
+        and order (``"0.weight"``, ``"bn.running_mean"``, ``"bn.num_batches_tracked"``).
+
+        The arrays are copies: changing them does not change the module (PyTorch returns
+        tensors sharing storage). A Tensor gives an array of its shape and dtype, a Value a
+        0-d float64 array. ``keep_vars=True`` gives the Parameters, buffers and Values
+        themselves.
+
+        >>> from micrograd.nn import Neuron
+        >>> sd = Neuron(2).state_dict()
+        >>> list(sd), sd["b"].shape, sd["b"].dtype
+        (['w.0', 'w.1', 'b'], (), dtype('float64'))
+        """
+        destination = {} if destination is None else destination
+        for name, p in self._state_entries(prefix).items():
+            if keep_vars:
+                destination[name] = p
+            elif isinstance(p, Value):
+                destination[name] = np.array(p.data, dtype=np.float64)
+            else:
+                destination[name] = p.data.copy()
+        return destination
+
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
+        """Copy the arrays in ``state_dict`` into this module's parameters and persistent
+        buffers, by name (values are cast to each one's dtype and copied in place, so
+        optimizers holding them stay in step; ``assign=True`` makes each tensor take the
+        loaded array and its dtype instead).
+
+        Every entry is checked before anything changes, so a failed load leaves the module
+        as it was. ``strict=True``: the names must match ``state_dict()``'s exactly
+        (StateDictError, a ValueError and RuntimeError, listing the missing and unexpected
+        ones); ``strict=False`` loads the common names and returns the others. Shapes must
+        always match. Accepts ndarrays, Tensors, PyTorch tensors and numbers.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                "load_state_dict expects a mapping of name -> array, "
+                f"got {type(state_dict).__name__}"
+            )
+        entries = self._state_entries()
+        optional = {  # names a module lets a state dict leave out (BatchNorm's batch count)
+            f"{prefix}.{key}" if prefix else key
+            for prefix, sub in self.named_modules(remove_duplicate=False)
+            for key in sub._optional_state
+        }
+        missing = [name for name in entries if name not in state_dict and name not in optional]
+        unexpected = sorted(name for name in state_dict if name not in entries)
+        if strict and (missing or unexpected):
+            problems = []
+            if missing:
+                problems.append(f"missing keys {missing}")
+            if unexpected:
+                problems.append(f"unexpected keys {unexpected}")
+            raise StateDictError(
+                f"state_dict does not match {self._get_name()}: {'; '.join(problems)}"
+            )
+        updates = [
+            (target, _checked_value(name, state_dict[name], target))
+            for name, target in entries.items()
+            if name in state_dict
+        ]
+        for target, value in updates:  # only once every entry passed
+            if isinstance(target, Value):
+                target.data = float(value)
+            elif assign:
+                target.data = np.array(value)
+            else:
+                target.data[...] = value  # in place: optimizers holding the array stay in step
+        return IncompatibleKeys(missing, unexpected)
+
+    def _state_entries(self, prefix: str = "") -> dict[str, Any]:
+        """``{name: parameter (Tensor or Value) or persistent buffer}`` in PyTorch's order."""
+        entries: dict[str, Any] = {}
+        for module_prefix, sub in self.named_modules(remove_duplicate=False):
+            dot = f"{prefix}{module_prefix}." if module_prefix else prefix
+            for key, p in sub._own_members("_parameters"):
+                entries[dot + key] = p
+            skip = sub._non_persistent_buffers_set
+            for key, b in sub._own_members("_buffers"):
+                if key not in skip:
+                    entries[dot + key] = b
+        return entries
+
+    # ----------------------------------------------------------------- conversions
+
+    def to(self: M, *args: Any, **kwargs: Any) -> M:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``: convert the
+        floating-point parameters and buffers to ``dtype`` (in place: the same Parameter
+        objects), integer buffers stay. The only device is the CPU. Returns self."""
+        dtype = parse_to_args(args, kwargs)
+        if dtype is not None:
+            self._cast(dtype)
+        return self
+
+    def float(self: M) -> M:
+        """Floating-point parameters and buffers to float32."""
+        return self._cast(np.dtype(np.float32))
+
+    def double(self: M) -> M:
+        """Floating-point parameters and buffers to float64."""
+        return self._cast(np.dtype(np.float64))
+
+    def cpu(self: M) -> M:
+        """Already there: micrograd runs on the CPU."""
+        return self
+
+    def _cast(self: M, dtype: np.dtype) -> M:
+        for module in self.modules():
+            for registry in (module._parameters, module._buffers):
+                for t in registry.values():
+                    if t is not None and t.data.dtype.kind == "f":
+                        t.data = t.data.astype(dtype, copy=False)
+                        if isinstance(t.grad, np.ndarray):
+                            t.grad = t.grad.astype(dtype, copy=False)
         return self
 
     # ----------------------------------------------------------------- printing
@@ -370,6 +516,81 @@ class Module(ModesMixin, StateDictMixin):
             *self._buffers,
         ]
         return sorted({key for key in keys if not key[0].isdigit()})
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(..., strict=False)`` skipped, as PyTorch reports it."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class StateDictError(ValueError, RuntimeError):
+    """A state dict that does not fit the module. A ValueError, and a RuntimeError as
+    PyTorch raises, so code catching either catches it."""
+
+
+# --------------------------------------------------------------------- helpers
+
+
+class _ParameterList(list):
+    """What ``parameters()`` returns: a list, as the original micrograd's ``parameters()``
+    (``len(model.parameters())``, indexing), that is also an iterator, as PyTorch's
+    (``next(model.parameters())`` gives the first parameter)."""
+
+    __slots__ = ("_next",)
+
+    def __init__(self, items: Any = ()) -> None:
+        super().__init__(items)
+        self._next = 0
+
+    def __next__(self) -> Any:
+        if self._next >= len(self):
+            raise StopIteration
+        self._next += 1
+        return self[self._next - 1]
+
+
+def _typename(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def _check_name(kind: str, name: Any) -> None:
+    """PyTorch's rules for a registered name: a non-empty string without dots."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {_typename(name)}")
+    if "." in name:
+        raise KeyError(f'{kind} name cannot contain ".", got: {name!r}')
+    if name == "":
+        raise KeyError(f"{kind} name cannot be an empty string")
+
+
+def _checked_value(name: str, value: Any, target: Any) -> np.ndarray:
+    """``value`` as an ndarray that fits ``target`` (its shape; real numbers, or booleans
+    for a boolean buffer); TypeError or StateDictError naming the entry otherwise."""
+    if isinstance(value, (Value, Tensor)):
+        value = value.data
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise TypeError(f"state_dict[{name!r}] is not an array of numbers: {e}") from None
+    is_bool = isinstance(target, Tensor) and target.data.dtype == np.bool_
+    if is_bool:
+        ok = array.dtype == np.bool_
+    else:
+        ok = array.dtype != np.bool_ and array.dtype.kind in "iuf"
+    if not ok:
+        wanted = "booleans" if is_bool else "real numbers"
+        raise TypeError(
+            f"state_dict[{name!r}] must hold {wanted}, got an array of dtype {array.dtype}"
+        )
+    shape = () if isinstance(target, Value) else target.data.shape
+    if array.shape != shape:
+        kind = "parameter" if isinstance(target, (Value, Parameter)) else "buffer"
+        raise StateDictError(
+            f"state_dict[{name!r}] has shape {array.shape}, but the {kind} has shape {shape}"
+        )
+    return array
 
 
 def _indent(text: str, spaces: int) -> str:

@@ -6,10 +6,8 @@ imports them all. (The fused network ops only ``torch.nn.functional`` has live i
 ``micrograd.nn.functional``.)
 """
 
-# Importing the op modules attaches their methods to Tensor; _memory sets malloc up for
-# training loops (its docstring says why and how to opt out).
+# Importing the op modules attaches their methods to Tensor.
 from micrograd.tensors import (  # noqa: F401
-    _memory,
     compare,
     conversion,
     elementwise,

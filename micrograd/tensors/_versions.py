@@ -10,12 +10,13 @@ the values its rule reads were.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from micrograd.tensors.core import Tensor
+# A core.Tensor. Named, not imported: core imports this module, and an import back, even one
+# for type checkers only, would make a circle.
+_Tensor = Any
 
 # How many in-place writes (through the API, into any tensor) there have been: the clock that
 # stamps each write and each node, so that backward can tell what was written after what.
@@ -27,7 +28,7 @@ def new_cell() -> list[int]:
     return [0, 0, 0]
 
 
-def check_unmodified(node: Tensor) -> tuple[Tensor, ...]:
+def check_unmodified(node: _Tensor) -> tuple[_Tensor, ...]:
     """Raise PyTorch's error if values ``node``'s rule reads were written in place after the
     node was built: its own output (any rule may read it as ``ans``) or an operand's that its
     ``ctx`` keeps. Return the operands as the node used them (``as_of``)."""
@@ -57,12 +58,12 @@ class Written(NamedTuple):
     ``old`` (``as_of``): the graph PyTorch would have built.
     """
 
-    old: Tensor
+    old: _Tensor
     stamp: int  # write_count[0] just before the write
     index: Any
 
 
-def as_of(tensor: Tensor, built: int) -> Tensor:
+def as_of(tensor: _Tensor, built: int) -> _Tensor:
     """``tensor`` as a node built at write count ``built`` used it: its history from before
     the in-place writes recorded since (``Written``), or ``tensor`` itself if none was."""
     while type(tensor._ctx) is Written and tensor._ctx.stamp >= built:
@@ -70,7 +71,7 @@ def as_of(tensor: Tensor, built: int) -> Tensor:
     return tensor
 
 
-def _modified(tensor: Tensor, whose: str, built: int) -> None:
+def _modified(tensor: _Tensor, whose: str, built: int) -> None:
     version, _, previous = tensor._version_cell
     # the version the node saw: one write ago, unless the write before was also after it
     expected = f"{version - 1}" if previous <= built else f"{version - 2} or earlier"

@@ -175,6 +175,8 @@ def _untie(self: Tensor, old: Tensor, operands: tuple[Tensor, ...]) -> None:
     ``self``'s earlier history instead of ``self``: the graph walks ``_prev``, and
     ``x += f(x)`` or ``d[i] -= 1`` would otherwise make a cycle through ``self``. (``old``,
     ``self``'s history, was built before ``self`` was ever written: it cannot hold one.)"""
+    # Its own walk, not graph.topological_order: it needs no order, and it stops at ``old``
+    # and ``self``, where a loop of writes (``x += f(x)``) would walk every earlier write again.
     stack, seen = [t for t in operands if t._prev], {id(self), id(old)}
     while stack:
         node = stack.pop()

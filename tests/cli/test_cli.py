@@ -370,11 +370,14 @@ def test_size_limits_are_stated_in_the_message(argv, words, tmp_path, capsys):
     assert words in err
 
 
-def test_the_smallest_blobs_train(tmp_path, capsys):
+def test_the_smallest_blobs_train(tmp_path, capsys, monkeypatch):
     # Regression: --samples 8 (the documented minimum) on 3 blobs: a scikit-learn traceback.
+    tuned = []  # and train sets malloc up for its training loop (tests/test_memory.py)
+    monkeypatch.setattr("micrograd.cli.train.tune_malloc", lambda: tuned.append(1) or False)
     argv = ["train", "--data", "blobs", "--samples", "8", "--epochs", "2", "--json"]
     assert main([*argv, "--out", str(tmp_path)]) == 0
     assert last_json(capsys.readouterr().out)["loss_function"] == "cross_entropy"
+    assert tuned == [1]
 
 
 def test_an_expression_starting_with_minus(tmp_path, capsys):

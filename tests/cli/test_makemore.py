@@ -379,8 +379,11 @@ def test_command_trains_every_type(model_type, words_file, tmp_path, capsys):
     assert "makemore" in stderr and "parameters" in stderr  # progress and notes on stderr
 
 
-def test_command_learns(words_file, tmp_path, capsys):
-    """The bigram table, trained a little, beats the uniform guess log(vocab_size)."""
+def test_command_learns(words_file, tmp_path, capsys, monkeypatch):
+    """The bigram table, trained a little, beats the uniform guess log(vocab_size); and the
+    command sets malloc up for its training loop (tests/test_memory.py)."""
+    tuned = []
+    monkeypatch.setattr("micrograd.cli.makemore.tune_malloc", lambda: tuned.append(1) or False)
     status, stdout, _ = _run(
         capsys, "--type", "bigram", "--input", words_file, "--out", tmp_path, "--max-steps", 60,
         "--eval-interval", 60, "--learning-rate", 0.1, "--num-samples", 0, "--json",
@@ -389,6 +392,7 @@ def test_command_learns(words_file, tmp_path, capsys):
     summary = _summary(stdout)
     vocab = len(json.loads((tmp_path / "model.json").read_text())["vocabulary"]) + 1
     assert summary["train_loss"] < np.log(vocab) - 0.3
+    assert tuned == [1]
 
 
 def test_same_seed_same_run(words_file, tmp_path, capsys):

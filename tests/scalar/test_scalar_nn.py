@@ -65,6 +65,26 @@ def test_layer_and_mlp_structure() -> None:
     assert isinstance(model, Module)
 
 
+@given(
+    nin=st.integers(1, 4),
+    nouts=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    lecture=st.booleans(),
+)
+def test_named_parameters_agree_with_the_lectures_parameters(nin, nouts, lecture) -> None:
+    """The lecture's explicit ``parameters()`` and Module's ``named_parameters()`` walk the
+    same Values, the same objects in the same order, so an optimizer built from either,
+    ``state_dict`` and ``zero_grad`` all see the one list."""
+    model = MLP(nin, nouts, lecture=lecture)
+    for module in (model, model.layers[-1], model.layers[0].neurons[0]):
+        named = list(module.named_parameters())
+        assert [id(p) for _, p in named] == [id(p) for p in module.parameters()]
+        assert [name for name, _ in named] == list(module.state_dict())
+    first = model.layers[0]
+    names = [name for name, _ in model.named_parameters()][: nin + 1]
+    assert names == [f"layers.0.neurons.0.w.{i}" for i in range(nin)] + ["layers.0.neurons.0.b"]
+    assert first.neurons[0].w[0] is dict(model.named_parameters())["layers.0.neurons.0.w.0"]
+
+
 def test_layer_of_one_returns_the_value_itself() -> None:
     x = [1.0, -2.0, 0.5]
     out = Layer(3, 1)(x)
