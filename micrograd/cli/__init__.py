@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from micrograd import _validate
+from micrograd.cli.output import printable
 from micrograd.cli.usage import DEFAULT_OUT, PROG, CommandFailed, UsageError
 
 __all__ = ["PROG", "CommandFailed", "UsageError", "build_parser", "main"]
@@ -41,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with every error reported as a single ``micrograd: error: ...`` line."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: error: {message}\n")
+        self.exit(2, f"{PROG}: error: {printable(message)}\n")
 
 
 # --------------------------------------------------------------------- argument types
@@ -336,18 +337,24 @@ def _run(argv: Sequence[str] | None) -> int:
 
         return train.demo(args) if args.command == "demo" else train.train(args)
     except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        _error(str(e))
         return 2
     except CommandFailed as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        _error(str(e))
         return 1
     except MemoryError:
-        print(f"{PROG}: error: out of memory; try smaller sizes", file=sys.stderr)
+        _error("out of memory; try smaller sizes")
         return 1
     except OSError as e:
         where = f" {e.filename}" if e.filename else ""
-        print(f"{PROG}: error: cannot write{where}: {e.strerror or e}", file=sys.stderr)
+        _error(f"cannot write{where}: {e.strerror or e}")
         return 1
+
+
+def _error(message: str) -> None:
+    """The one line an error prints. Messages quote what the user gave (file names, words,
+    expressions), so their non-printable characters are shown escaped, never sent raw."""
+    print(f"{PROG}: error: {printable(message)}", file=sys.stderr)
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:

@@ -17,7 +17,6 @@ them afresh, as makemore does.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -36,6 +35,7 @@ from micrograd.cli.makemore_files import (
     read_description,
     save_best,
 )
+from micrograd.cli.output import printable, to_json
 from micrograd.cli.usage import PROG, UsageError
 from micrograd.models import ModelConfig, build_model, generate
 from micrograd.nn import Module
@@ -359,13 +359,15 @@ def _train(
 
 
 def _note(text: str) -> None:
-    print(f"{PROG}: {text}", file=sys.stderr)
+    """A line on stderr; it may quote the user's words, so it is made printable."""
+    print(f"{PROG}: {printable(text)}", file=sys.stderr)
 
 
 def _report(summary: dict, as_json: bool) -> None:
-    """Results on stdout: readable lines, or with ``--json`` one JSON object alone."""
+    """Results on stdout: readable lines, or with ``--json`` one JSON object alone. The
+    samples are made of the input's characters, so they are printed made printable."""
     if as_json:
-        print(json.dumps(summary))
+        print(to_json(summary))
         return
     if "test_loss" in summary:
         print(
@@ -382,7 +384,7 @@ def _report(summary: dict, as_json: bool) -> None:
     for kind, words in summary["samples"].items():
         print(f"{len(words)} samples that are {kind}:")
         for word in words:
-            print(word)
+            print(printable(word))
     print("-" * 80)
     for path in summary["files"]:
-        print(f"wrote {path}")
+        print(f"wrote {printable(path)}")

@@ -15,6 +15,7 @@ import os
 from dataclasses import asdict, dataclass, field
 
 from micrograd.cli.files import write_atomically
+from micrograd.cli.output import to_json
 from micrograd.cli.usage import UsageError
 from micrograd.models import MODEL_TYPES, ModelConfig
 from micrograd.nn import Module
@@ -102,5 +103,5 @@ def save_best(model: Module, folder: str, description: dict, progress: Progress)
         "best_test_loss": progress.best,
         "history": asdict(progress.history.until(progress.step)),
     }
-    payload = (json.dumps(described, indent=1) + "\n").encode("utf-8")
+    payload = (to_json(described, indent=1) + "\n").encode("utf-8")
     return [path, write_atomically(os.path.join(folder, DESCRIPTION_FILE), payload)]

@@ -8,7 +8,6 @@ files only at the end (:mod:`micrograd.cli.files`: complete or not at all).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -21,6 +20,7 @@ from tqdm import tqdm
 from micrograd import data, plots, training
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.cli.graph import render
+from micrograd.cli.output import printable, to_json
 from micrograd.cli.usage import PROG, UsageError
 from micrograd.draw import draw_dot
 from micrograd.engine import Value
@@ -77,14 +77,14 @@ def _progress(
 def _report(summary: dict, as_json: bool) -> None:
     """The results: readable lines, or with ``--json`` one JSON object (printed last)."""
     if as_json:
-        print(json.dumps(summary))
+        print(to_json(summary))
         return
     line = f"loss {summary['loss']:.4f}, train accuracy {100 * summary['train_accuracy']:.1f}%"
     if summary.get("test_accuracy") is not None:
         line += f", test accuracy {100 * summary['test_accuracy']:.1f}%"
     print(f"{line} ({summary['seconds']:.1f} s)")
     for path in summary["files"]:
-        print(f"wrote {path}")
+        print(f"wrote {printable(path)}")
 
 
 def _png(fig: object, path: str, written: list[str]) -> None:

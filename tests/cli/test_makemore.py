@@ -507,3 +507,23 @@ def test_resume_refuses_other_sizes_and_broken_descriptions(words_file, tmp_path
         assert status == 2 and stdout == "", broken
         assert len(stderr.splitlines()) == 1, stderr
         assert "not a model description written by makemore" in stderr
+
+
+def test_control_characters_in_the_words_reach_the_terminal_escaped(tmp_path, capsys):
+    """An ESC or BEL in a words file is shown as \\x1b or \\x07 in the vocabulary note, the
+    samples and error messages, never sent raw to drive the terminal; --json escapes it too."""
+    words = tmp_path / "words.txt"
+    words.write_text("\x1b[31m\x07\n\x07\x1b\n\x1b]0;title\x07\nab\n", encoding="utf-8")
+    common = ["--type", "bigram", "--input", words, "--out", tmp_path / "out", "--max-steps", 2]
+    status, stdout, stderr = _run(capsys, *common, "--num-samples", 20, "--seed", 1)
+    assert status == 0, stderr
+    for text in (stdout, stderr):
+        assert "\x1b" not in text and "\x07" not in text
+    assert "vocabulary of 15 (\\x07\\x1b013;[]abeilmt)" in stderr
+    samples = stdout.split("-" * 80)[1]
+    assert "\\x1b" in samples and "\\x07" in samples  # sampled words are made of these
+    status, stdout, _ = _run(capsys, *common, "--num-samples", 20, "--seed", 1, "--json")
+    assert status == 0 and "\x1b" not in stdout and "\\u001b" in stdout
+    assert any("\x1b" in w for w in _summary(stdout)["samples"]["new"])  # the JSON holds them
+    status, _, stderr = _run(capsys, "--input", tmp_path / "no\x1b[2Jsuch.txt")
+    assert status == 2 and "\x1b" not in stderr and "no\\x1b[2Jsuch.txt" in stderr
