@@ -223,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 MAKEMORE_STEPS = 2000  # a few minutes for the default Transformer on 2 cores (README)
+MAKEMORE_SEED_MAX = 2**64 - 1  # the largest seed micrograd.manual_seed takes, as PyTorch's
 
 
 def non_negative_float(text: str) -> float:
@@ -233,6 +234,11 @@ def non_negative_float(text: str) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return value
+
+
+def makemore_seed(text: str) -> int:
+    """A seed as ``micrograd.manual_seed`` takes it, 0 to 2**64 - 1."""
+    return _integer(text, 0, MAKEMORE_SEED_MAX, "an integer from 0 to 2**64 - 1")
 
 
 def _add_makemore(commands: argparse._SubParsersAction) -> None:
@@ -286,7 +292,9 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
         ("--n-embd2", "hidden width of the mlp, rnn, gru and bow (default 64)"),
     ):
         makemore.add_argument(option, type=positive_int, help=what)
-    makemore.add_argument("--seed", type=non_negative_int, help="default 3407, as makemore")
+    makemore.add_argument(
+        "--seed", type=makemore_seed, help="0 to 2**64 - 1 (default 3407, as makemore)"
+    )
     makemore.add_argument(
         "--dtype", choices=("float32", "float64"), default="float32", help="default float32"
     )

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 import micrograd
 from micrograd import chardata, data, plots
+from micrograd.cli import MAKEMORE_SEED_MAX
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.cli.makemore_files import (
     FORMAT,
@@ -124,6 +125,12 @@ def batch_generator(seed: int, step: int) -> np.random.Generator:
     """What draws the training batches after ``step`` steps (a resumed run draws other
     batches than the steps before it did)."""
     return np.random.default_rng([seed, step])
+
+
+def sampling_seed(seed: int, step: int) -> int:
+    """The seed of the samples drawn after ``step`` steps: ``seed + step``, wrapped to stay
+    a seed (below 2**64) whatever the seed and step."""
+    return (seed + step) % (MAKEMORE_SEED_MAX + 1)
 
 
 def evaluation_rows(
@@ -283,7 +290,9 @@ def _run(
             default_samples if args.num_samples is None else args.num_samples,
             top_k=args.top_k,
             temperature=args.temperature,
-            generator=micrograd.Generator().manual_seed(description["seed"] + progress.step),
+            generator=micrograd.Generator().manual_seed(
+                sampling_seed(description["seed"], progress.step)
+            ),
         ),
         files=written,
     )

@@ -14,6 +14,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
+from micrograd.cli import MAKEMORE_SEED_MAX
 from micrograd.cli.files import write_atomically
 from micrograd.cli.output import to_json
 from micrograd.cli.usage import UsageError
@@ -76,7 +77,7 @@ def read_description(folder: str, option: str) -> dict:
             and len(saved["vocabulary"]) == saved["vocab_size"] - 1,
             "dtype": saved["dtype"] in DTYPE_NAMES,
             "input": saved["input"] is None or isinstance(saved["input"], str),
-            "seed": _natural(saved["seed"]),
+            "seed": _natural(saved["seed"]) and saved["seed"] <= MAKEMORE_SEED_MAX,
             "step": _natural(saved["step"]) and saved["step"] > 0,
             "best_test_loss": isinstance(saved["best_test_loss"], float),
         }

@@ -459,6 +459,8 @@ def test_resume_and_sample_only(words_file, tmp_path, capsys):
         (["--weight-decay", "nan"], "argument --weight-decay: expected a number >= 0"),
         (["--dtype", "float16"], "argument --dtype: invalid choice"),
         (["--top-k", "0"], "argument --top-k: expected a positive integer"),
+        (["--seed", str(2**64)], "argument --seed: expected an integer from 0 to 2**64 - 1"),
+        (["--seed", "-1"], "argument --seed: expected an integer from 0 to 2**64 - 1"),
         (["--temperature", "0"], "argument --temperature: expected a positive number"),
         (["--n-embd", "10", "--n-head", "4"], "--n-embd 10 must be a multiple of --n-head 4"),
         (["--top-k", "500"], "argument --top-k: 500 is more than the"),
@@ -527,3 +529,25 @@ def test_control_characters_in_the_words_reach_the_terminal_escaped(tmp_path, ca
     assert any("\x1b" in w for w in _summary(stdout)["samples"]["new"])  # the JSON holds them
     status, _, stderr = _run(capsys, "--input", tmp_path / "no\x1b[2Jsuch.txt")
     assert status == 2 and "\x1b" not in stderr and "no\\x1b[2Jsuch.txt" in stderr
+
+
+def test_the_largest_seed_trains_resumes_and_samples(words_file, tmp_path, capsys):
+    """2**64 - 1 is a seed; the seeds derived from it (the samples' seed + step) wrap
+    around instead of overflowing, and a model.json holding a seed past it is refused."""
+    out = tmp_path / "out"
+    common = ["--input", words_file, "--out", out, "--num-samples", 3, "--json"]
+    top = 2**64 - 1
+    status, stdout, stderr = _run(
+        capsys, "--type", "bigram", *common, "--max-steps", 2, "--seed", top
+    )
+    assert status == 0, stderr
+    assert sum(map(len, _summary(stdout)["samples"].values())) == 3
+    status, _, stderr = _run(capsys, "--resume", *common, "--max-steps", 1)
+    assert status == 0, stderr
+    status, _, stderr = _run(capsys, "--sample-only", *common)
+    assert status == 0, stderr
+    described = json.loads((out / "model.json").read_text())
+    assert described["seed"] == top
+    (out / "model.json").write_text(json.dumps({**described, "seed": 2**64}))
+    status, _, stderr = _run(capsys, "--sample-only", *common)
+    assert status == 2 and "bad seed" in stderr and len(stderr.splitlines()) == 1
