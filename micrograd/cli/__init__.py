@@ -224,6 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 MAKEMORE_STEPS = 2000  # a few minutes for the default Transformer on 2 cores (README)
 MAKEMORE_SEED_MAX = 2**64 - 1  # the largest seed micrograd.manual_seed takes, as PyTorch's
+# At this temperature a character scored 1 below the best is already e**-100 (1e-44) times as
+# likely: sampling takes the likeliest. Lower, the scores divided by it overflow to inf and the
+# probabilities become nan.
+MIN_TEMPERATURE = 0.01
 
 
 def non_negative_float(text: str) -> float:
@@ -233,6 +237,16 @@ def non_negative_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def temperature(text: str) -> float:
+    value = positive_float(text)
+    if value < MIN_TEMPERATURE:
+        raise argparse.ArgumentTypeError(
+            f"expected a number >= {MIN_TEMPERATURE}, got {text!r} (at {MIN_TEMPERATURE} "
+            "sampling already takes the likeliest character; lower, the scores overflow)"
+        )
     return value
 
 
@@ -306,7 +320,10 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
         "--top-k", type=positive_int, help="sample only among the k likeliest (default: all)"
     )
     makemore.add_argument(
-        "--temperature", type=positive_float, default=1.0, help="divides the logits (default 1)"
+        "--temperature",
+        type=temperature,
+        default=1.0,
+        help=f"divides the logits, {MIN_TEMPERATURE} or more (default 1)",
     )
     makemore.add_argument("--json", action="store_true", help="print a JSON summary last")
 

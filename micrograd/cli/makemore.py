@@ -17,6 +17,7 @@ them afresh, as makemore does.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -37,7 +38,7 @@ from micrograd.cli.makemore_files import (
     save_best,
 )
 from micrograd.cli.output import printable, to_json
-from micrograd.cli.usage import PROG, UsageError
+from micrograd.cli.usage import PROG, CommandFailed, UsageError
 from micrograd.models import ModelConfig, build_model, generate
 from micrograd.nn import Module
 from micrograd.optim import AdamW
@@ -157,6 +158,7 @@ def evaluate(model: Module, dataset: chardata.CharDataset, rows: np.ndarray) -> 
     return total / count
 
 
+@micrograd.no_grad()
 def sample_words(
     model: Module,
     train: chardata.CharDataset,
@@ -239,6 +241,11 @@ def run(args: argparse.Namespace) -> int:
             load(model.to(DTYPES[saved["dtype"]]), os.path.join(args.out, MODEL_FILE))
         except (OSError, ValueError) as e:
             raise UsageError(f"cannot load the saved model: {e}") from None
+        if not all(np.isfinite(p.detach().numpy()).all() for p in model.parameters()):
+            raise UsageError(
+                f"{os.path.join(args.out, MODEL_FILE)}: the saved weights hold nan or inf "
+                "(from a run that diverged); train a new model"
+            )
         progress = Progress(saved["step"], saved["history"], saved["best_test_loss"], saved["step"])
     model.to(DTYPES[args.dtype])
     n_params = sum(p.numel() for p in model.parameters())
@@ -341,12 +348,16 @@ def _train(
             loss.backward()
             optimizer.step()
             ms = 1000 * (time.perf_counter() - t0)
-            history.loss.append(loss.item())
+            history.loss.append(_finite(loss.item(), step, args.learning_rate, progress))
             progress.step = step
             if step % args.eval_interval == 0 or step == last:
                 history.eval_step.append(step)
-                history.train_loss.append(evaluate(model, train, train_rows))
-                history.test_loss.append(evaluate(model, test, test_rows))
+                for losses, dataset, rows in (
+                    (history.train_loss, train, train_rows),
+                    (history.test_loss, test, test_rows),
+                ):
+                    loss_value = evaluate(model, dataset, rows)
+                    losses.append(_finite(loss_value, step, args.learning_rate, progress))
                 if progress.best is None or history.test_loss[-1] < progress.best:
                     progress.best, progress.best_step = history.test_loss[-1], step
                     written += save_best(model, folder, description, progress)
@@ -365,6 +376,22 @@ def _train(
     )
     written.append(write_atomically(os.path.join(folder, PLOT_FILE), plots.png_bytes(fig)))
     return seconds, sorted(set(written))
+
+
+def _finite(loss: float, step: int, learning_rate: float, progress: Progress) -> float:
+    """``loss``, if it is a number; else training has diverged, and going on would only
+    carry nan into every later step, the saved model and the samples."""
+    if math.isfinite(loss):
+        return loss
+    kept = (
+        f"; the best model so far (step {progress.best_step}) stays in --out"
+        if progress.best_step is not None
+        else ""
+    )
+    raise CommandFailed(
+        f"training diverged: the loss is {loss} at step {step}; try a smaller "
+        f"--learning-rate than {learning_rate:g}{kept}"
+    )
 
 
 def _note(text: str) -> None:

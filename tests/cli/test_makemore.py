@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pytest
 import torch
-from safetensors.numpy import load_file
+from safetensors.numpy import load_file, save_file
 from torch import nn as tnn
 from torch.nn import functional as TF
 
@@ -462,6 +462,7 @@ def test_resume_and_sample_only(words_file, tmp_path, capsys):
         (["--seed", str(2**64)], "argument --seed: expected an integer from 0 to 2**64 - 1"),
         (["--seed", "-1"], "argument --seed: expected an integer from 0 to 2**64 - 1"),
         (["--temperature", "0"], "argument --temperature: expected a positive number"),
+        (["--temperature", "1e-300"], "argument --temperature: expected a number >= 0.01"),
         (["--n-embd", "10", "--n-head", "4"], "--n-embd 10 must be a multiple of --n-head 4"),
         (["--top-k", "500"], "argument --top-k: 500 is more than the"),
         (["--input", "{tmp}/missing.txt"], "argument --input: cannot read {tmp}/missing.txt"),
@@ -551,3 +552,45 @@ def test_the_largest_seed_trains_resumes_and_samples(words_file, tmp_path, capsy
     (out / "model.json").write_text(json.dumps({**described, "seed": 2**64}))
     status, _, stderr = _run(capsys, "--sample-only", *common)
     assert status == 2 and "bad seed" in stderr and len(stderr.splitlines()) == 1
+
+
+def _strict_json(text):
+    """JSON as the standard has it: NaN and Infinity are not numbers there."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_diverging_run_stops_naming_the_step_and_the_learning_rate(words_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    status, stdout, stderr = _run(
+        capsys, "--type", "mlp", "--input", words_file, "--out", out, *TINY, "--batch-size", 4,
+        "--max-steps", 30, "--eval-interval", 1, "--learning-rate", 1e6, "--json",
+    )  # fmt: skip
+    assert status == 1 and stdout == ""
+    error = stderr.strip().splitlines()[-1]
+    assert error.startswith("micrograd: error: training diverged: the loss is nan at step 5;")
+    assert "try a smaller --learning-rate than 1e+06" in error
+    assert "the best model so far (step 1) stays in --out" in error
+    described = _strict_json((out / "model.json").read_text())  # saved before it diverged
+    assert described["step"] == 1
+    # a saved model whose weights are not numbers is refused before sampling from it
+    weights = load_file(out / "model.safetensors")
+    save_file({k: np.full_like(v, np.nan) for k, v in weights.items()}, out / "model.safetensors")
+    status, stdout, stderr = _run(capsys, "--sample-only", "--out", out)
+    assert status == 2 and stdout == ""
+    error = stderr.strip().splitlines()[-1]
+    assert error.startswith("micrograd: error: ") and "the saved weights hold nan or inf" in error
+
+
+def test_json_output_is_strict_json(words_file, tmp_path, capsys):
+    """--json and model.json hold no NaN or Infinity, which JSON does not have."""
+    status, stdout, _ = _run(
+        capsys, "--type", "bigram", "--input", words_file, "--out", tmp_path, "--max-steps", 2,
+        "--num-samples", 2, "--json",
+    )  # fmt: skip
+    assert status == 0
+    assert _strict_json(stdout)["best_test_loss"] > 0
+    assert _strict_json((tmp_path / "model.json").read_text())["step"] == 2
