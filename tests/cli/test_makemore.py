@@ -594,3 +594,38 @@ def test_json_output_is_strict_json(words_file, tmp_path, capsys):
     assert status == 0
     assert _strict_json(stdout)["best_test_loss"] > 0
     assert _strict_json((tmp_path / "model.json").read_text())["step"] == 2
+
+
+def test_a_tampered_history_or_deep_nesting_is_refused_in_one_line(words_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    common = ["--type", "bigram", "--input", words_file, "--out", out, "--num-samples", 0]
+    status, _, _ = _run(capsys, *common, "--max-steps", 3, "--eval-interval", 2)
+    assert status == 0
+    described = json.loads((out / "model.json").read_text())
+    history = described["history"]
+    assert described["step"] == 3 and history["eval_step"] == [2, 3]
+    broken = [
+        {**history, "loss": 5},
+        {**history, "loss": history["loss"][:2]},  # one loss per step
+        {**history, "loss": [*history["loss"][:2], "x"]},
+        {**history, "eval_step": [3, 2]},
+        {**history, "eval_step": [2, 4]},  # past the saved step
+        {**history, "test_loss": [1.0]},
+        {**history, "extra": []},
+        [history],
+    ]
+    texts = [json.dumps({**described, "history": h}) for h in broken]
+    # Python's json writes NaN and Infinity; JSON has neither
+    texts.append(json.dumps({**described, "best_test_loss": float("nan")}))
+    loss = [float("inf"), *history["loss"][1:]]
+    texts.append(json.dumps({**described, "history": {**history, "loss": loss}}))
+    texts.append(json.dumps({**described, "vocabulary": "aab" + described["vocabulary"][3:]}))
+    texts.append('{"history": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    for text in texts:
+        (out / "model.json").write_text(text)
+        for option in ("--resume", "--sample-only"):
+            status, stdout, stderr = _run(capsys, option, "--out", out, "--max-steps", 1)
+            assert status == 2 and stdout == "", text[:200]
+            assert len(stderr.splitlines()) == 1, stderr
+            assert "not a model description written by makemore" in stderr
+    assert "nested too deeply" in stderr
