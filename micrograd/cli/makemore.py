@@ -31,6 +31,7 @@ from micrograd import chardata, data, plots
 from micrograd.cli import MAKEMORE_SEED_MAX
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.cli.makemore_files import (
+    DESCRIPTION_FILE,
     FORMAT,
     MODEL_FILE,
     Progress,
@@ -215,7 +216,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"argument --top-k: {args.top_k} is more than the {train.vocab_size} tokens"
         )
-    folder = prepare_folder(args.out)
+    # checked now, not at the first save (nothing is written when only sampling)
+    files = (MODEL_FILE, DESCRIPTION_FILE, PLOT_FILE)
+    folder = args.out if args.sample_only else prepare_folder(args.out, files=files)
     _note(
         f"{len(words):,} words, longest {train.block_size - 1} characters, vocabulary of "
         f"{train.vocab_size - 1} ({train.chars}); {len(train):,} to train on, {len(test):,} "

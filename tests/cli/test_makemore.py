@@ -629,3 +629,25 @@ def test_a_tampered_history_or_deep_nesting_is_refused_in_one_line(words_file, t
             assert len(stderr.splitlines()) == 1, stderr
             assert "not a model description written by makemore" in stderr
     assert "nested too deeply" in stderr
+
+
+def test_an_out_folder_that_cannot_be_written_is_refused_before_training(
+    words_file, tmp_path, capsys
+):
+    common = ["--type", "bigram", "--input", words_file, "--max-steps", 50, "--eval-interval", 50]
+    out = tmp_path / "out"
+    (out / "model.json").mkdir(parents=True)  # where the description is to go
+    status, stdout, stderr = _run(capsys, *common, "--out", out)
+    assert status == 2 and stdout == ""
+    assert stderr.splitlines()[-1] == (
+        f"micrograd: error: --out {out}: model.json there is a folder, where the file "
+        "model.json is to go"
+    )
+    assert "makemore (bigram)" not in stderr  # no step was taken
+    if os.geteuid() == 0:
+        return  # root writes into any folder whatever its permissions
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    status, stdout, stderr = _run(capsys, *common, "--out", locked)
+    assert status == 2 and "makemore (bigram)" not in stderr
+    assert stderr.splitlines()[-1].startswith(f"micrograd: error: --out {locked}: cannot write")
