@@ -23,7 +23,7 @@ from typing import NoReturn
 
 from micrograd import _validate
 from micrograd.cli.output import printable
-from micrograd.cli.usage import DEFAULT_OUT, PROG, CommandFailed, UsageError
+from micrograd.cli.usage import DEFAULT_OUT, MAKEMORE_SEED_MAX, PROG, CommandFailed, UsageError
 
 __all__ = ["PROG", "CommandFailed", "UsageError", "build_parser", "main"]
 
@@ -223,7 +223,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 MAKEMORE_STEPS = 2000  # a few minutes for the default Transformer on 2 cores (README)
-MAKEMORE_SEED_MAX = 2**64 - 1  # the largest seed micrograd.manual_seed takes, as PyTorch's
 # At this temperature a character scored 1 below the best is already e**-100 (1e-44) times as
 # likely: sampling takes the likeliest. Lower, the scores divided by it overflow to inf and the
 # probabilities become nan.

@@ -28,7 +28,6 @@ from tqdm import tqdm
 
 import micrograd
 from micrograd import chardata, data, plots
-from micrograd.cli import MAKEMORE_SEED_MAX
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.cli.makemore_files import (
     DESCRIPTION_FILE,
@@ -39,7 +38,7 @@ from micrograd.cli.makemore_files import (
     save_best,
 )
 from micrograd.cli.output import printable, to_json
-from micrograd.cli.usage import PROG, CommandFailed, UsageError
+from micrograd.cli.usage import MAKEMORE_SEED_MAX, PROG, CommandFailed, UsageError
 from micrograd.models import ModelConfig, build_model, generate
 from micrograd.nn import Module
 from micrograd.optim import AdamW

@@ -15,10 +15,9 @@ import math
 import os
 from dataclasses import asdict, dataclass, field, fields
 
-from micrograd.cli import MAKEMORE_SEED_MAX
 from micrograd.cli.files import write_atomically
 from micrograd.cli.output import to_json
-from micrograd.cli.usage import UsageError
+from micrograd.cli.usage import MAKEMORE_SEED_MAX, UsageError
 from micrograd.models import MODEL_TYPES, ModelConfig
 from micrograd.nn import Module
 from micrograd.serialization import save

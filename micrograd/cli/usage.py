@@ -10,6 +10,7 @@ from __future__ import annotations
 
 PROG = "micrograd"
 DEFAULT_OUT = "micrograd-out"  # where the subcommands write unless told otherwise
+MAKEMORE_SEED_MAX = 2**64 - 1  # the largest seed micrograd.manual_seed takes, as PyTorch's
 
 
 class UsageError(Exception):
