@@ -227,6 +227,10 @@ MAKEMORE_STEPS = 2000  # a few minutes for the default Transformer on 2 cores (R
 # likely: sampling takes the likeliest. Lower, the scores divided by it overflow to inf and the
 # probabilities become nan.
 MIN_TEMPERATURE = 0.01
+# Each Transformer block costs Python time, however narrow: about 0.5 ms to build and 1 ms a
+# step (measured at n_embd 4), so 100,000 blocks would build for a minute and take minutes a
+# step. Past this is a typo (GPT-3 has 96); memory is estimated separately (makemore_sizes).
+MAX_N_LAYER = 1000
 
 
 def non_negative_float(text: str) -> float:
@@ -247,6 +251,10 @@ def temperature(text: str) -> float:
             "sampling already takes the likeliest character; lower, the scores overflow)"
         )
     return value
+
+
+def n_layer(text: str) -> int:
+    return _integer(text, 1, MAX_N_LAYER, f"an integer from 1 to {MAX_N_LAYER:,}")
 
 
 def makemore_seed(text: str) -> int:
@@ -298,8 +306,10 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
     makemore.add_argument(
         "--weight-decay", type=non_negative_float, default=0.01, help="AdamW's (default 0.01)"
     )
+    makemore.add_argument(
+        "--n-layer", type=n_layer, help=f"Transformer blocks, 1 to {MAX_N_LAYER:,} (default 4)"
+    )
     for option, what in (
-        ("--n-layer", "Transformer blocks (default 4)"),
         ("--n-head", "attention heads (default 4)"),
         ("--n-embd", "embedding width (default 64)"),
         ("--n-embd2", "hidden width of the mlp, rnn, gru and bow (default 64)"),

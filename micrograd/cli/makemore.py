@@ -37,6 +37,7 @@ from micrograd.cli.makemore_files import (
     read_description,
     save_best,
 )
+from micrograd.cli.makemore_sizes import check_memory
 from micrograd.cli.output import printable, to_json
 from micrograd.cli.usage import MAKEMORE_SEED_MAX, PROG, CommandFailed, UsageError
 from micrograd.models import ModelConfig, build_model, generate
@@ -83,40 +84,53 @@ def _settings(args: argparse.Namespace, saved: dict | None) -> dict:
     return settings
 
 
-def _words(args: argparse.Namespace, saved: dict | None) -> tuple[list[str], str | None]:
-    """The words and where they came from (None: the shipped names)."""
-    source = args.input if args.input is not None else (saved or {}).get("input")
+def _words(args: argparse.Namespace, saved: dict | None) -> tuple[list[str], str | None, str]:
+    """The words, where they came from (None: the shipped names), and how a message names
+    that source: ``--input``, or when resuming without it the file ``model.json`` names."""
+    if args.input is not None:
+        source, named = args.input, "argument --input"
+    else:
+        source = (saved or {}).get("input")
+        named = f"the words file named in {os.path.join(args.out, DESCRIPTION_FILE)}"
     if source is None:
-        return data.names(), None
+        return data.names(), None, named
     try:
-        return chardata.read_words(source), os.path.abspath(source)
+        return chardata.read_words(source), os.path.abspath(source), named
     except OSError as e:
-        raise UsageError(f"argument --input: cannot read {source}: {e.strerror or e}") from None
+        moved = "" if args.input is not None else "; give it with --input if it moved"
+        raise UsageError(f"{named}: cannot read {source}: {e.strerror or e}{moved}") from None
     except ValueError as e:
-        raise UsageError(f"argument --input: {e}") from None
+        raise UsageError(f"{named}: {e}") from None
+
+
+def _vocabulary(words: list[str], saved: dict | None, named: str) -> tuple[str, int]:
+    """The vocabulary and the longest word the model reads: the words' own, or the saved
+    model's (which the words must fit)."""
+    longest = max(words, key=len)
+    if saved is None:
+        return "".join(sorted(set("".join(words)))), len(longest)
+    limit = saved["block_size"] - 1
+    if len(longest) > limit:
+        raise UsageError(
+            f"{named}: its longest word has {len(longest):,} characters; the saved model "
+            f"reads words of at most {limit}"
+        )
+    return saved["vocabulary"], limit
 
 
 def _datasets(
-    words: list[str], seed: int, saved: dict | None
+    words: list[str], seed: int, chars: str, longest: int, named: str
 ) -> tuple[chardata.CharDataset, chardata.CharDataset]:
     try:
-        if saved is None:
-            return chardata.create_datasets(words, seed=seed)
-        # A saved model reads its own vocabulary and block size, whatever the words hold.
-        train, test = chardata.create_datasets(words, seed=seed, chars=saved["vocabulary"])
-        limit = saved["block_size"] - 1
-        longest = max(words, key=len)
-        if len(longest) > limit:
-            raise ValueError(
-                f"the word {longest!r} has {len(longest)} characters; the saved model "
-                f"reads words of at most {limit}"
-            )
-        return (
-            chardata.CharDataset(train.words, saved["vocabulary"], limit),
-            chardata.CharDataset(test.words, saved["vocabulary"], limit),
-        )
+        return chardata.create_datasets(words, seed=seed, chars=chars, max_word_length=longest)
     except ValueError as e:
-        raise UsageError(f"argument --input: {e}") from None
+        raise UsageError(f"{named}: {e}") from None
+
+
+def _num_samples(args: argparse.Namespace) -> int:
+    if args.num_samples is not None:
+        return args.num_samples
+    return SAMPLES_ONLY if args.sample_only else SAMPLES_AFTER_TRAINING
 
 
 # --------------------------------------------------------------------- evaluating, sampling
@@ -209,23 +223,34 @@ def run(args: argparse.Namespace) -> int:
                 f"--seed {args.seed}: the saved model was trained with seed {seed}, which "
                 "fixes its train/test split; leave --seed out to resume it"
             )
-    words, source = _words(args, saved)
-    train, test = _datasets(words, seed, saved)
-    if args.top_k is not None and args.top_k > train.vocab_size:
+    words, source, named = _words(args, saved)
+    chars, longest = _vocabulary(words, saved, named)
+    config = ModelConfig(len(chars) + 1, longest + 1, **{k: settings[k] for k in SIZES})
+    if args.top_k is not None and args.top_k > config.vocab_size:
         raise UsageError(
-            f"argument --top-k: {args.top_k} is more than the {train.vocab_size} tokens"
+            f"argument --top-k: {args.top_k} is more than the {config.vocab_size} tokens"
         )
-    # checked now, not at the first save (nothing is written when only sampling)
+    # Checked before anything is built or trained, so a mistyped size answers at once
+    n_test = chardata.split_sizes(len(words))[1]
+    check_memory(
+        settings["type"],
+        config,
+        itemsize=DTYPES[args.dtype].itemsize,
+        words=len(words),
+        batch_size=0 if args.sample_only else args.batch_size,
+        eval_rows=0 if args.sample_only else min(EVAL_BATCH, n_test),
+        num_samples=_num_samples(args),
+    )
+    # and not at the first save (nothing is written when only sampling)
     files = (MODEL_FILE, DESCRIPTION_FILE, PLOT_FILE)
     folder = args.out if args.sample_only else prepare_folder(args.out, files=files)
+    train, test = _datasets(words, seed, chars, longest, named)
     _note(
-        f"{len(words):,} words, longest {train.block_size - 1} characters, vocabulary of "
-        f"{train.vocab_size - 1} ({train.chars}); {len(train):,} to train on, {len(test):,} "
-        "to test"
+        f"{len(words):,} words, longest {longest} characters, vocabulary of {len(chars)} "
+        f"({chars}); {len(train):,} to train on, {len(test):,} to test"
     )
 
     micrograd.manual_seed(seed)
-    config = ModelConfig(train.vocab_size, train.block_size, **{k: settings[k] for k in SIZES})
     model = build_model(settings["type"], config)
     description = {
         "format": FORMAT,
@@ -287,7 +312,6 @@ def _run(
         )
     else:
         written = []
-    default_samples = SAMPLES_ONLY if args.sample_only else SAMPLES_AFTER_TRAINING
     summary.update(
         step=progress.step,
         best_test_loss=progress.best,
@@ -296,7 +320,7 @@ def _run(
             model,
             train,
             test,
-            default_samples if args.num_samples is None else args.num_samples,
+            _num_samples(args),
             top_k=args.top_k,
             temperature=args.temperature,
             generator=micrograd.Generator().manual_seed(

@@ -21,7 +21,7 @@ from micrograd import data, plots, training
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.cli.graph import render
 from micrograd.cli.output import printable, to_json
-from micrograd.cli.usage import PROG, UsageError
+from micrograd.cli.usage import MAX_MEMORY, PROG, UsageError
 from micrograd.draw import draw_dot
 from micrograd.engine import Value
 from micrograd.nn import MLP
@@ -42,13 +42,12 @@ DEMO_L2 = 1e-4
 # Tensor. Digits with the default hidden 64: 20 million.
 VALUE_WARN_NODES = 5_000_000
 
-# What train may plan to hold in memory, and what a network holds, as measured with
+# What a network holds (train may plan at most usage.MAX_MEMORY), as measured with
 # tracemalloc over whole epochs: the tensor engine keeps four numbers per parameter (data,
 # grad, two optimizer buffers) and about six per unit per row of a step (each layer's
 # output, its activation, and their gradients), one per unit per row when it only
 # evaluates; the scalar engine about 650 bytes per multiply-add per row of a step (the
 # Values of a graph live until backward).
-MAX_MEMORY = 2 * 2**30
 TENSOR_NUMBERS_PER_PARAMETER = 4
 TENSOR_NUMBERS_PER_UNIT_ROW = 6
 TENSOR_NUMBERS_PER_UNIT_ROW_EVALUATED = 1

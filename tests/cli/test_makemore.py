@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -15,8 +16,9 @@ from torch.nn import functional as TF
 
 import micrograd
 from micrograd import chardata, data
-from micrograd.cli import main
+from micrograd.cli import main, makemore_sizes
 from micrograd.models import MODEL_TYPES, ModelConfig, build_model, generate
+from micrograd.optim import AdamW
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -88,6 +90,18 @@ def test_batches_are_seeded_and_leave_global_state_alone():
     assert (np.random.get_state()[1] == state).all()
     rows = [x.data.shape[0] for x, _ in train.batches(200)]
     assert rows == [200, 200, 50]
+
+
+def test_read_words_reads_only_regular_files_of_bounded_size(tmp_path):
+    (tmp_path / "w.txt").write_text("anna\nbob\n")
+    with pytest.raises(ValueError, match=r"w.txt is larger than 8 bytes, the limit"):
+        chardata.read_words(tmp_path / "w.txt", max_bytes=8)
+    assert chardata.read_words(tmp_path / "w.txt", max_bytes=9) == ["anna", "bob"]
+    with pytest.raises(IsADirectoryError):
+        chardata.read_words(tmp_path)
+    os.mkfifo(tmp_path / "pipe")  # opening it would wait for a writer
+    with pytest.raises(ValueError, match="pipe is not a regular file"):
+        chardata.read_words(tmp_path / "pipe")
 
 
 def test_read_words(tmp_path):
@@ -651,3 +665,116 @@ def test_an_out_folder_that_cannot_be_written_is_refused_before_training(
     status, stdout, stderr = _run(capsys, *common, "--out", locked)
     assert status == 2 and "makemore (bigram)" not in stderr
     assert stderr.splitlines()[-1].startswith(f"micrograd: error: --out {locked}: cannot write")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--n-layer", "100000"], "argument --n-layer: expected an integer from 1 to 1,000"),
+        (["--n-layer", "8", "--n-embd", "4096"], "the most goes to the model's 1,611,"),
+        (["--num-samples", "10000000"], "the most goes to sampling --num-samples 10,000,000"),
+        (["--batch-size", "100000000"], "a training step on --batch-size 100,000,000 rows"),
+        (["--input", "{tmp}/line.txt"], "shorter words (the longest has 1,000,000 characters)"),
+        (["--input", "{tmp}/line.txt", "--type", "rnn"], "(the longest has 1,000,000 char"),
+        (["--input", "{tmp}/cjk.txt", "--type", "bigram"], "its table is 20,001 squared"),
+        (["--input", "/dev/zero"], "argument --input: /dev/zero is not a regular file"),
+    ],
+)
+def test_sizes_past_the_memory_limit_are_refused_before_any_work(argv, message, tmp_path, capsys):
+    """Each of these would build for minutes or fill the memory; the estimate (parameters,
+    masks, words, and the largest of a step, an evaluation and the sampling) refuses them."""
+    (tmp_path / "line.txt").write_text("anna\nbob\n" + "x" * 1_000_000 + "\n")
+    cjk = [chr(0x4E00 + i) + chr(0x4E00 + i + 10_000) for i in range(10_000)]
+    (tmp_path / "cjk.txt").write_text("\n".join(cjk), encoding="utf-8")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    status, stdout, stderr = _run(capsys, *argv, "--out", tmp_path / "out")
+    assert status == 2 and stdout == ""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("micrograd: error: "), stderr
+    assert message in lines[0]
+    if "GiB" in lines[0]:
+        assert "more than the 2 GiB allowed" in lines[0]
+    assert not (tmp_path / "out").exists()  # refused before the output folder was made
+
+
+def test_resume_names_model_jsons_input_not_the_option(words_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    words = tmp_path / "moved.txt"
+    words.write_bytes(words_file.read_bytes())
+    status, _, _ = _run(
+        capsys, "--type", "bigram", "--input", words, "--out", out, "--max-steps", 1
+    )
+    assert status == 0
+    words.unlink()
+    described = out / "model.json"
+    named = f"micrograd: error: the words file named in {described}: "
+    status, _, stderr = _run(capsys, "--resume", "--out", out, "--max-steps", 1)
+    assert status == 2 and "--input" not in stderr.split("; ")[0]
+    moved = "give it with --input if it moved"
+    assert stderr == f"{named}cannot read {words}: No such file or directory; {moved}\n"
+    described.write_text(json.dumps({**json.loads(described.read_text()), "input": "/dev/zero"}))
+    status, _, stderr = _run(capsys, "--sample-only", "--out", out)
+    assert (
+        status == 2
+        and stderr == f"{named}/dev/zero is not a regular file (a device, a pipe or a socket)\n"
+    )
+    status, _, stderr = _run(
+        capsys, "--sample-only", "--out", out, "--input", words_file, "--num-samples", 1
+    )
+    assert status == 0, stderr  # --input, given, replaces the saved one
+
+
+def _peak_bytes(work):
+    """The most memory ``work()`` held at once beyond what was held before (tracemalloc
+    sees NumPy's arrays)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        work()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("model_type", MODEL_TYPES)
+def test_the_memory_estimate_counts_each_model_and_stays_above_what_it_holds(model_type):
+    config = ModelConfig(vocab_size=40, block_size=16, n_layer=2, n_embd=16, n_embd2=24, n_head=2)
+    micrograd.manual_seed(0)
+    model = build_model(model_type, config).to(micrograd.float32)  # as makemore's default
+    assert makemore_sizes.parameter_count(model_type, config) == sum(
+        p.numel() for p in model.parameters()
+    )
+    assert makemore_sizes.buffer_count(model_type, config) == sum(
+        b.numel() for b in model.buffers()
+    )
+    rows = {"step": 64, "evaluation": 200, "sampling": 100}
+    estimate = makemore_sizes.memory_needed(
+        model_type, config, itemsize=4, words=0, batch_size=rows["step"],
+        eval_rows=rows["evaluation"], num_samples=rows["sampling"],
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+
+    def batch(n):
+        return micrograd.tensor(rng.integers(0, config.vocab_size, (n, config.block_size)))
+
+    optimizer = AdamW(model.parameters())
+    X, Y = batch(rows["step"]), batch(rows["step"])
+
+    def step():
+        _, loss = model(X, Y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    step()  # AdamW's moments are made at the first step; they are the model's part
+    held = {"step": _peak_bytes(step)}
+    Xe, Ye = batch(rows["evaluation"]), batch(rows["evaluation"])
+    start = micrograd.zeros(rows["sampling"], 1, dtype=micrograd.long)
+    with micrograd.no_grad():
+        held["evaluation"] = _peak_bytes(lambda: model(Xe, Ye))
+        held["sampling"] = _peak_bytes(
+            lambda: generate(model, start, config.block_size - 1, do_sample=True)
+        )
+    for part, measured in held.items():
+        assert measured <= estimate[part], (part, measured, estimate[part])
+    assert estimate["step"] <= 5 * held["step"]  # an estimate, not a wild guess
