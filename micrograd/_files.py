@@ -30,10 +30,15 @@ def write_atomically(path: str | os.PathLike[str], payload: bytes) -> str:
     """Write ``payload`` to ``path`` through a temporary file renamed into place.
 
     Errors are the usual ``OSError`` subclasses and name ``path`` (never the temporary file):
-    ``FileNotFoundError`` for a missing folder, ``PermissionError``, ``IsADirectoryError``...
+    ``FileNotFoundError`` for a missing folder, ``PermissionError``, ``IsADirectoryError``
+    for a ``path`` that is a folder (or ends with a separator)...
     Returns ``path`` as a string.
     """
     path = os.fspath(path)
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):
+        # Said now: the temporary file would go into the folder's parent, and the rename's
+        # error would name it.
+        raise IsADirectoryError(errno.EISDIR, "Is a folder, not a file", path)
     folder, name = os.path.split(os.path.abspath(path))
     prefix = f".{name[:_NAME_CHARS]}.micrograd-"
     _remove_stale(folder, prefix)
