@@ -9,8 +9,9 @@ so a mistyped command answers at once; :mod:`micrograd.cli.files` writes files a
 Errors in what the user typed (arguments, values, expressions) print one line,
 ``micrograd: error: ...``, on stderr and exit with status 2; a file that cannot be written
 exits with status 1. No traceback either way. User text in a message (a file name, a word)
-is shown with its non-printable characters escaped (:mod:`micrograd.cli.output`). Results go to stdout (with ``--json``, one JSON
-object as the last line); the progress bar and notes go to stderr.
+is shown with its non-printable characters escaped (:mod:`micrograd.cli.output`). Results
+go to stdout (with ``--json``, one JSON object as the last line); the progress bar and notes
+go to stderr.
 """
 
 from __future__ import annotations
