@@ -1,4 +1,5 @@
-"""Writing a file completely or not at all, for ``micrograd.save`` and the command's outputs.
+"""Writing a file completely or not at all, for ``micrograd.save`` and the command's outputs;
+reading a user's file only if it is a regular file of bounded size (:func:`read_regular`).
 
 The bytes go to a temporary file in the target's folder, are flushed to disk, and the
 temporary file is renamed over the target (``os.replace`` is atomic within a folder), so an
@@ -13,11 +14,13 @@ be asked, that are more than a day old), so they do not pile up.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import time
 import uuid
 
-__all__ = ["write_atomically"]
+__all__ = ["read_regular", "write_atomically"]
 
 _STALE_SECONDS = 24 * 3600  # past this age a temporary file is stale whoever wrote it
 _NAME_CHARS = 100  # of the target's name kept in the temporary's, well under NAME_MAX (255)
@@ -27,10 +30,15 @@ def write_atomically(path: str | os.PathLike[str], payload: bytes) -> str:
     """Write ``payload`` to ``path`` through a temporary file renamed into place.
 
     Errors are the usual ``OSError`` subclasses and name ``path`` (never the temporary file):
-    ``FileNotFoundError`` for a missing folder, ``PermissionError``, ``IsADirectoryError``...
+    ``FileNotFoundError`` for a missing folder, ``PermissionError``, ``IsADirectoryError``
+    for a ``path`` that is a folder (or ends with a separator)...
     Returns ``path`` as a string.
     """
     path = os.fspath(path)
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):
+        # Said now: the temporary file would go into the folder's parent, and the rename's
+        # error would name it.
+        raise IsADirectoryError(errno.EISDIR, "Is a folder, not a file", path)
     folder, name = os.path.split(os.path.abspath(path))
     prefix = f".{name[:_NAME_CHARS]}.micrograd-"
     _remove_stale(folder, prefix)
@@ -88,3 +96,26 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True  # another user's process
     return True
+
+
+def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, if it holds at most ``max_bytes``.
+
+    Anything else is refused before it is read: a device such as ``/dev/zero`` never ends, a
+    pipe may block forever, and a huge file would fill the memory. Errors: the usual
+    ``OSError`` subclasses (``FileNotFoundError``, ``PermissionError``, ``IsADirectoryError``
+    for a folder), and ValueError, naming ``path``, for what is not a regular file or is
+    larger than ``max_bytes``.
+    """
+    shown = os.fspath(path)
+    info = os.stat(path)  # before opening: opening a pipe waits for a writer
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{shown} is not a regular file (a device, a pipe or a socket)")
+    with open(path, "rb") as f:
+        payload = f.read(max_bytes + 1)  # one byte more tells a file that grew since
+    if len(payload) > max_bytes:
+        limit = f"{max_bytes // 2**20} MiB" if max_bytes % 2**20 == 0 else f"{max_bytes:,} bytes"
+        raise ValueError(f"{shown} is larger than {limit}, the limit")
+    return payload

@@ -35,22 +35,27 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from micrograd._files import read_regular
 from micrograd.tensors import Tensor
 
-__all__ = ["CharDataset", "create_datasets", "read_words", "split_sizes"]
+__all__ = ["MAX_WORDS_BYTES", "CharDataset", "create_datasets", "read_words", "split_sizes"]
+
+MAX_WORDS_BYTES = 32 * 2**20
+"""The largest words file :func:`read_words` reads: 150 times the shipped names, and as text
+in Python already a few hundred MB."""
 
 IGNORE = -1
 """The target at positions past a word's end: ``cross_entropy(..., ignore_index=-1)``."""
 
 
-def read_words(path: str | os.PathLike[str]) -> list[str]:
+def read_words(path: str | os.PathLike[str], max_bytes: int = MAX_WORDS_BYTES) -> list[str]:
     """The non-empty lines of a UTF-8 text file, each stripped of surrounding white space.
 
     Raises OSError if the file cannot be read (missing, a folder, no permission) and
-    ValueError, naming the file, if it is not UTF-8 text or holds no words.
+    ValueError, naming the file, if it is not a regular file (``/dev/zero``, a pipe), is
+    larger than ``max_bytes``, is not UTF-8 text or holds no words.
     """
-    with open(path, "rb") as f:
-        raw = f.read()
+    raw = read_regular(path, max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -125,7 +130,7 @@ class CharDataset:
             return np.array([self.stoi[ch] for ch in word], dtype=np.int64)
         except KeyError as e:
             raise ValueError(
-                f"{word!r} has the character {e.args[0]!r}, which is not in the vocabulary"
+                f"{_quoted(word)} has the character {e.args[0]!r}, which is not in the vocabulary"
             ) from None
 
     def decode(self, ix: Iterable[int] | np.ndarray | Tensor) -> str:
@@ -146,7 +151,7 @@ class CharDataset:
         ix = self.encode(word)
         if len(ix) > self.max_word_length:
             raise ValueError(
-                f"{word!r} has {len(ix)} characters, more than max_word_length "
+                f"{_quoted(word)} has {len(ix):,} characters, more than max_word_length "
                 f"{self.max_word_length}"
             )
         x = np.zeros(self.block_size, dtype=np.int64)
@@ -212,15 +217,25 @@ class CharDataset:
         )
 
 
+def _quoted(word: str, shown: int = 40) -> str:
+    """``word`` quoted for a message (its repr, so control characters show escaped), cut
+    after ``shown`` characters: a line of a file may be a megabyte long."""
+    return repr(word) if len(word) <= shown else f"{word[:shown]!r}..."
+
+
 def create_datasets(
-    words: Sequence[str], seed: int | None = 0, chars: Iterable[str] | None = None
+    words: Sequence[str],
+    seed: int | None = 0,
+    chars: Iterable[str] | None = None,
+    max_word_length: int | None = None,
 ) -> tuple[CharDataset, CharDataset]:
     """Split ``words`` into a train and a test :class:`CharDataset`, as makemore does.
 
     The vocabulary (``chars``, by default every character of every word, sorted) and the row
-    length (the longest word) are shared by both. The test set has ``split_sizes(len(words))[1]``
-    words chosen by a permutation drawn from ``numpy.random.default_rng(seed)``: the same
-    seed, the same split. Needs at least two words.
+    length (``max_word_length``, by default the longest word's) are shared by both; a saved
+    model passes its own. The test set has ``split_sizes(len(words))[1]`` words chosen by a
+    permutation drawn from ``numpy.random.default_rng(seed)``: the same seed, the same split.
+    Needs at least two words.
     """
     words = list(words)
     if len(words) < 2:
@@ -229,7 +244,8 @@ def create_datasets(
     if bad:
         raise ValueError(f"words must be non-empty strings, got {bad[0]!r}")
     vocabulary = sorted(set("".join(words))) if chars is None else list(chars)
-    max_word_length = max(len(w) for w in words)
+    if max_word_length is None:
+        max_word_length = max(len(w) for w in words)
     order = np.random.default_rng(seed).permutation(len(words))
     n_test = split_sizes(len(words))[1]
     train = CharDataset([words[i] for i in order[:-n_test]], vocabulary, max_word_length)

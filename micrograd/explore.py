@@ -43,10 +43,10 @@ from __future__ import annotations
 import html
 import os
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from micrograd._files import write_atomically
 from micrograd.explore_page import layout_cost, render
 from micrograd.graph import topological_order
 
@@ -271,20 +271,20 @@ class Explorer:
         self.html, self.trace, self.path = page, trace, path
 
     def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path``, whole or not at all (through a temporary file)."""
+        """Write the page to ``path``, whole or not at all (:func:`micrograd._files.
+        write_atomically`); returns ``path``. A folder, or a file in a missing folder, is
+        refused naming ``path``."""
         path = os.fspath(path)
+        if os.path.isdir(path):
+            example = os.path.join(path, "backward.html")
+            raise IsADirectoryError(
+                f"explore: cannot write {path}: it is a folder; give the page's file name, "
+                f"such as {example}"
+            )
         if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             raise FileNotFoundError(f"explore: cannot write {path}: its folder does not exist")
-        tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{uuid.uuid4().hex}.tmp")
-        try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(self.html)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        self.path = path
-        return path
+        self.path = write_atomically(path, self.html.encode("utf-8"))
+        return self.path
 
     def _repr_html_(self) -> str:
         return (

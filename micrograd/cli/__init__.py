@@ -8,8 +8,10 @@ so a mistyped command answers at once; :mod:`micrograd.cli.files` writes files a
 
 Errors in what the user typed (arguments, values, expressions) print one line,
 ``micrograd: error: ...``, on stderr and exit with status 2; a file that cannot be written
-exits with status 1. No traceback either way. Results go to stdout (with ``--json``, one JSON
-object as the last line); the progress bar and notes go to stderr.
+exits with status 1. No traceback either way. User text in a message (a file name, a word)
+is shown with its non-printable characters escaped (:mod:`micrograd.cli.output`). Results
+go to stdout (with ``--json``, one JSON object as the last line); the progress bar and notes
+go to stderr.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from micrograd import _validate
-from micrograd.cli.usage import DEFAULT_OUT, PROG, CommandFailed, UsageError
+from micrograd.cli.output import printable
+from micrograd.cli.usage import DEFAULT_OUT, MAKEMORE_SEED_MAX, PROG, CommandFailed, UsageError
 
 __all__ = ["PROG", "CommandFailed", "UsageError", "build_parser", "main"]
 
@@ -41,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with every error reported as a single ``micrograd: error: ...`` line."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: error: {message}\n")
+        self.exit(2, f"{PROG}: error: {printable(message)}\n")
 
 
 # --------------------------------------------------------------------- argument types
@@ -222,6 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 MAKEMORE_STEPS = 2000  # a few minutes for the default Transformer on 2 cores (README)
+# At this temperature a character scored 1 below the best is already e**-100 (1e-44) times as
+# likely: sampling takes the likeliest. Lower, the scores divided by it overflow to inf and the
+# probabilities become nan.
+MIN_TEMPERATURE = 0.01
+# Each Transformer block costs Python time, however narrow: about 0.5 ms to build and 1 ms a
+# step (measured at n_embd 4), so 100,000 blocks would build for a minute and take minutes a
+# step. Past this is a typo (GPT-3 has 96); memory is estimated separately (makemore_sizes).
+MAX_N_LAYER = 1000
 
 
 def non_negative_float(text: str) -> float:
@@ -232,6 +243,25 @@ def non_negative_float(text: str) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return value
+
+
+def temperature(text: str) -> float:
+    value = positive_float(text)
+    if value < MIN_TEMPERATURE:
+        raise argparse.ArgumentTypeError(
+            f"expected a number >= {MIN_TEMPERATURE}, got {text!r} (at {MIN_TEMPERATURE} "
+            "sampling already takes the likeliest character; lower, the scores overflow)"
+        )
+    return value
+
+
+def n_layer(text: str) -> int:
+    return _integer(text, 1, MAX_N_LAYER, f"an integer from 1 to {MAX_N_LAYER:,}")
+
+
+def makemore_seed(text: str) -> int:
+    """A seed as ``micrograd.manual_seed`` takes it, 0 to 2**64 - 1."""
+    return _integer(text, 0, MAKEMORE_SEED_MAX, "an integer from 0 to 2**64 - 1")
 
 
 def _add_makemore(commands: argparse._SubParsersAction) -> None:
@@ -278,14 +308,18 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
     makemore.add_argument(
         "--weight-decay", type=non_negative_float, default=0.01, help="AdamW's (default 0.01)"
     )
+    makemore.add_argument(
+        "--n-layer", type=n_layer, help=f"Transformer blocks, 1 to {MAX_N_LAYER:,} (default 4)"
+    )
     for option, what in (
-        ("--n-layer", "Transformer blocks (default 4)"),
         ("--n-head", "attention heads (default 4)"),
         ("--n-embd", "embedding width (default 64)"),
         ("--n-embd2", "hidden width of the mlp, rnn, gru and bow (default 64)"),
     ):
         makemore.add_argument(option, type=positive_int, help=what)
-    makemore.add_argument("--seed", type=non_negative_int, help="default 3407, as makemore")
+    makemore.add_argument(
+        "--seed", type=makemore_seed, help="0 to 2**64 - 1 (default 3407, as makemore)"
+    )
     makemore.add_argument(
         "--dtype", choices=("float32", "float64"), default="float32", help="default float32"
     )
@@ -297,7 +331,10 @@ def _add_makemore(commands: argparse._SubParsersAction) -> None:
         "--top-k", type=positive_int, help="sample only among the k likeliest (default: all)"
     )
     makemore.add_argument(
-        "--temperature", type=positive_float, default=1.0, help="divides the logits (default 1)"
+        "--temperature",
+        type=temperature,
+        default=1.0,
+        help=f"divides the logits, {MIN_TEMPERATURE} or more (default 1)",
     )
     makemore.add_argument("--json", action="store_true", help="print a JSON summary last")
 
@@ -336,18 +373,24 @@ def _run(argv: Sequence[str] | None) -> int:
 
         return train.demo(args) if args.command == "demo" else train.train(args)
     except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        _error(str(e))
         return 2
     except CommandFailed as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        _error(str(e))
         return 1
     except MemoryError:
-        print(f"{PROG}: error: out of memory; try smaller sizes", file=sys.stderr)
+        _error("out of memory; try smaller sizes")
         return 1
     except OSError as e:
         where = f" {e.filename}" if e.filename else ""
-        print(f"{PROG}: error: cannot write{where}: {e.strerror or e}", file=sys.stderr)
+        _error(f"cannot write{where}: {e.strerror or e}")
         return 1
+
+
+def _error(message: str) -> None:
+    """The one line an error prints. Messages quote what the user gave (file names, words,
+    expressions), so their non-printable characters are shown escaped, never sent raw."""
+    print(f"{PROG}: error: {printable(message)}", file=sys.stderr)
 
 
 def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:

@@ -12,6 +12,7 @@ import graphviz
 
 from micrograd.cli.expr import ExpressionError, build
 from micrograd.cli.files import prepare_folder, write_atomically
+from micrograd.cli.output import printable
 from micrograd.cli.usage import DEFAULT_OUT, CommandFailed, UsageError
 from micrograd.draw import draw_dot
 from micrograd.explore import GraphTooLarge, explore
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     for name, leaf in leaves.items():
         print(f"d/d{name} {leaf.grad:.6g}")
     for path in files:
-        print(f"wrote {path}")
+        print(f"wrote {printable(path)}")
     return 0
 
 

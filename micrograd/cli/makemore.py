@@ -17,7 +17,7 @@ them afresh, as makemore does.
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import sys
 import time
@@ -30,13 +30,16 @@ import micrograd
 from micrograd import chardata, data, plots
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.cli.makemore_files import (
+    DESCRIPTION_FILE,
     FORMAT,
     MODEL_FILE,
     Progress,
     read_description,
     save_best,
 )
-from micrograd.cli.usage import PROG, UsageError
+from micrograd.cli.makemore_sizes import check_memory
+from micrograd.cli.output import printable, to_json
+from micrograd.cli.usage import MAKEMORE_SEED_MAX, PROG, CommandFailed, UsageError
 from micrograd.memory import tune_malloc
 from micrograd.models import ModelConfig, build_model, generate
 from micrograd.nn import Module
@@ -82,40 +85,53 @@ def _settings(args: argparse.Namespace, saved: dict | None) -> dict:
     return settings
 
 
-def _words(args: argparse.Namespace, saved: dict | None) -> tuple[list[str], str | None]:
-    """The words and where they came from (None: the shipped names)."""
-    source = args.input if args.input is not None else (saved or {}).get("input")
+def _words(args: argparse.Namespace, saved: dict | None) -> tuple[list[str], str | None, str]:
+    """The words, where they came from (None: the shipped names), and how a message names
+    that source: ``--input``, or when resuming without it the file ``model.json`` names."""
+    if args.input is not None:
+        source, named = args.input, "argument --input"
+    else:
+        source = (saved or {}).get("input")
+        named = f"the words file named in {os.path.join(args.out, DESCRIPTION_FILE)}"
     if source is None:
-        return data.names(), None
+        return data.names(), None, named
     try:
-        return chardata.read_words(source), os.path.abspath(source)
+        return chardata.read_words(source), os.path.abspath(source), named
     except OSError as e:
-        raise UsageError(f"argument --input: cannot read {source}: {e.strerror or e}") from None
+        moved = "" if args.input is not None else "; give it with --input if it moved"
+        raise UsageError(f"{named}: cannot read {source}: {e.strerror or e}{moved}") from None
     except ValueError as e:
-        raise UsageError(f"argument --input: {e}") from None
+        raise UsageError(f"{named}: {e}") from None
+
+
+def _vocabulary(words: list[str], saved: dict | None, named: str) -> tuple[str, int]:
+    """The vocabulary and the longest word the model reads: the words' own, or the saved
+    model's (which the words must fit)."""
+    longest = max(words, key=len)
+    if saved is None:
+        return "".join(sorted(set("".join(words)))), len(longest)
+    limit = saved["block_size"] - 1
+    if len(longest) > limit:
+        raise UsageError(
+            f"{named}: its longest word has {len(longest):,} characters; the saved model "
+            f"reads words of at most {limit}"
+        )
+    return saved["vocabulary"], limit
 
 
 def _datasets(
-    words: list[str], seed: int, saved: dict | None
+    words: list[str], seed: int, chars: str, longest: int, named: str
 ) -> tuple[chardata.CharDataset, chardata.CharDataset]:
     try:
-        if saved is None:
-            return chardata.create_datasets(words, seed=seed)
-        # A saved model reads its own vocabulary and block size, whatever the words hold.
-        train, test = chardata.create_datasets(words, seed=seed, chars=saved["vocabulary"])
-        limit = saved["block_size"] - 1
-        longest = max(words, key=len)
-        if len(longest) > limit:
-            raise ValueError(
-                f"the word {longest!r} has {len(longest)} characters; the saved model "
-                f"reads words of at most {limit}"
-            )
-        return (
-            chardata.CharDataset(train.words, saved["vocabulary"], limit),
-            chardata.CharDataset(test.words, saved["vocabulary"], limit),
-        )
+        return chardata.create_datasets(words, seed=seed, chars=chars, max_word_length=longest)
     except ValueError as e:
-        raise UsageError(f"argument --input: {e}") from None
+        raise UsageError(f"{named}: {e}") from None
+
+
+def _num_samples(args: argparse.Namespace) -> int:
+    if args.num_samples is not None:
+        return args.num_samples
+    return SAMPLES_ONLY if args.sample_only else SAMPLES_AFTER_TRAINING
 
 
 # --------------------------------------------------------------------- evaluating, sampling
@@ -125,6 +141,12 @@ def batch_generator(seed: int, step: int) -> np.random.Generator:
     """What draws the training batches after ``step`` steps (a resumed run draws other
     batches than the steps before it did)."""
     return np.random.default_rng([seed, step])
+
+
+def sampling_seed(seed: int, step: int) -> int:
+    """The seed of the samples drawn after ``step`` steps: ``seed + step``, wrapped to stay
+    a seed (below 2**64) whatever the seed and step."""
+    return (seed + step) % (MAKEMORE_SEED_MAX + 1)
 
 
 def evaluation_rows(
@@ -151,6 +173,7 @@ def evaluate(model: Module, dataset: chardata.CharDataset, rows: np.ndarray) -> 
     return total / count
 
 
+@micrograd.no_grad()
 def sample_words(
     model: Module,
     train: chardata.CharDataset,
@@ -201,24 +224,37 @@ def run(args: argparse.Namespace) -> int:
                 f"--seed {args.seed}: the saved model was trained with seed {seed}, which "
                 "fixes its train/test split; leave --seed out to resume it"
             )
-    words, source = _words(args, saved)
-    train, test = _datasets(words, seed, saved)
-    if args.top_k is not None and args.top_k > train.vocab_size:
+    words, source, named = _words(args, saved)
+    chars, longest = _vocabulary(words, saved, named)
+    config = ModelConfig(len(chars) + 1, longest + 1, **{k: settings[k] for k in SIZES})
+    if args.top_k is not None and args.top_k > config.vocab_size:
         raise UsageError(
-            f"argument --top-k: {args.top_k} is more than the {train.vocab_size} tokens"
+            f"argument --top-k: {args.top_k} is more than the {config.vocab_size} tokens"
         )
-    folder = prepare_folder(args.out)
+    # Checked before anything is built or trained, so a mistyped size answers at once
+    n_test = chardata.split_sizes(len(words))[1]
+    check_memory(
+        settings["type"],
+        config,
+        itemsize=DTYPES[args.dtype].itemsize,
+        words=len(words),
+        batch_size=0 if args.sample_only else args.batch_size,
+        eval_rows=0 if args.sample_only else min(EVAL_BATCH, n_test),
+        num_samples=_num_samples(args),
+    )
+    # and not at the first save (nothing is written when only sampling)
+    files = (MODEL_FILE, DESCRIPTION_FILE, PLOT_FILE)
+    folder = args.out if args.sample_only else prepare_folder(args.out, files=files)
+    train, test = _datasets(words, seed, chars, longest, named)
     _note(
-        f"{len(words):,} words, longest {train.block_size - 1} characters, vocabulary of "
-        f"{train.vocab_size - 1} ({train.chars}); {len(train):,} to train on, {len(test):,} "
-        "to test"
+        f"{len(words):,} words, longest {longest} characters, vocabulary of {len(chars)} "
+        f"({chars}); {len(train):,} to train on, {len(test):,} to test"
     )
 
     # This process is a training loop: glibc keeps a step's freed arrays for the next step
     # (micrograd.memory says why; MICROGRAD_MALLOC=default leaves glibc's defaults).
     tune_malloc()
     micrograd.manual_seed(seed)
-    config = ModelConfig(train.vocab_size, train.block_size, **{k: settings[k] for k in SIZES})
     model = build_model(settings["type"], config)
     description = {
         "format": FORMAT,
@@ -236,6 +272,11 @@ def run(args: argparse.Namespace) -> int:
             load(model.to(DTYPES[saved["dtype"]]), os.path.join(args.out, MODEL_FILE))
         except (OSError, ValueError) as e:
             raise UsageError(f"cannot load the saved model: {e}") from None
+        if not all(np.isfinite(p.detach().numpy()).all() for p in model.parameters()):
+            raise UsageError(
+                f"{os.path.join(args.out, MODEL_FILE)}: the saved weights hold nan or inf "
+                "(from a run that diverged); train a new model"
+            )
         progress = Progress(saved["step"], saved["history"], saved["best_test_loss"], saved["step"])
     model.to(DTYPES[args.dtype])
     n_params = sum(p.numel() for p in model.parameters())
@@ -275,7 +316,6 @@ def _run(
         )
     else:
         written = []
-    default_samples = SAMPLES_ONLY if args.sample_only else SAMPLES_AFTER_TRAINING
     summary.update(
         step=progress.step,
         best_test_loss=progress.best,
@@ -284,10 +324,12 @@ def _run(
             model,
             train,
             test,
-            default_samples if args.num_samples is None else args.num_samples,
+            _num_samples(args),
             top_k=args.top_k,
             temperature=args.temperature,
-            generator=micrograd.Generator().manual_seed(description["seed"] + progress.step),
+            generator=micrograd.Generator().manual_seed(
+                sampling_seed(description["seed"], progress.step)
+            ),
         ),
         files=written,
     )
@@ -336,12 +378,16 @@ def _train(
             loss.backward()
             optimizer.step()
             ms = 1000 * (time.perf_counter() - t0)
-            history.loss.append(loss.item())
+            history.loss.append(_finite(loss.item(), step, args.learning_rate, progress))
             progress.step = step
             if step % args.eval_interval == 0 or step == last:
                 history.eval_step.append(step)
-                history.train_loss.append(evaluate(model, train, train_rows))
-                history.test_loss.append(evaluate(model, test, test_rows))
+                for losses, dataset, rows in (
+                    (history.train_loss, train, train_rows),
+                    (history.test_loss, test, test_rows),
+                ):
+                    loss_value = evaluate(model, dataset, rows)
+                    losses.append(_finite(loss_value, step, args.learning_rate, progress))
                 if progress.best is None or history.test_loss[-1] < progress.best:
                     progress.best, progress.best_step = history.test_loss[-1], step
                     written += save_best(model, folder, description, progress)
@@ -362,14 +408,32 @@ def _train(
     return seconds, sorted(set(written))
 
 
+def _finite(loss: float, step: int, learning_rate: float, progress: Progress) -> float:
+    """``loss``, if it is a number; else training has diverged, and going on would only
+    carry nan into every later step, the saved model and the samples."""
+    if math.isfinite(loss):
+        return loss
+    kept = (
+        f"; the best model so far (step {progress.best_step}) stays in --out"
+        if progress.best_step is not None
+        else ""
+    )
+    raise CommandFailed(
+        f"training diverged: the loss is {loss} at step {step}; try a smaller "
+        f"--learning-rate than {learning_rate:g}{kept}"
+    )
+
+
 def _note(text: str) -> None:
-    print(f"{PROG}: {text}", file=sys.stderr)
+    """A line on stderr; it may quote the user's words, so it is made printable."""
+    print(f"{PROG}: {printable(text)}", file=sys.stderr)
 
 
 def _report(summary: dict, as_json: bool) -> None:
-    """Results on stdout: readable lines, or with ``--json`` one JSON object alone."""
+    """Results on stdout: readable lines, or with ``--json`` one JSON object alone. The
+    samples are made of the input's characters, so they are printed made printable."""
     if as_json:
-        print(json.dumps(summary))
+        print(to_json(summary))
         return
     if "test_loss" in summary:
         print(
@@ -386,7 +450,7 @@ def _report(summary: dict, as_json: bool) -> None:
     for kind, words in summary["samples"].items():
         print(f"{len(words)} samples that are {kind}:")
         for word in words:
-            print(word)
+            print(printable(word))
     print("-" * 80)
     for path in summary["files"]:
-        print(f"wrote {path}")
+        print(f"wrote {printable(path)}")

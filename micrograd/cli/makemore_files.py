@@ -11,11 +11,13 @@ this module wrote is refused with one line saying why.
 from __future__ import annotations
 
 import json
+import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from micrograd.cli.files import write_atomically
-from micrograd.cli.usage import UsageError
+from micrograd.cli.output import to_json
+from micrograd.cli.usage import MAKEMORE_SEED_MAX, UsageError
 from micrograd.models import MODEL_TYPES, ModelConfig
 from micrograd.nn import Module
 from micrograd.serialization import save
@@ -65,31 +67,70 @@ def read_description(folder: str, option: str) -> dict:
         )
     try:
         with open(path, encoding="utf-8") as f:
-            saved = json.load(f)
+            saved = json.load(f, parse_constant=_not_json)
         if not isinstance(saved, dict) or saved.get("format") != FORMAT:
             raise ValueError(f"expected format {FORMAT!r}")
         ModelConfig(saved["vocab_size"], saved["block_size"], **{k: saved[k] for k in SIZE_NAMES})
         checks = {
             "type": saved["type"] in MODEL_TYPES,
-            "vocabulary": isinstance(saved["vocabulary"], str)
-            and len(saved["vocabulary"]) == saved["vocab_size"] - 1,
+            "vocabulary": _vocabulary_fits(saved["vocabulary"], saved["vocab_size"]),
             "dtype": saved["dtype"] in DTYPE_NAMES,
             "input": saved["input"] is None or isinstance(saved["input"], str),
-            "seed": _natural(saved["seed"]),
+            "seed": _natural(saved["seed"]) and saved["seed"] <= MAKEMORE_SEED_MAX,
             "step": _natural(saved["step"]) and saved["step"] > 0,
-            "best_test_loss": isinstance(saved["best_test_loss"], float),
+            "best_test_loss": _number(saved["best_test_loss"]),
         }
+        checks["history"] = checks["step"] and _history_fits(saved["history"], saved["step"])
         wrong = [name for name, ok in checks.items() if not ok]
         if wrong:
             raise ValueError(f"bad {', '.join(wrong)}")
         saved["history"] = History(**saved["history"])
+    except RecursionError:  # json's parser recurses once per level of [ or {
+        raise UsageError(
+            f"{path}: not a model description written by makemore (nested too deeply)"
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise UsageError(f"{path}: not a model description written by makemore ({e})") from None
     return saved
 
 
+def _not_json(constant: str) -> None:
+    """json's hook for NaN, Infinity and -Infinity, which Python writes but JSON lacks."""
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def _natural(x: object) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def _number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _vocabulary_fits(vocabulary: object, vocab_size: int) -> bool:
+    """Whether ``vocabulary`` holds ``vocab_size - 1`` distinct characters (0 is the
+    start/end token)."""
+    return isinstance(vocabulary, str) and len(set(vocabulary)) == len(vocabulary) == vocab_size - 1
+
+
+def _history_fits(history: object, step: int) -> bool:
+    """Whether ``history`` is what :func:`save_best` writes for a model saved at ``step``:
+    one loss per step, and evaluations at increasing steps up to ``step``, each with a train
+    and a test loss."""
+    if not isinstance(history, dict) or set(history) != {f.name for f in fields(History)}:
+        return False
+    if not all(isinstance(v, list) for v in history.values()):
+        return False
+    evaluated = history["eval_step"]
+    return (
+        len(history["loss"]) == step
+        and all(map(_number, history["loss"]))
+        and all(map(_natural, evaluated))
+        and all(0 < s <= step for s in evaluated)
+        and all(a < b for a, b in zip(evaluated, evaluated[1:]))
+        and len(history["train_loss"]) == len(history["test_loss"]) == len(evaluated)
+        and all(map(_number, history["train_loss"] + history["test_loss"]))
+    )
 
 
 def save_best(model: Module, folder: str, description: dict, progress: Progress) -> list[str]:
@@ -102,5 +143,5 @@ def save_best(model: Module, folder: str, description: dict, progress: Progress)
         "best_test_loss": progress.best,
         "history": asdict(progress.history.until(progress.step)),
     }
-    payload = (json.dumps(described, indent=1) + "\n").encode("utf-8")
+    payload = (to_json(described, indent=1) + "\n").encode("utf-8")
     return [path, write_atomically(os.path.join(folder, DESCRIPTION_FILE), payload)]

@@ -8,7 +8,6 @@ files only at the end (:mod:`micrograd.cli.files`: complete or not at all).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -21,7 +20,8 @@ from tqdm import tqdm
 from micrograd import data, plots, training
 from micrograd.cli.files import prepare_folder, write_atomically
 from micrograd.cli.graph import render
-from micrograd.cli.usage import PROG, UsageError
+from micrograd.cli.output import printable, to_json
+from micrograd.cli.usage import MAX_MEMORY, PROG, UsageError
 from micrograd.draw import draw_dot
 from micrograd.engine import Value
 from micrograd.memory import tune_malloc
@@ -43,13 +43,12 @@ DEMO_L2 = 1e-4
 # Tensor. Digits with the default hidden 64: 20 million.
 VALUE_WARN_NODES = 5_000_000
 
-# What train may plan to hold in memory, and what a network holds, as measured with
+# What a network holds (train may plan at most usage.MAX_MEMORY), as measured with
 # tracemalloc over whole epochs: the tensor engine keeps four numbers per parameter (data,
 # grad, two optimizer buffers) and about six per unit per row of a step (each layer's
 # output, its activation, and their gradients), one per unit per row when it only
 # evaluates; the scalar engine about 650 bytes per multiply-add per row of a step (the
 # Values of a graph live until backward).
-MAX_MEMORY = 2 * 2**30
 TENSOR_NUMBERS_PER_PARAMETER = 4
 TENSOR_NUMBERS_PER_UNIT_ROW = 6
 TENSOR_NUMBERS_PER_UNIT_ROW_EVALUATED = 1
@@ -78,14 +77,14 @@ def _progress(
 def _report(summary: dict, as_json: bool) -> None:
     """The results: readable lines, or with ``--json`` one JSON object (printed last)."""
     if as_json:
-        print(json.dumps(summary))
+        print(to_json(summary))
         return
     line = f"loss {summary['loss']:.4f}, train accuracy {100 * summary['train_accuracy']:.1f}%"
     if summary.get("test_accuracy") is not None:
         line += f", test accuracy {100 * summary['test_accuracy']:.1f}%"
     print(f"{line} ({summary['seconds']:.1f} s)")
     for path in summary["files"]:
-        print(f"wrote {path}")
+        print(f"wrote {printable(path)}")
 
 
 def _png(fig: object, path: str, written: list[str]) -> None:

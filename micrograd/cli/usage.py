@@ -10,6 +10,10 @@ from __future__ import annotations
 
 PROG = "micrograd"
 DEFAULT_OUT = "micrograd-out"  # where the subcommands write unless told otherwise
+# What a command may plan to hold in memory: sizes that need more are refused before any work
+# (a run that fits a laptop beside its browser), with this limit in the message.
+MAX_MEMORY = 2 * 2**30
+MAKEMORE_SEED_MAX = 2**64 - 1  # the largest seed micrograd.manual_seed takes, as PyTorch's
 
 
 class UsageError(Exception):

@@ -314,6 +314,18 @@ def test_write_atomically_leaves_nothing_on_failure(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["old.png"]
 
 
+def test_write_atomically_refuses_a_folder_naming_it(tmp_path):
+    from micrograd.cli import files
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for target in (str(folder), f"{tmp_path}/missing/"):
+        with pytest.raises(IsADirectoryError) as raised:
+            files.write_atomically(target, b"x")
+        assert raised.value.filename == target  # not a temporary file made beside it
+    assert os.listdir(tmp_path) == ["out"] and os.listdir(folder) == []
+
+
 def test_unwritable_output_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
     from micrograd.cli import files
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import tracemalloc
 
 import numpy as np
 import pytest
 import torch
-from safetensors.numpy import load_file
+from safetensors.numpy import load_file, save_file
 from torch import nn as tnn
 from torch.nn import functional as TF
 
 import micrograd
 from micrograd import chardata, data
-from micrograd.cli import main
+from micrograd.cli import main, makemore_sizes
 from micrograd.models import MODEL_TYPES, ModelConfig, build_model, generate
+from micrograd.optim import AdamW
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -88,6 +90,18 @@ def test_batches_are_seeded_and_leave_global_state_alone():
     assert (np.random.get_state()[1] == state).all()
     rows = [x.data.shape[0] for x, _ in train.batches(200)]
     assert rows == [200, 200, 50]
+
+
+def test_read_words_reads_only_regular_files_of_bounded_size(tmp_path):
+    (tmp_path / "w.txt").write_text("anna\nbob\n")
+    with pytest.raises(ValueError, match=r"w.txt is larger than 8 bytes, the limit"):
+        chardata.read_words(tmp_path / "w.txt", max_bytes=8)
+    assert chardata.read_words(tmp_path / "w.txt", max_bytes=9) == ["anna", "bob"]
+    with pytest.raises(IsADirectoryError):
+        chardata.read_words(tmp_path)
+    os.mkfifo(tmp_path / "pipe")  # opening it would wait for a writer
+    with pytest.raises(ValueError, match="pipe is not a regular file"):
+        chardata.read_words(tmp_path / "pipe")
 
 
 def test_read_words(tmp_path):
@@ -463,7 +477,10 @@ def test_resume_and_sample_only(words_file, tmp_path, capsys):
         (["--weight-decay", "nan"], "argument --weight-decay: expected a number >= 0"),
         (["--dtype", "float16"], "argument --dtype: invalid choice"),
         (["--top-k", "0"], "argument --top-k: expected a positive integer"),
+        (["--seed", str(2**64)], "argument --seed: expected an integer from 0 to 2**64 - 1"),
+        (["--seed", "-1"], "argument --seed: expected an integer from 0 to 2**64 - 1"),
         (["--temperature", "0"], "argument --temperature: expected a positive number"),
+        (["--temperature", "1e-300"], "argument --temperature: expected a number >= 0.01"),
         (["--n-embd", "10", "--n-head", "4"], "--n-embd 10 must be a multiple of --n-head 4"),
         (["--top-k", "500"], "argument --top-k: 500 is more than the"),
         (["--input", "{tmp}/missing.txt"], "argument --input: cannot read {tmp}/missing.txt"),
@@ -511,3 +528,257 @@ def test_resume_refuses_other_sizes_and_broken_descriptions(words_file, tmp_path
         assert status == 2 and stdout == "", broken
         assert len(stderr.splitlines()) == 1, stderr
         assert "not a model description written by makemore" in stderr
+
+
+def test_control_characters_in_the_words_reach_the_terminal_escaped(tmp_path, capsys):
+    """An ESC or BEL in a words file is shown as \\x1b or \\x07 in the vocabulary note, the
+    samples and error messages, never sent raw to drive the terminal; --json escapes it too."""
+    words = tmp_path / "words.txt"
+    words.write_text("\x1b[31m\x07\n\x07\x1b\n\x1b]0;title\x07\nab\n", encoding="utf-8")
+    common = ["--type", "bigram", "--input", words, "--out", tmp_path / "out", "--max-steps", 2]
+    status, stdout, stderr = _run(capsys, *common, "--num-samples", 20, "--seed", 1)
+    assert status == 0, stderr
+    for text in (stdout, stderr):
+        assert "\x1b" not in text and "\x07" not in text
+    assert "vocabulary of 15 (\\x07\\x1b013;[]abeilmt)" in stderr
+    samples = stdout.split("-" * 80)[1]
+    assert "\\x1b" in samples and "\\x07" in samples  # sampled words are made of these
+    status, stdout, _ = _run(capsys, *common, "--num-samples", 20, "--seed", 1, "--json")
+    assert status == 0 and "\x1b" not in stdout and "\\u001b" in stdout
+    assert any("\x1b" in w for w in _summary(stdout)["samples"]["new"])  # the JSON holds them
+    status, _, stderr = _run(capsys, "--input", tmp_path / "no\x1b[2Jsuch.txt")
+    assert status == 2 and "\x1b" not in stderr and "no\\x1b[2Jsuch.txt" in stderr
+
+
+def test_the_largest_seed_trains_resumes_and_samples(words_file, tmp_path, capsys):
+    """2**64 - 1 is a seed; the seeds derived from it (the samples' seed + step) wrap
+    around instead of overflowing, and a model.json holding a seed past it is refused."""
+    out = tmp_path / "out"
+    common = ["--input", words_file, "--out", out, "--num-samples", 3, "--json"]
+    top = 2**64 - 1
+    status, stdout, stderr = _run(
+        capsys, "--type", "bigram", *common, "--max-steps", 2, "--seed", top
+    )
+    assert status == 0, stderr
+    assert sum(map(len, _summary(stdout)["samples"].values())) == 3
+    status, _, stderr = _run(capsys, "--resume", *common, "--max-steps", 1)
+    assert status == 0, stderr
+    status, _, stderr = _run(capsys, "--sample-only", *common)
+    assert status == 0, stderr
+    described = json.loads((out / "model.json").read_text())
+    assert described["seed"] == top
+    (out / "model.json").write_text(json.dumps({**described, "seed": 2**64}))
+    status, _, stderr = _run(capsys, "--sample-only", *common)
+    assert status == 2 and "bad seed" in stderr and len(stderr.splitlines()) == 1
+
+
+def _strict_json(text):
+    """JSON as the standard has it: NaN and Infinity are not numbers there."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_diverging_run_stops_naming_the_step_and_the_learning_rate(words_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    status, stdout, stderr = _run(
+        capsys, "--type", "mlp", "--input", words_file, "--out", out, *TINY, "--batch-size", 4,
+        "--max-steps", 30, "--eval-interval", 1, "--learning-rate", 1e6, "--json",
+    )  # fmt: skip
+    assert status == 1 and stdout == ""
+    error = stderr.strip().splitlines()[-1]
+    assert error.startswith("micrograd: error: training diverged: the loss is nan at step 5;")
+    assert "try a smaller --learning-rate than 1e+06" in error
+    assert "the best model so far (step 1) stays in --out" in error
+    described = _strict_json((out / "model.json").read_text())  # saved before it diverged
+    assert described["step"] == 1
+    # a saved model whose weights are not numbers is refused before sampling from it
+    weights = load_file(out / "model.safetensors")
+    save_file({k: np.full_like(v, np.nan) for k, v in weights.items()}, out / "model.safetensors")
+    status, stdout, stderr = _run(capsys, "--sample-only", "--out", out)
+    assert status == 2 and stdout == ""
+    error = stderr.strip().splitlines()[-1]
+    assert error.startswith("micrograd: error: ") and "the saved weights hold nan or inf" in error
+
+
+def test_json_output_is_strict_json(words_file, tmp_path, capsys):
+    """--json and model.json hold no NaN or Infinity, which JSON does not have."""
+    status, stdout, _ = _run(
+        capsys, "--type", "bigram", "--input", words_file, "--out", tmp_path, "--max-steps", 2,
+        "--num-samples", 2, "--json",
+    )  # fmt: skip
+    assert status == 0
+    assert _strict_json(stdout)["best_test_loss"] > 0
+    assert _strict_json((tmp_path / "model.json").read_text())["step"] == 2
+
+
+def test_a_tampered_history_or_deep_nesting_is_refused_in_one_line(words_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    common = ["--type", "bigram", "--input", words_file, "--out", out, "--num-samples", 0]
+    status, _, _ = _run(capsys, *common, "--max-steps", 3, "--eval-interval", 2)
+    assert status == 0
+    described = json.loads((out / "model.json").read_text())
+    history = described["history"]
+    assert described["step"] == 3 and history["eval_step"] == [2, 3]
+    broken = [
+        {**history, "loss": 5},
+        {**history, "loss": history["loss"][:2]},  # one loss per step
+        {**history, "loss": [*history["loss"][:2], "x"]},
+        {**history, "eval_step": [3, 2]},
+        {**history, "eval_step": [2, 4]},  # past the saved step
+        {**history, "test_loss": [1.0]},
+        {**history, "extra": []},
+        [history],
+    ]
+    texts = [json.dumps({**described, "history": h}) for h in broken]
+    # Python's json writes NaN and Infinity; JSON has neither
+    texts.append(json.dumps({**described, "best_test_loss": float("nan")}))
+    loss = [float("inf"), *history["loss"][1:]]
+    texts.append(json.dumps({**described, "history": {**history, "loss": loss}}))
+    texts.append(json.dumps({**described, "vocabulary": "aab" + described["vocabulary"][3:]}))
+    texts.append('{"history": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    for text in texts:
+        (out / "model.json").write_text(text)
+        for option in ("--resume", "--sample-only"):
+            status, stdout, stderr = _run(capsys, option, "--out", out, "--max-steps", 1)
+            assert status == 2 and stdout == "", text[:200]
+            assert len(stderr.splitlines()) == 1, stderr
+            assert "not a model description written by makemore" in stderr
+    assert "nested too deeply" in stderr
+
+
+def test_an_out_folder_that_cannot_be_written_is_refused_before_training(
+    words_file, tmp_path, capsys
+):
+    common = ["--type", "bigram", "--input", words_file, "--max-steps", 50, "--eval-interval", 50]
+    out = tmp_path / "out"
+    (out / "model.json").mkdir(parents=True)  # where the description is to go
+    status, stdout, stderr = _run(capsys, *common, "--out", out)
+    assert status == 2 and stdout == ""
+    assert stderr.splitlines()[-1] == (
+        f"micrograd: error: --out {out}: model.json there is a folder, where the file "
+        "model.json is to go"
+    )
+    assert "makemore (bigram)" not in stderr  # no step was taken
+    if os.geteuid() == 0:
+        return  # root writes into any folder whatever its permissions
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    status, stdout, stderr = _run(capsys, *common, "--out", locked)
+    assert status == 2 and "makemore (bigram)" not in stderr
+    assert stderr.splitlines()[-1].startswith(f"micrograd: error: --out {locked}: cannot write")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--n-layer", "100000"], "argument --n-layer: expected an integer from 1 to 1,000"),
+        (["--n-layer", "8", "--n-embd", "4096"], "the most goes to the model's 1,611,"),
+        (["--num-samples", "10000000"], "the most goes to sampling --num-samples 10,000,000"),
+        (["--batch-size", "100000000"], "a training step on --batch-size 100,000,000 rows"),
+        (["--input", "{tmp}/line.txt"], "shorter words (the longest has 1,000,000 characters)"),
+        (["--input", "{tmp}/line.txt", "--type", "rnn"], "(the longest has 1,000,000 char"),
+        (["--input", "{tmp}/cjk.txt", "--type", "bigram"], "its table is 20,001 squared"),
+        (["--input", "/dev/zero"], "argument --input: /dev/zero is not a regular file"),
+    ],
+)
+def test_sizes_past_the_memory_limit_are_refused_before_any_work(argv, message, tmp_path, capsys):
+    """Each of these would build for minutes or fill the memory; the estimate (parameters,
+    masks, words, and the largest of a step, an evaluation and the sampling) refuses them."""
+    (tmp_path / "line.txt").write_text("anna\nbob\n" + "x" * 1_000_000 + "\n")
+    cjk = [chr(0x4E00 + i) + chr(0x4E00 + i + 10_000) for i in range(10_000)]
+    (tmp_path / "cjk.txt").write_text("\n".join(cjk), encoding="utf-8")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    status, stdout, stderr = _run(capsys, *argv, "--out", tmp_path / "out")
+    assert status == 2 and stdout == ""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("micrograd: error: "), stderr
+    assert message in lines[0]
+    if "GiB" in lines[0]:
+        assert "more than the 2 GiB allowed" in lines[0]
+    assert not (tmp_path / "out").exists()  # refused before the output folder was made
+
+
+def test_resume_names_model_jsons_input_not_the_option(words_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    words = tmp_path / "moved.txt"
+    words.write_bytes(words_file.read_bytes())
+    status, _, _ = _run(
+        capsys, "--type", "bigram", "--input", words, "--out", out, "--max-steps", 1
+    )
+    assert status == 0
+    words.unlink()
+    described = out / "model.json"
+    named = f"micrograd: error: the words file named in {described}: "
+    status, _, stderr = _run(capsys, "--resume", "--out", out, "--max-steps", 1)
+    assert status == 2 and "--input" not in stderr.split("; ")[0]
+    moved = "give it with --input if it moved"
+    assert stderr == f"{named}cannot read {words}: No such file or directory; {moved}\n"
+    described.write_text(json.dumps({**json.loads(described.read_text()), "input": "/dev/zero"}))
+    status, _, stderr = _run(capsys, "--sample-only", "--out", out)
+    assert (
+        status == 2
+        and stderr == f"{named}/dev/zero is not a regular file (a device, a pipe or a socket)\n"
+    )
+    status, _, stderr = _run(
+        capsys, "--sample-only", "--out", out, "--input", words_file, "--num-samples", 1
+    )
+    assert status == 0, stderr  # --input, given, replaces the saved one
+
+
+def _peak_bytes(work):
+    """The most memory ``work()`` held at once beyond what was held before (tracemalloc
+    sees NumPy's arrays)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        work()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("model_type", MODEL_TYPES)
+def test_the_memory_estimate_counts_each_model_and_stays_above_what_it_holds(model_type):
+    config = ModelConfig(vocab_size=40, block_size=16, n_layer=2, n_embd=16, n_embd2=24, n_head=2)
+    micrograd.manual_seed(0)
+    model = build_model(model_type, config).to(micrograd.float32)  # as makemore's default
+    assert makemore_sizes.parameter_count(model_type, config) == sum(
+        p.numel() for p in model.parameters()
+    )
+    assert makemore_sizes.buffer_count(model_type, config) == sum(
+        b.numel() for b in model.buffers()
+    )
+    rows = {"step": 64, "evaluation": 200, "sampling": 100}
+    estimate = makemore_sizes.memory_needed(
+        model_type, config, itemsize=4, words=0, batch_size=rows["step"],
+        eval_rows=rows["evaluation"], num_samples=rows["sampling"],
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+
+    def batch(n):
+        return micrograd.tensor(rng.integers(0, config.vocab_size, (n, config.block_size)))
+
+    optimizer = AdamW(model.parameters())
+    X, Y = batch(rows["step"]), batch(rows["step"])
+
+    def step():
+        _, loss = model(X, Y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    step()  # AdamW's moments are made at the first step; they are the model's part
+    held = {"step": _peak_bytes(step)}
+    Xe, Ye = batch(rows["evaluation"]), batch(rows["evaluation"])
+    start = micrograd.zeros(rows["sampling"], 1, dtype=micrograd.long)
+    with micrograd.no_grad():
+        held["evaluation"] = _peak_bytes(lambda: model(Xe, Ye))
+        held["sampling"] = _peak_bytes(
+            lambda: generate(model, start, config.block_size - 1, do_sample=True)
+        )
+    for part, measured in held.items():
+        assert measured <= estimate[part], (part, measured, estimate[part])
+    assert estimate["step"] <= 5 * held["step"]  # an estimate, not a wild guess

@@ -441,6 +441,22 @@ def test_explore_writes_the_file_whole_and_displays_in_jupyter(tmp_path):
     assert os.listdir(tmp_path) == ["page.html"]
 
 
+def test_saving_to_a_folder_names_the_folder_and_leaves_nothing_beside_it(tmp_path):
+    """The error names the folder given (it named a temporary file made in its parent)."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for call in (lambda: explore(neuron(), folder), lambda: explore(neuron()).save(str(folder))):
+        with pytest.raises(IsADirectoryError) as raised:
+            call()
+        assert str(raised.value) == (
+            f"explore: cannot write {folder}: it is a folder; give the page's file name, "
+            f"such as {folder / 'backward.html'}"
+        )
+    with pytest.raises(IsADirectoryError, match="Is a folder, not a file: .*new/"):
+        explore(neuron()).save(f"{tmp_path}/new/")  # a separator at the end: a folder
+    assert sorted(os.listdir(tmp_path)) == ["pages"] and os.listdir(folder) == []
+
+
 def test_explore_is_exported():
     assert micrograd.explore is explore
 
