@@ -184,6 +184,7 @@ __all__ = [
     "optim",
     "paused_gc",
     "save",
+    "utils",
     # grad modes
     "enable_grad",
     "inference_mode",
