@@ -6,7 +6,7 @@ torch``, ``import micrograd.nn as nn`` and ``from micrograd.nn import functional
 
 import numpy as _np
 
-from micrograd import cuda, nn, optim
+from micrograd import cuda, nn, optim, utils
 from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
 from micrograd.explore import explore
@@ -186,6 +186,7 @@ __all__ = [
     "paused_gc",
     "save",
     "tune_malloc",
+    "utils",
     # grad modes
     "enable_grad",
     "inference_mode",
