@@ -115,14 +115,20 @@ BATCHES = [
 
 
 def train(model, optimizer, steps):
-    """One AdamW step per batch, with nanoGPT's gradient clipping; the losses."""
+    """nanoGPT's training step, one per batch: the compiled model, the loss through the
+    GradScaler that its float16 default asks for (disabled on a CPU), clipping; the losses."""
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        scaler = mg.cuda.amp.GradScaler(enabled=True)
+    model = mg.compile(model)
     losses = []
     for step in steps:
         batch = BATCHES[step]
         _, loss = model(batch[:, :-1], batch[:, 1:])
-        loss.backward()
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        scaler.step(optimizer)
+        scaler.update()
         optimizer.zero_grad(set_to_none=True)
         losses.append(loss.item())
     return losses
