@@ -1,68 +1,49 @@
-"""Checkpoints without pickle: ``micrograd.save(obj, path)`` and ``micrograd.load(path)``.
+"""A checkpoint's structure as JSON, its arrays set aside: what ``save`` writes in the header's
+metadata and ``load`` rebuilds (:mod:`micrograd.serialization`).
 
-``obj`` is what training scripts save with ``torch.save``: a state dict, or a checkpoint such as
-nanoGPT's ``{'model': model.state_dict(), 'optimizer': optimizer.state_dict(), 'model_args':
-{...}, 'iter_num': 5, 'best_val_loss': loss, 'config': {...}}`` or build-nanogpt's, which holds
-its ``GPTConfig`` dataclass. It may nest dicts (``OrderedDict`` too; keys str, int, float, bool
-or None), lists and tuples of tensors, NumPy arrays and scalars, ints, floats, bools, strings,
-None, dataclass instances and ``argparse.Namespace``. Everything comes back as it went in, as
-the same Python types: an optimizer's integer keys stay ints, ``betas`` stays a tuple, ``step``
-an int, a float array a float array, a Tensor a Tensor of its dtype (a Parameter a Parameter).
-Anything else is a TypeError naming where it sits: ``obj['config']['fn']: a function cannot be
-saved``. A Module given as ``obj`` is saved as its ``state_dict()``.
+``Packer.encode`` turns a Python object into JSON. None, bools, ints, strings and finite floats
+are themselves; a list is a list; everything else is an object with one tag:
 
-The file is safetensors (https://github.com/huggingface/safetensors): 8 bytes giving the
-length of a JSON header, the header (each tensor's dtype, shape and byte range), then the raw
-bytes. Reading one runs nothing, unlike the pickles ``torch.save`` writes. The tensors of a
-checkpoint are named by where they sit (``model.transformer.wte.weight``,
-``optimizer.state.0.exp_avg``), and the rest of the structure is JSON kept in the header's
-``__metadata__`` (see ``_Packer``), so ``safetensors.torch.load_file`` reads the tensors too,
-and a plain state dict is saved under its own names, as PyTorch's ``safetensors.torch`` would.
+=========================================== ====================================================
+``{"tuple": [...]}``                        a tuple
+``{"dict": [[key, value], ...]}``           a dict (``"ordered_dict"``: an OrderedDict); the
+                                            keys are str, int, float, bool or None
+``{"float": "nan"}``                        also ``"inf"`` and ``"-inf"`` (not JSON numbers)
+``{"tensor": name}``                        a Tensor (``"parameter"``: a Parameter), with
+                                            ``"requires_grad"`` where it is not the default
+``{"ndarray": name}``, ``{"numpy": name}``  a NumPy array, a NumPy scalar (stored 0-d)
+``{"dataclass": "module.Name",              a dataclass instance
+"fields": [[name, value], ...]}``
+``{"namespace": [[name, value], ...]}``     an ``argparse.Namespace``
+=========================================== ====================================================
 
-A tensor stored twice (the same object, or two tensors viewing the same memory, as tied
-weights in a state dict are) is written once, and loads back as one object under both keys
-(safetensors itself refuses such tensors). Views that overlap only in part are written as
-copies. Other repeated objects (a list held twice) come back as two equal copies.
-
-Dataclasses are rebuilt only from classes the user has allowed, with PyTorch's call,
-``micrograd.serialization.add_safe_globals([GPTConfig])``: loading never imports a module or
-calls a class that the file names, so a file cannot make you run code you did not choose.
+An array's ``name`` is its entry in the safetensors file, named by where it sits
+(``model.lm_head.weight``). ``Unpacker`` reads it all back, checking every node, since a file
+may have been crafted: anything that is not what ``Packer`` writes is a ValueError.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import math
-import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from micrograd._files import write_atomically
-from micrograd._safetensors import DTYPE_NAMES, file_parts, read_file
 from micrograd.engine import Value
 from micrograd.nn.module import Module
 from micrograd.nn.parameter import Parameter
-from micrograd.tensors import Tensor, dtypes
+from micrograd.serialization._safetensors import DTYPE_NAMES
+from micrograd.tensors import Tensor
 from micrograd.tensors.creation import from_numpy
 
-__all__ = [
-    "add_safe_globals",
-    "clear_safe_globals",
-    "get_safe_globals",
-    "load",
-    "safe_globals",
-    "save",
-]
+__all__ = ["FORMAT", "Packer", "Unpacker", "global_name"]
 
-_STRUCTURE_KEY = "micrograd"  # where in the header's __metadata__ the structure is kept
-_FORMAT = 1  # the structure's layout; a later change to it would bump this
-_METADATA = {"format": "np", "library": "micrograd"}
+FORMAT = 1  # the structure's layout; a later change to it would bump this
 _MAX_DEPTH = 100  # levels of nesting; a checkpoint has about four
 _SAVABLE = (
     "tensors, NumPy arrays, numbers, strings, None, and dicts, lists, tuples and dataclasses "
@@ -70,92 +51,10 @@ _SAVABLE = (
 )
 
 
-# --------------------------------------------------------------------- allowed dataclasses
-
-_safe_globals: dict[str, Any] = {}  # the name a file uses -> what add_safe_globals was given
-
-
-def add_safe_globals(safe_globals: Iterable[Any]) -> None:
-    """Allow these classes to be rebuilt by ``load``, as PyTorch's function of this name.
-
-    Each item is a class, or ``(cls, "module.Name")`` to give the name it was saved under
-    (a class defined in a script is saved as ``__main__.GPTConfig``; the script that loads it
-    may import it from elsewhere). micrograd rebuilds dataclasses only; other items (NumPy's
-    functions, which PyTorch needs allowed to load arrays) are accepted and not needed here.
-    """
-    items = list(safe_globals)
-    names = {}
-    for item in items:
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str):
-            names[item[1]] = item
-        elif callable(item) and hasattr(item, "__qualname__"):
-            names[_global_name(item)] = item
-        else:
-            raise TypeError(
-                "add_safe_globals expects a list of classes or (class, 'module.Name') pairs, "
-                f"got {item!r}"
-            )
-    _safe_globals.update(names)
-
-
-def get_safe_globals() -> list[Any]:
-    """The classes (and ``(cls, name)`` pairs) ``add_safe_globals`` has allowed."""
-    return list(_safe_globals.values())
-
-
-def clear_safe_globals() -> None:
-    """Forget every class ``add_safe_globals`` allowed."""
-    _safe_globals.clear()
-
-
-@contextlib.contextmanager
-def safe_globals(safe_globals: Iterable[Any]) -> Iterator[None]:
-    """``with safe_globals([GPTConfig]): ...`` allows the classes inside the block only."""
-    before = dict(_safe_globals)
-    add_safe_globals(safe_globals)
-    try:
-        yield
-    finally:
-        _safe_globals.clear()
-        _safe_globals.update(before)
-
-
-def _global_name(obj: Any) -> str:
-    return f"{obj.__module__}.{obj.__qualname__}"
-
-
-# --------------------------------------------------------------------- save
-
-
-def save(obj: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``obj`` (a checkpoint, a state dict, any of what the module docstring lists; a
-    Module is saved as its ``state_dict()``) to ``path`` as safetensors.
-
-    The file is written to a temporary file in the same folder and renamed over ``path`` only
-    once complete, so a failure (full disk, interruption) never leaves a half-written file and
-    never damages an existing one (:mod:`micrograd._files`). Something that cannot be saved
-    is a TypeError naming where it sits, before anything is written.
-    """
-    if isinstance(obj, Module):
-        obj = obj.state_dict()
-    packer = _Packer()
-    root = packer.encode(obj, "obj", "", 0)
-    structure = json.dumps({"format": _FORMAT, "root": root}, allow_nan=False, ensure_ascii=False)
-    metadata = {**_METADATA, _STRUCTURE_KEY: structure}
-    write_atomically(path, file_parts(packer.arrays, metadata))
-
-
-class _Packer:
-    """Turns a Python object into JSON, setting its arrays aside under names of their own.
-
-    The JSON: None, bools, ints, strings and finite floats are themselves; a list is a list;
-    everything else is an object with one tag: ``{"tuple": [...]}``, ``{"dict": [[key, value],
-    ...]}`` (``"ordered_dict"`` for an OrderedDict), ``{"float": "nan"}`` (also ``"inf"``,
-    ``"-inf"``), ``{"tensor": name}`` (``"parameter"``, with ``"requires_grad"`` where it is not
-    the default), ``{"ndarray": name}``, ``{"numpy": name}`` (a NumPy scalar, stored 0-d),
-    ``{"dataclass": "module.Name", "fields": [[name, value], ...]}``, ``{"namespace": [[name,
-    value], ...]}``.
-    """
+class Packer:
+    """Turns a Python object into the JSON above, setting its arrays aside in ``arrays``
+    under names of their own; an array met again (the same object, or the same memory viewed
+    the same way, as tied weights) keeps the name it got first."""
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}  # name in the file -> C-contiguous array
@@ -202,7 +101,7 @@ class _Packer:
                 ]
                 for f in dataclasses.fields(obj)
             ]
-            return {"dataclass": _global_name(type(obj)), "fields": fields}
+            return {"dataclass": global_name(type(obj)), "fields": fields}
         if type(obj) is argparse.Namespace:
             return {
                 "namespace": [self._item(k, v, where, name, depth) for k, v in vars(obj).items()]
@@ -264,106 +163,19 @@ def _unsavable(obj: Any) -> str:
     elif type(obj).__module__ == "builtins":
         what = f"a {type(obj).__qualname__}"
     else:
-        what = f"a {_global_name(type(obj))}"
+        what = f"a {global_name(type(obj))}"
     return f"{what} cannot be saved (save takes {_SAVABLE})"
 
 
-# --------------------------------------------------------------------- load
+class Unpacker:
+    """Rebuilds what ``Packer`` encoded, from the JSON and the file's arrays."""
 
-
-def load(
-    f: str | os.PathLike[str] | Module,
-    map_location: Any = None,
-    weights_only: bool | None = True,
-    *,
-    strict: bool | None = None,
-) -> Any:
-    """Read what ``save`` wrote to the file ``f``, as ``torch.load(f, map_location,
-    weights_only)`` does.
-
-    Tensors come back as micrograd Tensors of their dtype, NumPy arrays as arrays, and the rest
-    as saved (see the module docstring). A plain safetensors file, as PyTorch's
-    ``safetensors.torch.save_file`` writes, loads as ``{name: Tensor}``.
-
-    ``map_location``: None, ``'cpu'`` or ``micrograd.device('cpu')`` (or a dict mapping
-    ``'cpu'`` to one of them). micrograd has one device, so asking for another (``'cuda'``)
-    is the RuntimeError PyTorch raises on a machine without CUDA. ``weights_only``: True and
-    False do the same, since nothing is ever unpickled; in particular False does not lift the
-    rule that dataclasses are rebuilt only once allowed (``add_safe_globals``).
-
-    ``load(module, path)``, micrograd's older form, loads the state dict in ``path`` into
-    ``module`` (with ``strict``, as ``load_state_dict``) and returns the module; a file that
-    does not fit is a ValueError naming it, and leaves the module unchanged.
-
-    Errors name the file: FileNotFoundError and IsADirectoryError as ``open`` gives them,
-    ValueError for a device or pipe (only regular files are read), for a file written by
-    ``torch.save`` (with how to bring it over) and for anything not valid safetensors (the
-    header is checked before any array is read, so a huge or endless file is refused at once),
-    and for a dataclass whose class was not allowed (with the call that allows it).
-    """
-    if isinstance(f, Module):
-        return _load_into(f, map_location, True if strict is None else strict)
-    if strict is not None:
-        raise TypeError("load(path): strict= goes with load(module, path) only")
-    if not isinstance(f, (str, os.PathLike)):
-        raise TypeError(
-            f"load expects a path (or a Module and a path), got {type(f).__name__}; "
-            "micrograd reads files by name"
-        )
-    _check_map_location(map_location)
-    if weights_only is not None and not isinstance(weights_only, bool):
-        raise TypeError(f"load: weights_only must be True or False, got {weights_only!r}")
-    path = os.fspath(f)
-    arrays, metadata = read_file(path)
-    if _STRUCTURE_KEY not in metadata:  # a plain state dict: safetensors' own or older micrograd
-        return {name: from_numpy(array) for name, array in arrays.items()}
-    return _Unpacker(path, arrays).load(metadata[_STRUCTURE_KEY])
-
-
-def _load_into(module: Module, path: Any, strict: bool) -> Module:
-    if path is None:
-        raise TypeError("load(module, path): the path is missing")
-    path = os.fspath(path)
-    state = load(path)
-    is_state_dict = isinstance(state, Mapping) and all(
-        isinstance(k, str) and isinstance(v, (Tensor, np.ndarray)) for k, v in state.items()
-    )
-    if not is_state_dict:
-        raise ValueError(
-            f"{path}: holds a {type(state).__name__}, not a state dict of tensors; read it with "
-            "micrograd.load(path) and give the state dict in it (nanoGPT's checkpoint['model'])"
-            " to module.load_state_dict"
-        )
-    try:
-        module.load_state_dict(state, strict=strict)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{path}: {e}") from None
-    return module
-
-
-def _check_map_location(map_location: Any) -> None:
-    """Refuse anything but the CPU, as PyTorch does on a machine without CUDA."""
-    if callable(map_location) and not isinstance(map_location, (str, dtypes.device)):
-        raise TypeError(
-            "load: map_location as a function is not supported: micrograd has one device; "
-            "pass map_location='cpu' or leave it out"
-        )
-    target = map_location.get("cpu") if isinstance(map_location, Mapping) else map_location
-    try:
-        dtypes.as_device(target)
-    except (RuntimeError, TypeError):
-        raise RuntimeError(
-            f"load: map_location={map_location!r} asks for a device micrograd does not have "
-            "(it runs on the CPU only); pass map_location='cpu' or leave it out"
-        ) from None
-
-
-class _Unpacker:
-    """Rebuilds what ``_Packer`` encoded, from the JSON and the file's arrays."""
-
-    def __init__(self, path: str, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self, path: str, arrays: dict[str, np.ndarray], allowed: Mapping[str, Any]
+    ) -> None:
         self.path = path
         self.arrays = arrays
+        self.allowed = allowed  # add_safe_globals' classes, by the name a file uses
         self._loaded: dict[tuple[Any, ...], Any] = {}  # one object per stored array and kind
         self._tags: dict[str, Callable[[dict[str, Any], str, int], Any]] = {
             "tuple": self._tuple,
@@ -379,13 +191,14 @@ class _Unpacker:
         }
 
     def load(self, structure: str) -> Any:
+        """The object the JSON ``structure`` (``{"format": 1, "root": ...}``) describes."""
         try:
             document = json.loads(structure)
         except (ValueError, RecursionError) as e:
             raise self._damaged(f"its structure is not JSON ({e})") from None
         if not isinstance(document, dict) or not isinstance(document.get("format"), int):
             raise self._damaged("its structure has no format number")
-        if document["format"] > _FORMAT:
+        if document["format"] > FORMAT:
             raise ValueError(
                 f"{self.path}: written by a newer micrograd (checkpoint format "
                 f"{document['format']}); upgrade micrograd to read it"
@@ -457,7 +270,7 @@ class _Unpacker:
 
     def _dataclass(self, node: dict[str, Any], where: str, depth: int) -> Any:
         name = self._field(node, "dataclass", str, where)
-        cls = _allowed_class(self.path, name, where)
+        cls = self._allowed_class(name, where)
         values = dict(self._pairs(self._field(node, "fields", list, where), where, names=True))
         fields = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(map(str, set(values) - set(fields)))
@@ -479,6 +292,30 @@ class _Unpacker:
         items = self._pairs(self._field(node, "namespace", list, where), where, names=True)
         values = {k: self.decode(v, f"{where}.{k}", depth + 1) for k, v in items}
         return argparse.Namespace(**values)
+
+    def _allowed_class(self, name: str, where: str) -> type:
+        """The dataclass allowed under ``name``, or a ValueError saying how to allow it."""
+        cls = self.allowed.get(name)
+        if isinstance(cls, tuple):
+            cls = cls[0]
+        if cls is None:
+            short = name.rpartition(".")[2]
+            hint = ""
+            for other in self.allowed:
+                if other.rpartition(".")[2] == short:
+                    hint = (
+                        f" (the class allowed as {other} has another module; allow it under the "
+                        f"saved name with add_safe_globals([({short}, {name!r})]))"
+                    )
+            raise ValueError(
+                f"{self.path}: {where} is a {name}, which load rebuilds only once allowed: call "
+                f"micrograd.serialization.add_safe_globals([{short}]) first{hint}"
+            )
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+            raise ValueError(
+                f"{self.path}: {where} is a {name}, which is allowed but not a dataclass"
+            )
+        return cls
 
     # helpers
 
@@ -509,24 +346,6 @@ class _Unpacker:
         return ValueError(f"{self.path}: not a checkpoint micrograd can read: {problem}")
 
 
-def _allowed_class(path: str, name: str, where: str) -> type:
-    """The dataclass allowed under ``name``, or a ValueError saying how to allow it."""
-    cls = _safe_globals.get(name)
-    if isinstance(cls, tuple):
-        cls = cls[0]
-    if cls is None:
-        short = name.rpartition(".")[2]
-        hint = ""
-        for other in _safe_globals:
-            if other.rpartition(".")[2] == short:
-                hint = (
-                    f" (the class allowed as {other} has another module; allow it under the "
-                    f"saved name with add_safe_globals([({short}, {name!r})]))"
-                )
-        raise ValueError(
-            f"{path}: {where} is a {name}, which load rebuilds only once allowed: call "
-            f"micrograd.serialization.add_safe_globals([{short}]) first{hint}"
-        )
-    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-        raise ValueError(f"{path}: {where} is a {name}, which is allowed but not a dataclass")
-    return cls
+def global_name(obj: Any) -> str:
+    """The name a class is saved and allowed under: ``module.QualName``."""
+    return f"{obj.__module__}.{obj.__qualname__}"
