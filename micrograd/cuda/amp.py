@@ -2,7 +2,8 @@
 
 nanoGPT's ``train.py`` makes ``torch.cuda.amp.GradScaler(enabled=(dtype == 'float16'))``, and
 on a machine without a GPU its ``dtype`` is ``'float16'``: the scaler is asked for, and PyTorch
-warns and disables it. micrograd does the same (:mod:`micrograd.amp.grad_scaler`).
+warns and disables it. micrograd does the same (:mod:`micrograd.amp.grad_scaler`). (PyTorch
+also deprecates this spelling with a FutureWarning; micrograd keeps it, quietly.)
 """
 
 from __future__ import annotations
