@@ -6,7 +6,12 @@ torch``, ``import micrograd.nn as nn`` and ``from micrograd.nn import functional
 
 import numpy as _np
 
-from micrograd import cuda, nn, optim, utils
+# amp, backends, cuda, distributed, compile, serialization: a CPU library's answers to
+# PyTorch's GPU, distributed, compiler and checkpoint calls (distributed imports nn.parallel,
+# so torch.nn.parallel.DistributedDataParallel resolves)
+from micrograd import amp, backends, cuda, distributed, nn, optim, serialization, utils
+from micrograd._compile import compile
+from micrograd.backends import get_float32_matmul_precision, set_float32_matmul_precision
 from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
 from micrograd.explore import explore
@@ -176,7 +181,15 @@ __all__ = [
     "Size",
     "Tensor",
     "Value",
+    # a CPU library's answers to GPU, distributed, compiler and checkpoint calls
+    "amp",
+    "backends",
+    "compile",
     "cuda",
+    "distributed",
+    "get_float32_matmul_precision",
+    "serialization",
+    "set_float32_matmul_precision",
     "draw_dot",
     "explore",
     "gradcheck",

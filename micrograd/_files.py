@@ -19,6 +19,8 @@ import os
 import stat
 import time
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["read_regular", "write_atomically"]
 
@@ -26,8 +28,11 @@ _STALE_SECONDS = 24 * 3600  # past this age a temporary file is stale whoever wr
 _NAME_CHARS = 100  # of the target's name kept in the temporary's, well under NAME_MAX (255)
 
 
-def write_atomically(path: str | os.PathLike[str], payload: bytes) -> str:
+def write_atomically(path: str | os.PathLike[str], payload: bytes | Iterable[Any]) -> str:
     """Write ``payload`` to ``path`` through a temporary file renamed into place.
+
+    ``payload`` is bytes, or buffers (bytes, arrays...) written one after another, so that
+    a large file need not first be joined into one bytes object in memory.
 
     Errors are the usual ``OSError`` subclasses and name ``path`` (never the temporary file):
     ``FileNotFoundError`` for a missing folder, ``PermissionError``, ``IsADirectoryError``
@@ -49,7 +54,8 @@ def write_atomically(path: str | os.PathLike[str], payload: bytes) -> str:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(payload)
+                for part in [payload] if isinstance(payload, bytes) else payload:
+                    f.write(part)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)

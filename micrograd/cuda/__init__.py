@@ -1,11 +1,22 @@
 """``micrograd.cuda``: micrograd computes on the CPU only. These answer as PyTorch does on a
-machine without a GPU, so ``torch.cuda.is_available()`` checks and seeding run unchanged."""
+machine without a GPU, so ``torch.cuda.is_available()`` checks, seeding and nanoGPT's
+``torch.cuda.amp.GradScaler(enabled=...)`` (:mod:`micrograd.cuda.amp`) run unchanged."""
 
 from __future__ import annotations
 
 import numbers
 
-__all__ = ["device_count", "is_available", "manual_seed", "manual_seed_all", "synchronize"]
+from micrograd.cuda import amp
+
+__all__ = [
+    "amp",
+    "device_count",
+    "is_available",
+    "is_bf16_supported",
+    "manual_seed",
+    "manual_seed_all",
+    "synchronize",
+]
 
 _NO_GPU = "micrograd runs on the CPU only: device='cuda' is not available; use 'cpu'"
 
@@ -18,6 +29,12 @@ def is_available() -> bool:
 def device_count() -> int:
     """0 GPUs."""
     return 0
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False, as PyTorch answers without a GPU: there is no GPU to support bfloat16.
+    (nanoGPT then picks float16 as its ``dtype``, and its GradScaler disables itself.)"""
+    return False
 
 
 def manual_seed(seed: int) -> None:
@@ -38,5 +55,5 @@ def _check_seed(seed: object) -> None:
 
 
 def synchronize(device: object = None) -> None:
-    """Raises: there is no GPU to wait for."""
+    """Raises, as PyTorch does without a GPU: there is no GPU to wait for."""
     raise RuntimeError(_NO_GPU)
