@@ -31,6 +31,7 @@ __all__ = [
     "integer",
     "is_integer",
     "non_negative",
+    "optional_flag",
     "positive_int",
     "real",
     "seed",
@@ -99,6 +100,11 @@ def flag(name: str, x: object) -> bool:
     if not isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {x!r}")
     return bool(x)
+
+
+def optional_flag(name: str, x: object) -> bool | None:
+    """``x`` as a ``bool``, or None (PyTorch's "let the library choose", as for ``foreach``)."""
+    return None if x is None else flag(name, x)
 
 
 def choice(name: str, x: Any, choices: Sequence[str]) -> str:

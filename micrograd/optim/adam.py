@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from micrograd import _validate
-from micrograd.optim.optimizer import Optimizer
+from micrograd.optim.optimizer import IMPLEMENTATION_OPTIONS, Optimizer
 
 
 def _betas(name: str, betas: object) -> tuple[float, float]:
@@ -23,17 +23,22 @@ def _betas(name: str, betas: object) -> tuple[float, float]:
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015) as ``torch.optim.Adam``; ``weight_decay`` is an L2 term in g.
+    """Adam (Kingma & Ba, 2015) as ``torch.optim.Adam``; ``weight_decay`` is an L2 term in g
+    (with ``decoupled_weight_decay=True`` it shrinks p instead: AdamW).
 
     Per parameter, at step ``t`` (1, 2, ...)::
 
+        g = -g                                            (if maximize)
         g = g + weight_decay * p                          (if weight_decay)
         m = m + (1 - beta1) * (g - m)                     (torch's lerp, for beta1 > 0.5)
         v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v), used for v below           (if amsgrad)
         p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
     ``params`` is a list of parameters or of parameter groups (dicts, see
     :class:`~micrograd.optim.optimizer.Optimizer`); the keyword arguments are the defaults.
+    ``foreach`` and ``fused`` choose PyTorch's kernels, not the numbers: accepted and kept;
+    ``capturable`` and ``differentiable`` are refused (see ``IMPLEMENTATION_OPTIONS``).
 
     >>> from micrograd import Value
     >>> w = Value(1.0)
@@ -44,12 +49,24 @@ class Adam(Optimizer):
     0.9
     """
 
-    _decoupled_weight_decay = False  # AdamW: shrink p itself instead of adding to g
     _checks = {
         "lr": _validate.non_negative,
         "betas": _betas,
         "eps": _validate.non_negative,
         "weight_decay": _validate.non_negative,
+        "amsgrad": _validate.flag,
+        "maximize": _validate.flag,
+        **IMPLEMENTATION_OPTIONS,
+        "decoupled_weight_decay": _validate.flag,
+    }
+    _option_defaults = {
+        "amsgrad": False,
+        "maximize": False,
+        "foreach": None,
+        "capturable": False,
+        "differentiable": False,
+        "fused": None,
+        "decoupled_weight_decay": False,
     }
 
     def __init__(
@@ -59,18 +76,29 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
-        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
         super().__init__(params, defaults)
-
-    def _check_loaded_group(self, group: dict[str, Any], where: str) -> None:
-        super()._check_loaded_group(group, where)
-        # PyTorch's Adam saves whether its weight decay is decoupled (AdamW's is).
-        decoupled = group.get("decoupled_weight_decay", self._decoupled_weight_decay)
-        if bool(decoupled) != self._decoupled_weight_decay:
-            raise ValueError(
-                f"{where}: decoupled_weight_decay={decoupled} does not fit {type(self).__name__}"
-            )
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
@@ -78,14 +106,20 @@ class Adam(Optimizer):
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(param)
             state["exp_avg_sq"] = np.zeros_like(param)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] = t = state["step"] + 1
+        if group["maximize"]:
+            grad = -grad
         if weight_decay != 0:
-            if self._decoupled_weight_decay:
+            if group["decoupled_weight_decay"]:
                 param *= 1 - lr * weight_decay  # in place, before the Adam step, as torch does
             else:
                 grad = grad + weight_decay * param
         m = state["exp_avg"] = _lerp(state["exp_avg"], grad, 1 - beta1)
         v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
+        if group["amsgrad"]:  # the largest v so far: steps never grow as v shrinks
+            v = state["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", v), v)
         step_size = lr / (1 - beta1**t)
         denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + group["eps"]
         return step_size * (m / denom)
@@ -103,13 +137,14 @@ def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``.
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``:
+    ``Adam(..., decoupled_weight_decay=True)``.
 
     Each step first shrinks the parameter, ``p = p * (1 - lr * weight_decay)``, then takes
     Adam's step with the plain gradient (no L2 term added to it).
     """
 
-    _decoupled_weight_decay = True
+    _option_defaults = {**Adam._option_defaults, "decoupled_weight_decay": True}
 
     def __init__(
         self,
@@ -118,5 +153,28 @@ class AdamW(Adam):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )
+
+    def _check_loaded_group(self, group: dict[str, Any], where: str) -> None:
+        group["decoupled_weight_decay"] = True  # whatever was saved, as PyTorch's AdamW

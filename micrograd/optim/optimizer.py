@@ -26,6 +26,7 @@ import numpy as np
 from micrograd import _validate
 from micrograd.engine import Value
 from micrograd.tensors import Tensor
+from micrograd.tensors.dtypes import FLOAT_KINDS
 
 Parameter = Value | Tensor
 Check = Callable[[str, Any], Any]
@@ -45,6 +46,9 @@ class Optimizer:
     """
 
     _checks: dict[str, Check] = {}
+    # Options a saved group may lack (PyTorch added them over its versions): filled in with
+    # these defaults on load, as PyTorch's __setstate__ does.
+    _option_defaults: dict[str, Any] = {}
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         owner = type(self).__name__
@@ -86,6 +90,7 @@ class Optimizer:
 
     def _check_group(self, group: dict[str, Any], where: str) -> None:
         """Checks across a group's hyper-parameters (SGD: nesterov needs momentum)."""
+        _check_implementation(group, where)
 
     # ----------------------------------------------------------------- the step
 
@@ -200,6 +205,8 @@ class Optimizer:
                     raise ValueError(f"{where}: parameter index {index} is listed twice")
                 by_index[index] = p
             new = {name: value for name, value in saved.items() if name != "params"}
+            for name, value in self._option_defaults.items():
+                new.setdefault(name, value)
             missing = [name for name in self._checks if name not in new]
             if missing:
                 raise ValueError(
@@ -230,11 +237,8 @@ class Optimizer:
         self.state = state
 
     def _check_loaded_group(self, group: dict[str, Any], where: str) -> None:
-        """Refuse options PyTorch may have saved that change the update and that this
-        optimizer lacks (they would be silently ignored)."""
-        for name in ("amsgrad", "maximize"):
-            if group.get(name):
-                raise ValueError(f"{where}: {name}=True is not supported here")
+        """Adjust or refuse a loaded group's options beyond their own checks (AdamW's weight
+        decay is always decoupled)."""
 
     def __repr__(self) -> str:
         parts = []
@@ -246,6 +250,40 @@ class Optimizer:
 
 
 # --------------------------------------------------------------------- helpers
+
+# PyTorch's options that choose how a step is computed rather than what it computes. On a CPU,
+# in NumPy, micrograd has one way:
+# - foreach (one kernel over all parameters) and fused (one kernel per step, which PyTorch has
+#   on CPUs too) compute the step the for-loop computes: accepted, kept in the groups as given,
+#   and the numbers are the same;
+# - capturable (a step CUDA graphs can record) is for GPU parameters: PyTorch refuses it for
+#   parameters on the CPU at the first step, micrograd at once;
+# - differentiable (a step recorded in the graph, for parameters computed from others):
+#   micrograd's optimizers update leaf tensors in place, outside any graph, so it is refused.
+IMPLEMENTATION_OPTIONS = {
+    "foreach": _validate.optional_flag,
+    "capturable": _validate.flag,
+    "differentiable": _validate.flag,
+    "fused": _validate.optional_flag,
+}
+
+
+def _check_implementation(group: dict[str, Any], where: str) -> None:
+    if group.get("fused") and group.get("differentiable"):
+        raise RuntimeError(f"{where}`fused` does not support `differentiable`")
+    if group.get("fused") and group.get("foreach"):
+        raise RuntimeError(f"{where}`fused` and `foreach` cannot be `True` together.")
+    if group.get("capturable"):
+        raise RuntimeError(
+            f"{where}capturable=True needs parameters on a GPU (CUDA graphs); micrograd's are "
+            "on the CPU, where PyTorch refuses it too: leave capturable=False"
+        )
+    if group.get("differentiable"):
+        raise RuntimeError(
+            f"{where}differentiable=True is not supported: micrograd's optimizers update leaf "
+            "tensors in place, outside the graph; write the update as tensor operations to "
+            "differentiate through it"
+        )
 
 
 def _copy(value: Any) -> Any:
@@ -334,7 +372,7 @@ def _check_params(params: object, where: str) -> list[Parameter]:
                     f"{where}: params[{i}] is a Tensor with requires_grad=False, "
                     "so it would never get a gradient"
                 )
-            if not np.issubdtype(p.data.dtype, np.floating):
+            if p.data.dtype.kind not in FLOAT_KINDS:
                 raise TypeError(f"{where}: params[{i}] has dtype {p.data.dtype}; it must be float")
         if id(p) in seen:
             raise ValueError(

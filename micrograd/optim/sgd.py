@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from micrograd import _validate
-from micrograd.optim.optimizer import Optimizer
+from micrograd.optim.optimizer import IMPLEMENTATION_OPTIONS, Optimizer
 
 
 class SGD(Optimizer):
@@ -16,6 +16,7 @@ class SGD(Optimizer):
 
     Per parameter, with ``g`` its gradient::
 
+        g = -g                                       (if maximize)
         g = g + weight_decay * p                     (if weight_decay)
         b = g  on the first step, else  momentum * b + (1 - dampening) * g
         g = g + momentum * b  if nesterov  else  b   (if momentum)
@@ -23,6 +24,8 @@ class SGD(Optimizer):
 
     ``params`` is a list of parameters or of parameter groups (dicts, see
     :class:`~micrograd.optim.optimizer.Optimizer`); the keyword arguments are the defaults.
+    ``foreach`` and ``fused`` are accepted and change nothing; ``differentiable`` is refused
+    (see ``IMPLEMENTATION_OPTIONS``).
 
     >>> from micrograd import Value
     >>> w = Value(2.0)
@@ -39,7 +42,12 @@ class SGD(Optimizer):
         "dampening": _validate.real,
         "weight_decay": _validate.non_negative,
         "nesterov": _validate.flag,
+        "maximize": _validate.flag,
+        "foreach": IMPLEMENTATION_OPTIONS["foreach"],  # PyTorch's SGD has no capturable
+        "differentiable": IMPLEMENTATION_OPTIONS["differentiable"],
+        "fused": IMPLEMENTATION_OPTIONS["fused"],
     }
+    _option_defaults = {"maximize": False, "foreach": None, "differentiable": False, "fused": None}
 
     def __init__(
         self,
@@ -49,6 +57,11 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -56,14 +69,21 @@ class SGD(Optimizer):
             "dampening": dampening,
             "weight_decay": weight_decay,
             "nesterov": nesterov,
+            "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
         }
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any], where: str) -> None:
+        super()._check_group(group, where)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"{where}SGD: nesterov=True requires momentum > 0 and dampening == 0")
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        if group["maximize"]:
+            grad = -grad
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
         momentum = group["momentum"]

@@ -20,9 +20,11 @@ import numbers
 import operator
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 __all__ = [
+    "bfloat16",
     "bool_",
     "device",
     "finfo",
@@ -45,6 +47,9 @@ __all__ = [
 ]
 
 float16 = np.dtype(np.float16)
+# bfloat16, float32's exponent with 8 bits of mantissa, comes from ml_dtypes (the NumPy extension
+# JAX uses). NumPy gives such extension dtypes the kind "V", not "f": see is_float.
+bfloat16 = np.dtype(ml_dtypes.bfloat16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int8 = np.dtype(np.int8)
@@ -57,13 +62,17 @@ uint32 = np.dtype(np.uint32)
 uint64 = np.dtype(np.uint64)
 bool_ = np.dtype(np.bool_)
 
-SUPPORTED = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64)
-SUPPORTED += (bool_,)
-_NAMES = "float16, float32, float64, int8, int16, int32, int64, uint8 (to uint64) and bool"
+SUPPORTED = (float16, bfloat16, float32, float64, int8, int16, int32, int64, uint8, uint16)
+SUPPORTED += (uint32, uint64, bool_)
+# NumPy's kind of the floating-point dtypes: "f", and "V" for the extension type bfloat16
+# (micrograd makes no other "V" dtype, so `dtype.kind in FLOAT_KINDS` asks "floating point?").
+FLOAT_KINDS = "fV"
+_NAMES = "float16, bfloat16, float32, float64, int8 to int64, uint8 to uint64 and bool"
 
 # PyTorch's legacy tensor type names, for Tensor.type(): 'torch.FloatTensor' and the like.
 TYPE_NAMES = {
     float16: "HalfTensor",
+    bfloat16: "BFloat16Tensor",
     float32: "FloatTensor",
     float64: "DoubleTensor",
     int8: "CharTensor",
@@ -151,7 +160,7 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
             f"got {type(data).__name__}: {error}"
         ) from None
     kind = array.dtype.kind
-    if kind not in "biuf" or array.dtype not in SUPPORTED:
+    if kind not in "biufV" or array.dtype not in SUPPORTED:
         raise TypeError(
             f"Tensor data must be numeric, got {type(data).__name__} of dtype {array.dtype}"
         )
@@ -168,8 +177,9 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
     """PyTorch's promoteTypes: bool < integers < floats, and an integer with a float gives
     the float (NumPy would widen int64 + float32 to float64)."""
-    if (a.kind == "f") != (b.kind == "f"):
-        return a if a.kind == "f" else b
+    a_float, b_float = a.kind in FLOAT_KINDS, b.kind in FLOAT_KINDS
+    if a_float != b_float:
+        return a if a_float else b
     return np.result_type(a, b)
 
 
@@ -178,9 +188,9 @@ def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None
     # float): PyTorch's combine_categories.
     if higher is None or lower is None:
         return lower if higher is None else higher
-    if higher.kind == "f":
+    if higher.kind in FLOAT_KINDS:
         return higher
-    if higher.kind == "b" or lower.kind == "f":
+    if higher.kind == "b" or lower.kind in FLOAT_KINDS:
         return _promote(higher, lower)
     return higher
 
@@ -224,7 +234,7 @@ def is_floating_point(input: Any) -> bool:
         raise TypeError(
             f"is_floating_point() needs a tensor, got {type(input).__name__}: {input!r}"
         )
-    return dtype.kind == "f"
+    return dtype.kind in FLOAT_KINDS
 
 
 def finfo(dtype: Any = None) -> np.finfo:
@@ -235,7 +245,7 @@ def finfo(dtype: Any = None) -> np.finfo:
     1.1920928955078125e-07
     """
     d = _default.dtype if dtype is None else as_dtype(dtype)
-    if d.kind != "f":
+    if d.kind not in FLOAT_KINDS:
         raise TypeError(f"finfo needs a floating-point dtype, got {d}; use iinfo for integers")
     return np.finfo(d)
 
