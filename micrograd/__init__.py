@@ -11,6 +11,7 @@ import numpy as _np
 # so torch.nn.parallel.DistributedDataParallel resolves)
 from micrograd import amp, backends, cuda, distributed, nn, optim, serialization, utils
 from micrograd._compile import compile
+from micrograd.amp import autocast
 from micrograd.backends import get_float32_matmul_precision, set_float32_matmul_precision
 from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
@@ -40,6 +41,7 @@ from micrograd.tensors.creation import (
 
 # dtypes and the device
 from micrograd.tensors.dtypes import (
+    bfloat16,
     bool_,
     device,
     finfo,
@@ -75,6 +77,7 @@ from micrograd.tensors.functions import (
     eq,
     exp,
     flatten,
+    gather,
     ge,
     gt,
     le,
@@ -122,10 +125,12 @@ from micrograd.tensors.generator import (
     set_rng_state,
 )
 
-# Whether operations record a graph
+# Whether operations record a graph, and autocast's state
 from micrograd.tensors.grad_mode import (
     enable_grad,
+    get_autocast_dtype,
     inference_mode,
+    is_autocast_enabled,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
@@ -200,13 +205,17 @@ __all__ = [
     "save",
     "tune_malloc",
     "utils",
-    # grad modes
+    # grad modes and mixed precision
+    "autocast",
+    "get_autocast_dtype",
+    "is_autocast_enabled",
     "enable_grad",
     "inference_mode",
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
     # dtypes and the device
+    "bfloat16",
     "bool",
     "bool_",
     "device",
@@ -289,6 +298,7 @@ __all__ = [
     "equal",
     "exp",
     "flatten",
+    "gather",
     "is_tensor",
     "isclose",
     "log",

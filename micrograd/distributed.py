@@ -3,9 +3,11 @@ support answers: micrograd trains in one process (rank 0 of 1), with no process 
 
 ``is_available()`` and ``is_initialized()`` are False, so scripts that check first go on in one
 process. ``init_process_group`` raises, saying how to move to PyTorch for several processes;
-``get_rank``, ``get_world_size`` and ``destroy_process_group`` raise the ValueError PyTorch
-raises when no group was started. (``is_available()`` is True in PyTorch's builds for Linux,
-whose distributed package is there; it is False in builds without it, as micrograd is.)
+``get_rank``, ``get_world_size``, ``all_reduce`` and ``destroy_process_group`` raise the
+ValueError PyTorch raises when no group was started. ``ReduceOp`` names the reductions, as
+scripts spell them in code that runs only with a group (``dist.ReduceOp.AVG``).
+(``is_available()`` is True in PyTorch's builds for Linux, whose distributed package is
+there; it is False in builds without it, as micrograd is.)
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 from micrograd.nn.parallel import ONE_PROCESS
 
 __all__ = [
+    "ReduceOp",
+    "all_reduce",
     "destroy_process_group",
     "get_rank",
     "get_world_size",
@@ -56,4 +60,24 @@ def get_rank(group: Any = None) -> int:
 
 def get_world_size(group: Any = None) -> int:
     """Raises ValueError, as PyTorch without a process group."""
+    raise ValueError(_NO_GROUP)
+
+
+class ReduceOp:
+    """How ``all_reduce`` combines the processes' tensors: PyTorch's names."""
+
+    SUM = "sum"
+    PRODUCT = "product"
+    MIN = "min"
+    MAX = "max"
+    BAND = "band"
+    BOR = "bor"
+    BXOR = "bxor"
+    AVG = "avg"
+    PREMUL_SUM = "premul_sum"
+
+
+def all_reduce(tensor: Any, op: Any = ReduceOp.SUM, group: Any = None, async_op: bool = False):
+    """Raises ValueError, as PyTorch without a process group (there are no other processes'
+    tensors to combine with)."""
     raise ValueError(_NO_GROUP)

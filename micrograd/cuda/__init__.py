@@ -15,6 +15,7 @@ __all__ = [
     "is_bf16_supported",
     "manual_seed",
     "manual_seed_all",
+    "set_device",
     "synchronize",
 ]
 
@@ -52,6 +53,14 @@ def _check_seed(seed: object) -> None:
     # Nothing to seed, but a seed that is not an int is still the caller's mistake.
     if isinstance(seed, bool) or not isinstance(seed, (int, numbers.Integral)):
         raise TypeError(f"manual_seed(): seed must be an int, got {type(seed).__name__}")
+
+
+def set_device(device: object) -> None:
+    """Raises, as PyTorch does without a GPU: there is no GPU to make current (and a CPU
+    device is not a CUDA one)."""
+    if str(device).partition(":")[0] == "cpu":
+        raise ValueError(f"Expected a cuda device, but got: {device}")
+    raise RuntimeError(_NO_GPU)
 
 
 def synchronize(device: object = None) -> None:

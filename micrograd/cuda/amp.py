@@ -1,16 +1,29 @@
 """``micrograd.cuda.amp``: PyTorch's older spelling of the GPU's mixed precision tools.
 
-nanoGPT's ``train.py`` makes ``torch.cuda.amp.GradScaler(enabled=(dtype == 'float16'))``, and
-on a machine without a GPU its ``dtype`` is ``'float16'``: the scaler is asked for, and PyTorch
-warns and disables it. micrograd does the same (:mod:`micrograd.amp.grad_scaler`). (PyTorch
-also deprecates this spelling with a FutureWarning; micrograd keeps it, quietly.)
+``autocast()`` is ``micrograd.amp.autocast('cuda', ...)``: with no GPU it warns and changes
+nothing. nanoGPT's ``train.py`` makes ``torch.cuda.amp.GradScaler(enabled=(dtype ==
+'float16'))``, and on a machine without a GPU its ``dtype`` is ``'float16'``: the scaler is
+asked for, and PyTorch warns and disables it. micrograd does the same
+(:mod:`micrograd.amp.grad_scaler`). (PyTorch also deprecates this spelling with a
+FutureWarning; micrograd keeps it, quietly.)
 """
 
 from __future__ import annotations
 
-from micrograd.amp import grad_scaler
+from typing import Any
 
-__all__ = ["GradScaler"]
+from micrograd.amp import autocast_mode, grad_scaler
+from micrograd.tensors.dtypes import float16
+
+__all__ = ["GradScaler", "autocast"]
+
+
+class autocast(autocast_mode.autocast):
+    """``torch.cuda.amp.autocast``: ``micrograd.amp.autocast('cuda', ...)``, which on
+    micrograd (no GPU) warns if it is enabled, and changes nothing."""
+
+    def __init__(self, enabled: bool = True, dtype: Any = float16, cache_enabled: bool = True):
+        super().__init__("cuda", dtype, enabled, cache_enabled)
 
 
 class GradScaler(grad_scaler.GradScaler):

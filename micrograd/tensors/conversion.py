@@ -8,12 +8,21 @@ that does not require grad (there is no derivative through rounding).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from micrograd.tensors.core import VJPS, Tensor, _result, method
-from micrograd.tensors.dtypes import CPU, TYPE_NAMES, as_device, as_dtype, device
+from micrograd.tensors.dtypes import (
+    CPU,
+    FLOAT_KINDS,
+    TYPE_NAMES,
+    as_device,
+    as_dtype,
+    device,
+    float32,
+)
 
 
 def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
@@ -21,11 +30,31 @@ def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
     if dtype == self.data.dtype and not copy:
         return self
     data = self.data.astype(dtype)  # always a new array
-    differentiable = dtype.kind == "f" and self.data.dtype.kind == "f"
+    differentiable = dtype.kind in FLOAT_KINDS and self.data.dtype.kind in FLOAT_KINDS
     return _result(data, "to", (self,), self.data.dtype, self.requires_grad and differentiable)
 
 
 VJPS["to"] = (lambda g, ans, dtype: g.astype(dtype),)  # ctx = the operand's dtype
+
+
+def in_float32(op: Callable[..., Tensor], dtype: np.dtype, *operands: Any, **kwargs: Any) -> Tensor:
+    """``op(*operands, **kwargs)`` in the 16-bit float ``dtype``, as PyTorch's CPU computes it:
+    every floating-point tensor among the positional ``operands`` rounded to ``dtype`` and
+    taken up to float32 (``kwargs`` are passed as they are), ``op`` computed in float32, its
+    result rounded to ``dtype`` once. (NumPy would compute in bfloat16 itself: its sums would
+    keep 8 bits, and it has no BLAS product for it.)
+
+    How autocast runs its lower-precision ops, and how an op that reduces runs on bfloat16
+    tensors. Each cast is a node, so the gradient flows back through the same roundings and
+    reaches every operand in that operand's dtype.
+    """
+
+    def rounded_up(x: Any) -> Any:
+        if not isinstance(x, Tensor) or x.data.dtype.kind not in FLOAT_KINDS:
+            return x
+        return _cast(_cast(x, dtype), float32)
+
+    return _cast(op(*(rounded_up(x) for x in operands), **kwargs), dtype)
 
 
 @method
@@ -139,8 +168,8 @@ def type_as(self, other: Tensor) -> Tensor:
 
 @method
 def is_floating_point(self) -> bool:
-    """True for float16, float32 and float64 tensors."""
-    return self.data.dtype.kind == "f"
+    """True for float16, bfloat16, float32 and float64 tensors."""
+    return self.data.dtype.kind in FLOAT_KINDS
 
 
 @method
@@ -159,6 +188,22 @@ def cpu(self) -> Tensor:
 def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
     """Always raises: micrograd has no GPU. The error says what to use instead."""
     raise RuntimeError("micrograd runs on the CPU only: device='cuda' is not available; use 'cpu'")
+
+
+@method
+def pin_memory(self, device: Any = None) -> Tensor:
+    """Always raises, as PyTorch without a GPU: pinned memory is for fast copies to a GPU.
+    (nanoGPT calls it only when its device is 'cuda'.)"""
+    raise RuntimeError(
+        "Cannot access accelerator device when none is available: pin_memory() prepares "
+        "copies to a GPU, and micrograd runs on the CPU only; use the tensor as it is"
+    )
+
+
+@method
+def is_pinned(self, device: Any = None) -> bool:
+    """False: no tensor is in pinned memory (there is no GPU to copy to)."""
+    return False
 
 
 def _device(self: Tensor) -> device:

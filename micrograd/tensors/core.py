@@ -66,7 +66,7 @@ import numpy as np
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim
 from micrograd.tensors._versions import check_unmodified, new_cell, write_count
-from micrograd.tensors.dtypes import array_from, as_device
+from micrograd.tensors.dtypes import FLOAT_KINDS, array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
 __all__ = ["Tensor", "VJPS", "method"]
@@ -155,7 +155,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (floating-point tensors only) and return self."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self.data.dtype.kind not in FLOAT_KINDS:
             raise TypeError(
                 f"only floating-point tensors can require grad, this one is {self.data.dtype}; "
                 "create it with float data or dtype=np.float64"
@@ -377,7 +377,8 @@ def sum_rows(x: ndarray) -> ndarray:
     """``x.sum(axis=0)`` as one BLAS product, ones @ x: on a batch of gradients (a layer's
     bias, every step) NumPy's own sum costs two to five times as much (benchmarks/README.md)."""
     rows = x if x.ndim == 2 else x.reshape(len(x), math.prod(x.shape[1:]))
-    total = ones(len(rows), x.dtype.char).dot(rows)
+    # bfloat16 (NumPy kind "V") is summed in float32, as PyTorch sums it
+    total = ones(len(rows), x.dtype.char if x.dtype.kind == "f" else "f").dot(rows)
     return total if x.ndim == 2 else total.reshape(x.shape[1:])
 
 
@@ -433,7 +434,7 @@ def _constant(x: Any) -> Any:
     if type(x) is float or type(x) is int:
         return x
     if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
-        return x.item() if x.dtype.kind in "biuf" else NotImplemented
+        return x.item() if x.dtype.kind in "biufV" else NotImplemented
     if isinstance(x, (int, float)):  # bool and other subclasses
         return x
     if isinstance(x, ndarray) and x.dtype.kind in "biuf":

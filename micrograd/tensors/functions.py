@@ -35,6 +35,7 @@ __all__ = [
     "eq",
     "exp",
     "flatten",
+    "gather",
     "ge",
     "gt",
     "le",
@@ -113,6 +114,7 @@ clip = _function("clip")
 eq = _function("eq")
 exp = _function("exp")
 flatten = _function("flatten")
+gather = _function("gather")
 ge = _function("ge")
 gt = _function("gt")
 le = _function("le")

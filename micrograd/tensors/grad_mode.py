@@ -1,7 +1,9 @@
-"""Whether operations record a graph: ``no_grad``, ``enable_grad``, ``inference_mode``.
+"""Whether operations record a graph: ``no_grad``, ``enable_grad``, ``inference_mode``; and
+whether they autocast (the state ``micrograd.autocast`` sets, read by the ops it changes).
 
-Per thread, as in PyTorch. Each is a context manager and a decorator; a decorated generator
-function runs its body (every ``next``) in the mode, not only the call that creates it.
+Per thread, as in PyTorch. Each mode is a context manager and a decorator; a decorated
+generator function runs its body (every ``next``) in the mode, not only the call that creates
+it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,19 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["no_grad", "enable_grad", "inference_mode", "set_grad_enabled", "is_grad_enabled"]
+import numpy as np
+
+from micrograd.tensors.dtypes import bfloat16, device, float16, float64
+
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "inference_mode",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "is_autocast_enabled",
+    "get_autocast_dtype",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,3 +159,68 @@ class set_grad_enabled(_Mode):
         fresh = _Mode()
         fresh._enabled = self._enabled
         return fresh
+
+
+# --------------------------------------------------------------------- autocast
+
+
+class _Autocast(threading.local):
+    """CPU autocast in this thread, as ``micrograd.autocast`` sets it: whether it is on, and
+    the 16-bit dtype (bfloat16 unless asked otherwise) that the ops on PyTorch's CPU list of
+    lower-precision ops compute in."""
+
+    enabled = False
+    dtype = bfloat16
+
+
+_autocast = _Autocast()
+
+
+def lower_precision(*operands: np.ndarray | None) -> np.dtype | None:
+    """The 16-bit dtype an op of PyTorch's lower-precision autocast list (matmul, linear,
+    attention) computes in, given its operands' arrays (None for an absent bias): autocast's
+    dtype while it is on, unless an operand is float64 or not floating-point (PyTorch's
+    autocast leaves those ops alone); else bfloat16 if an operand is stored in it (bfloat16 is
+    a storage format: computed in float32 and rounded, as PyTorch's CPU does); else None, and
+    the op runs as usual.
+
+    The op's caller checks ``_autocast.enabled`` and the bfloat16 operands first, so that the
+    usual path costs one attribute read and two dtype comparisons.
+    """
+    present = [x for x in operands if x is not None]
+    if _autocast.enabled and all(x.dtype.kind in "fV" and x.dtype != float64 for x in present):
+        return _autocast.dtype
+    if any(x.dtype is bfloat16 for x in present):
+        return bfloat16
+    return None
+
+
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """Whether autocast is on in this thread for ``device_type`` (``'cpu'``; any other device
+    type names a device micrograd lacks, so False). Without an argument PyTorch answers for
+    CUDA: False here.
+
+    >>> is_autocast_enabled("cpu")
+    False
+    """
+    if device_type is None:
+        return False
+    return device(device_type).type == "cpu" and _autocast.enabled
+
+
+# The 16-bit dtype autocast uses on each device type unless told otherwise (PyTorch's).
+_DEFAULT_AUTOCAST_DTYPES = {"cuda": float16, "hpu": bfloat16, "xla": bfloat16}
+
+
+def get_autocast_dtype(device_type: str) -> np.dtype:
+    """The dtype autocast computes lower-precision ops in on ``device_type``: for ``'cpu'``
+    the one set by the innermost ``autocast`` (bfloat16 by default); for other devices
+    PyTorch's default (float16 for ``'cuda'``).
+
+    >>> get_autocast_dtype("cpu")
+    dtype(bfloat16)
+    """
+    kind = device(device_type).type
+    if kind == "cpu":
+        return _autocast.dtype
+    return _DEFAULT_AUTOCAST_DTYPES.get(kind, float16)

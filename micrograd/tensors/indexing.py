@@ -1,4 +1,5 @@
-"""Indexing and writing: ``t[i]``, ``t[i] = v``, ``masked_fill``, ``masked_fill_``, ``fill_``.
+"""Indexing and writing: ``t[i]``, ``gather``, ``t[i] = v``, ``masked_fill``,
+``masked_fill_``, ``fill_``.
 
 Indices are NumPy's (and PyTorch's): ints, slices, None, ``...``, integer tensors, arrays or
 lists (``v[:, [-1]]``) and bool masks. An in-place write (``t[i] = v``, ``fill_``,
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import (
     VJPS,
     Scalar,
@@ -95,6 +97,54 @@ def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["index"] = (_index_grad,)  # g scattered back, repeats added
+
+
+@method
+def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """Entries picked along ``dim`` by ``index``, as ``torch.gather``: for dim=1,
+    ``out[i][j] = self[i][index[i][j]]``. ``index`` holds int64 (or int32) positions in
+    [0, self.size(dim)), has as many dims as ``self`` and is no larger in the others; ``out``
+    has its shape. (build-nanogpt's sampling: ``torch.gather(topk_indices, -1, ix)``.)
+
+    Written as indexing: ``index`` on ``dim`` and each other dim's own positions, so the
+    gradient is indexing's (scattered back, repeated picks added). ``sparse_grad`` is
+    accepted; the gradient is dense either way.
+
+    >>> Tensor([[1, 2], [3, 4]]).gather(1, Tensor([[0, 0], [1, 0]])).tolist()
+    [[1, 1], [4, 3]]
+    """
+    if not isinstance(index, Tensor):
+        raise TypeError(f"gather(): argument 'index' must be a Tensor, not {type(index).__name__}")
+    if not isinstance(sparse_grad, (bool, np.bool_)):
+        raise TypeError(f"gather(): sparse_grad must be True or False, got {sparse_grad!r}")
+    positions = index.data
+    if positions.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"gather(): Expected dtype int32/int64 for index, got {positions.dtype}")
+    shape = self.data.shape
+    if positions.ndim != len(shape):
+        raise RuntimeError(
+            f"gather(): Index tensor must have the same number of dimensions as input tensor "
+            f"(index {tuple(positions.shape)}, input {tuple(shape)})"
+        )
+    d = normalize_dim(dim, len(shape))
+    if not shape:  # a 0-d input: the only position is 0
+        shape, positions = (1,), positions.reshape(1)
+    for i, (n, m) in enumerate(zip(positions.shape, shape, strict=True)):
+        if i != d and n > m:
+            raise RuntimeError(
+                f"gather(): Size does not match at dimension {i} expected index "
+                f"{list(positions.shape)} to be no larger than self {list(shape)} apart from "
+                f"dimension {d}"
+            )
+    bad = positions[(positions < 0) | (positions >= shape[d])]
+    if bad.size:
+        raise RuntimeError(
+            f"index {bad[0]} is out of bounds for dimension {d} with size {shape[d]}"
+        )
+    where = list(np.ogrid[tuple(slice(n) for n in positions.shape)])
+    where[d] = positions
+    source = self if self.data.ndim else self.reshape(1)
+    return source[tuple(where)].reshape(index.data.shape)
 
 
 @method

@@ -12,12 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
+from micrograd.tensors.dtypes import FLOAT_KINDS, bfloat16
+from micrograd.tensors.grad_mode import _autocast, lower_precision
 
 Operand = Tensor | Scalar | ndarray
 
 # bool < integer < float: in a mixed operation the higher kind decides the result's dtype
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}  # "V": bfloat16
 FLOAT = np.dtype(np.float64)  # what integer data becomes in true division and exp, log, ...
 
 
@@ -38,7 +41,7 @@ def _promoted(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
 
 def _float(x: ndarray) -> ndarray:
     """``x`` as floats: integer and bool data become FLOAT, as PyTorch's float functions do."""
-    return x if x.dtype.kind == "f" else x.astype(FLOAT)
+    return x if x.dtype.kind in FLOAT_KINDS else x.astype(FLOAT)
 
 
 def _wrap(x: Any) -> Tensor | Any:
@@ -176,11 +179,21 @@ def __rmod__(self, other: Scalar | ndarray) -> Tensor:
 def __matmul__(self, other: Tensor | ndarray) -> Tensor:
     """Matrix product with NumPy's (and PyTorch's) rules: 1-D operands are vectors, and the
     leading dims of N-D operands are batch dims that broadcast: (B, T, C) @ (C, D) and
-    (B, H, T, d) @ (B, H, d, T) both work."""
+    (B, H, T, d) @ (B, H, d, T) both work. Under autocast, and on bfloat16 operands, it runs
+    in 16 bits as PyTorch's CPU does (``in_float32``)."""
     if not isinstance(other, Tensor):
         if not isinstance(other, ndarray):
             return NotImplemented
         other = _result(other, "", (), None, False)
+    a, b = self.data, other.data
+    if _autocast.enabled or a.dtype is bfloat16 or b.dtype is bfloat16:
+        low = lower_precision(a, b)
+        if low is not None:
+            return in_float32(_matmul, low, self, other)
+    return _matmul(self, other)
+
+
+def _matmul(self: Tensor, other: Tensor) -> Tensor:
     a, b = self.data, other.data
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(

@@ -21,7 +21,7 @@ import numpy as np
 
 from micrograd.tensors.core import Tensor, method, ndarray
 from micrograd.tensors.creation import _int, _leaf, _size
-from micrograd.tensors.dtypes import as_device, as_dtype, get_default_dtype
+from micrograd.tensors.dtypes import FLOAT_KINDS, as_device, as_dtype, get_default_dtype
 from micrograd.tensors.generator import Generator
 from micrograd.tensors.generator import numpy_generator as _numpy
 from micrograd.tensors.indexing import _inplace_target
@@ -217,7 +217,7 @@ def multinomial(
     if not isinstance(input, Tensor):
         raise TypeError(f"multinomial() needs a tensor, got {type(input).__name__}")
     w = input.data
-    if w.dtype.kind != "f":
+    if w.dtype.kind not in FLOAT_KINDS:
         raise TypeError(f"multinomial() needs floating-point weights, got dtype {w.dtype}")
     if w.ndim not in (1, 2):
         raise ValueError(f"multinomial(): input must be 1-D or 2-D, got shape {w.shape}")

@@ -15,7 +15,10 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import alias, kept_shape, normalize_dim, reduce_dims
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.dtypes import FLOAT_KINDS, bfloat16, float16, float32
+from micrograd.tensors.grad_mode import _autocast
 
 Dim = int | tuple[int, ...] | list[int] | None
 
@@ -35,7 +38,7 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 
 def _float_only(self: Tensor, name: str) -> None:
-    if self.data.dtype.kind != "f":
+    if self.data.dtype.kind not in FLOAT_KINDS:
         raise RuntimeError(
             f"{name}(): needs a floating-point tensor, got {self.data.dtype} "
             "(convert it first, e.g. with .float() or .double())"
@@ -58,6 +61,8 @@ def sum_(
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
     dims = reduce_dims(dim, self.data.ndim)
     x = self.data
+    if x.dtype is bfloat16:  # NumPy would add in bfloat16; PyTorch adds in float32, rounds once
+        return in_float32(Tensor.sum, bfloat16, self, dims, keepdim)
     dtype = np.int64 if x.dtype.kind in "biu" else None
     return _result(
         x.sum(axis=dims, keepdims=keepdim, dtype=dtype),
@@ -93,6 +98,8 @@ def mean(
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
     _float_only(self, "mean")
     dims = reduce_dims(dim, self.data.ndim)
+    if self.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(Tensor.mean, bfloat16, self, dims, keepdim)
     count = _count(self.data.shape, dims)
     return self.sum(dims, keepdim) * (1 / count if count else math.nan)
 
@@ -299,6 +306,8 @@ def var(
     if correction is None:
         correction = 0 if unbiased is False else 1
     dims = reduce_dims(dim, self.data.ndim)
+    if self.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(Tensor.var, bfloat16, self, dims, keepdim=keepdim, correction=correction)
     dof = _count(self.data.shape, dims) - correction
     diff = self - self.mean(dims, keepdim=True)
     if dof > 0:
@@ -326,6 +335,18 @@ def std(
 ) -> Tensor:
     """Standard deviation: the square root of ``var`` (same arguments). Where it is 0 the
     gradient is taken as 0, as PyTorch does, rather than sqrt's infinite slope."""
+    if self.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(
+            Tensor.std,
+            bfloat16,
+            self,
+            dim,
+            unbiased,
+            keepdim,
+            correction=correction,
+            axis=axis,
+            keepdims=keepdims,
+        )
     variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
     data = np.sqrt(variance.data)
     return _result(data, "std", (variance,), None, variance.requires_grad)
@@ -349,9 +370,14 @@ def prod(
     keepdims: bool | None = None,
 ) -> Tensor:
     """Product over one ``dim`` (or every entry if None); integer tensors give int64. The
-    gradient is exact where entries are 0 (no division by them)."""
+    gradient is exact where entries are 0 (no division by them). On PyTorch's CPU autocast
+    list of float32 ops: under autocast a 16-bit tensor's product is float32."""
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
     x = self.data
+    if _autocast.enabled and x.dtype in (bfloat16, float16):
+        return self.to(float32).prod(dim, keepdim)
+    if x.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(Tensor.prod, bfloat16, self, dim, keepdim)
     if dim is None:
         d = None
         if keepdim:

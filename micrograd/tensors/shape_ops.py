@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, _view, method
+from micrograd.tensors.core import VJPS, Tensor, _result, _view, method, ndarray
 
 
 def _shape_arg(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -213,6 +213,38 @@ VJPS["expand"] = (lambda g, ans, ctx: g,)  # backward sums g back to the input's
 def expand_as(self, other: Tensor) -> Tensor:
     """``self.expand(other.size())``."""
     return self.expand(other.data.shape)
+
+
+@method
+def repeat(self, *sizes: int | tuple[int, ...]) -> Tensor:
+    """The tensor tiled ``sizes[i]`` times along dim i (a copy), with new leading dims when
+    ``sizes`` is longer than the shape, as PyTorch's (NumPy's ``tile``): a (3,) tensor
+    ``.repeat(4, 2)`` is (4, 6). The gradient of each entry sums over its copies.
+
+    >>> Tensor([1, 2]).repeat(2, 2).tolist()
+    [[1, 2, 1, 2], [1, 2, 1, 2]]
+    """
+    reps = _shape_arg(sizes, "repeat")
+    shape = self.data.shape
+    if len(reps) < len(shape):
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            f"of tensor: repeat{reps} on a tensor of shape {tuple(shape)}"
+        )
+    if any(n < 0 for n in reps):
+        raise RuntimeError(f"repeat(): the repeats must be >= 0, got {list(reps)}")
+    return _result(np.tile(self.data, reps), "repeat", (self,), (reps, shape), self.requires_grad)
+
+
+def _repeat_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    reps, shape = ctx
+    original = (1,) * (len(reps) - len(shape)) + shape
+    # Split each dim of g into (copies, original length), then sum over the copies.
+    split = [n for pair in zip(reps, original) for n in pair]
+    return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(shape)
+
+
+VJPS["repeat"] = (_repeat_grad,)
 
 
 @method

@@ -14,8 +14,9 @@ import numpy as np
 
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors._shapes import normalize_dim
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
-from micrograd.tensors.dtypes import as_dtype
+from micrograd.tensors.dtypes import FLOAT_KINDS, as_dtype, bfloat16
 
 
 def _softmax_dim(dim: Any, axis: Any, ndim: int) -> int:
@@ -32,7 +33,7 @@ def _in_dtype(x: ndarray, dtype: Any) -> ndarray:
     if dtype is None:
         return x
     dtype = as_dtype(dtype)
-    if dtype.kind != "f":
+    if dtype.kind not in FLOAT_KINDS:
         raise TypeError(f"softmax dtype must be a floating dtype, got {dtype}")
     return x.astype(dtype, copy=False)
 
@@ -73,6 +74,8 @@ def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None
     array([[0.5, 0.5],
            [0. , 1. ]])
     """
+    if self.data.dtype is bfloat16 and dtype is None:  # in float32, rounded once (PyTorch's)
+        return in_float32(Tensor.softmax, bfloat16, self, dim, axis=axis)
     x = _in_dtype(self.data, dtype)
     d = _softmax_dim(dim, axis, x.ndim)
     if x.size == 0:
@@ -101,6 +104,8 @@ def log_softmax(
     Fused: stable for any finite logits (±1000 included), and one node where the composite
     would need six.
     """
+    if self.data.dtype is bfloat16 and dtype is None:  # in float32, rounded once (PyTorch's)
+        return in_float32(Tensor.log_softmax, bfloat16, self, dim, axis=axis)
     x = _in_dtype(self.data, dtype)
     d = _softmax_dim(dim, axis, x.ndim)
     if x.size == 0:

@@ -4,18 +4,46 @@ that dropout and attention's dropout share."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from micrograd.tensors import Tensor
+from micrograd.tensors.conversion import in_float32
+from micrograd.tensors.dtypes import bfloat16, float16, float32
 from micrograd.tensors.generator import numpy_generator
+from micrograd.tensors.grad_mode import _autocast
 
 
 def tensor_arg(x: Any, name: str) -> Tensor:
     """``x`` itself if it is a Tensor; a TypeError naming the argument otherwise."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def needs_float32(x: Tensor) -> bool:
+    """Whether a loss must first take ``x`` up to float32: bfloat16 always (NumPy would sum it
+    in bfloat16, keeping 8 bits), float16 under autocast (PyTorch's CPU autocast runs the
+    losses in float32)."""
+    dtype = x.data.dtype
+    return dtype is bfloat16 or (dtype is float16 and _autocast.enabled)
+
+
+def float32_loss(loss: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+    """``loss(*args, **kwargs)`` with its 16-bit float tensors taken up to float32. Under
+    autocast the loss stays float32 (PyTorch's CPU autocast list of float32 ops); outside it
+    the result is rounded back to bfloat16 (``in_float32``: PyTorch's CPU computes a bfloat16
+    loss in float32 and rounds). Each cast is a node, so gradients flow back through it."""
+    if _autocast.enabled:
+        return loss(*(_up(x) for x in args), **kwargs)
+    return in_float32(loss, bfloat16, *args, **kwargs)
+
+
+def _up(x: Any) -> Any:
+    if isinstance(x, Tensor) and x.data.dtype in (bfloat16, float16):
+        return x.to(float32)
     return x
 
 

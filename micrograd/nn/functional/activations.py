@@ -15,7 +15,9 @@ import numpy as np
 
 from micrograd.nn.functional._args import tensor_arg
 from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.dtypes import bfloat16
 from micrograd.tensors.grad_mode import is_grad_enabled
 
 _tensor = tensor_arg
@@ -47,6 +49,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     _tensor(input, "gelu input")
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu approximate must be 'none' or 'tanh', got {approximate!r}")
+    if input.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(_gelu, bfloat16, input, approximate)
     return _gelu(input, approximate)
 
 

@@ -24,7 +24,10 @@ from micrograd.nn.functional._args import _uniform
 from micrograd.nn.functional._args import tensor_arg as _tensor
 from micrograd.tensors import VJPS, Tensor
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.dtypes import bfloat16
+from micrograd.tensors.grad_mode import _autocast, lower_precision
 
 
 def scaled_dot_product_attention(
@@ -44,7 +47,8 @@ def scaled_dot_product_attention(
     float (added to the scores), broadcastable to (..., L, S); ``is_causal`` masks the
     upper triangle (query i sees keys 0..i). A query that sees no key gets zeros. Dropout
     with probability ``dropout_p`` applies to the weights whenever it is nonzero (pass 0.0
-    in evaluation, as PyTorch's modules do).
+    in evaluation, as PyTorch's modules do). Under autocast, and on bfloat16 operands, it
+    runs in 16 bits as PyTorch's CPU does (``in_float32``).
     """
     for t, name in ((query, "query"), (key, "key"), (value, "value")):
         if _tensor(t, f"scaled_dot_product_attention {name}").ndim < 2:
@@ -77,6 +81,13 @@ def scaled_dot_product_attention(
     if dropout_p > 0:
         keep = _uniform((*lead, q[-2], k[-2])) >= dropout_p
     factor = 1 / math.sqrt(q[-1]) if scale is None else float(scale)
+    arrays = (query.data, key.data, value.data)
+    if _autocast.enabled or any(x.dtype is bfloat16 for x in arrays):
+        low = lower_precision(*arrays)
+        if low is not None:
+            return in_float32(
+                _attention, low, query, key, value, mask, keep, float(dropout_p), factor
+            )
     return _attention(query, key, value, mask, keep, float(dropout_p), factor)
 
 
@@ -93,7 +104,7 @@ def _attention_mask(mask: Any, is_causal: bool, shape: tuple[int, ...], dtype: A
         array, keep_tensor = mask.data, True
     else:
         array, keep_tensor = np.asarray(mask.data if isinstance(mask, Tensor) else mask), False
-    if array.dtype.kind not in "bf":
+    if array.dtype.kind not in "bfV":  # "V": bfloat16
         raise TypeError(f"attn_mask must be boolean or floating point, got dtype {array.dtype}")
     try:
         np.broadcast_shapes(array.shape, shape)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from micrograd.nn.functional._args import tensor_arg
 from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.dtypes import bfloat16
+from micrograd.tensors.grad_mode import _autocast, lower_precision
 
 _tensor = tensor_arg
 
@@ -16,7 +19,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``, as ``torch.nn.functional.linear``: one fused primitive.
 
     ``input`` has shape (..., in), ``weight`` (out, in), ``bias`` (out,) or None; the result
-    has shape (..., out), so a 1-D input (in,) gives (out,).
+    has shape (..., out), so a 1-D input (in,) gives (out,). Under autocast, and on bfloat16
+    operands, it runs in 16 bits as PyTorch's CPU does (``in_float32``).
 
     >>> x = Tensor([[1.0, 2.0]])
     >>> linear(x, Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]]), Tensor([0.0, 0.5, 1.0])).data
@@ -40,6 +44,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear bias must have shape ({w_shape[0]},) for a weight of shape {w_shape}, "
             f"got {bias.shape}"
         )
+    if _autocast.enabled or input.data.dtype is bfloat16 or weight.data.dtype is bfloat16:
+        low = lower_precision(input.data, weight.data, None if bias is None else bias.data)
+        if low is not None:
+            return in_float32(_linear, low, input, weight, bias)
     return _linear(input, weight, bias)
 
 

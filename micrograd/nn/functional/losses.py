@@ -25,7 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.nn.functional._args import check_reduction, tensor_arg
+from micrograd.nn.functional._args import (
+    check_reduction,
+    float32_loss,
+    needs_float32,
+    tensor_arg,
+)
 from micrograd.tensors import VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
@@ -135,6 +140,18 @@ def cross_entropy(
     0.6931471805599453
     """
     x = tensor_arg(input, "cross_entropy input")
+    if needs_float32(x):
+        return float32_loss(
+            cross_entropy,
+            x,
+            target,
+            weight,
+            size_average,
+            ignore_index,
+            reduce,
+            reduction,
+            label_smoothing,
+        )
     reduction = check_reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
@@ -143,7 +160,7 @@ def cross_entropy(
     if w is not None and w.shape != (classes,):
         raise ValueError(f"cross_entropy weight must have shape ({classes},), got {w.shape}")
     t = target.data if isinstance(target, Tensor) else target
-    if getattr(t, "dtype", None) is not None and t.dtype.kind == "f" and t.shape == x.shape:
+    if getattr(t, "dtype", None) is not None and t.dtype.kind in "fV" and t.shape == x.shape:
         if ignore_index >= 0:
             raise ValueError("cross_entropy: ignore_index is not supported for probability targets")
         probs = _target(target, "cross_entropy target", x)
@@ -167,6 +184,10 @@ def nll_loss(
     ``nll_loss(log_softmax(x, 1), t)`` equals ``cross_entropy(x, t)``.
     """
     x = tensor_arg(input, "nll_loss input")
+    if needs_float32(x):
+        return float32_loss(
+            nll_loss, x, target, weight, size_average, ignore_index, reduce, reduction
+        )
     reduction = check_reduction(reduction, size_average, reduce)
     classes = _classes(x, "nll_loss")
     w = _constant(weight, "nll_loss weight", x, (classes,))

@@ -27,7 +27,9 @@ from micrograd.nn.functional._args import tensor_arg as _tensor
 from micrograd.tensors import VJPS, Tensor
 from micrograd.tensors._rows import col_sum, row_dot, row_sum
 from micrograd.tensors._shapes import normalize_dim
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.dtypes import bfloat16
 
 
 def layer_norm(
@@ -57,6 +59,9 @@ def layer_norm(
             raise ValueError(
                 f"layer_norm {name} must have shape normalized_shape={shape}, got {t.shape}"
             )
+    if input.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU (a float32
+        # weight and bias, passed by keyword, are used as they are)
+        return in_float32(_layer_norm, bfloat16, input, k, weight=weight, bias=bias, eps=eps)
     return _layer_norm(input, k, weight, bias, float(eps))
 
 

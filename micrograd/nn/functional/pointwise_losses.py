@@ -14,7 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.nn.functional._args import check_reduction, tensor_arg
+from micrograd.nn.functional._args import (
+    check_reduction,
+    float32_loss,
+    needs_float32,
+    tensor_arg,
+)
 from micrograd.nn.functional.activations import _sigmoid
 from micrograd.nn.functional.losses import _constant, _needs_grad, _operand, _reduce, _target
 from micrograd.tensors import VJPS, Tensor
@@ -50,6 +55,8 @@ def mse_loss(
 ) -> Tensor:
     """(input - target)**2 per entry, reduced; shapes must match. Both may require grad."""
     x = tensor_arg(input, "mse_loss input")
+    if needs_float32(x):
+        return float32_loss(mse_loss, x, target, size_average, reduce, reduction, weight)
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "mse_loss target", x)
     if weight is not None:
@@ -67,6 +74,8 @@ def l1_loss(
 ) -> Tensor:
     """|input - target| per entry, reduced; shapes must match. Both may require grad."""
     x = tensor_arg(input, "l1_loss input")
+    if needs_float32(x):
+        return float32_loss(l1_loss, x, target, size_average, reduce, reduction, weight)
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "l1_loss target", x)
     if weight is not None:
@@ -85,6 +94,10 @@ def binary_cross_entropy(
     """-weight * (y log p + (1 - y) log(1 - p)) per entry for probabilities p = ``input`` in
     [0, 1] and targets y of the same shape; each log is clamped at -100, as PyTorch."""
     x = tensor_arg(input, "binary_cross_entropy input")
+    if needs_float32(x):
+        return float32_loss(
+            binary_cross_entropy, x, target, weight, size_average, reduce, reduction
+        )
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "binary_cross_entropy target", x)
     p = x.data
@@ -114,6 +127,17 @@ def binary_cross_entropy_with_logits(
     along its last dim. One fused node; its rule is sigmoid(x) - y without pos_weight.
     """
     x = tensor_arg(input, "binary_cross_entropy_with_logits input")
+    if needs_float32(x):
+        return float32_loss(
+            binary_cross_entropy_with_logits,
+            x,
+            target,
+            weight,
+            size_average,
+            reduce,
+            reduction,
+            pos_weight,
+        )
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "binary_cross_entropy_with_logits target", x)
     name = "binary_cross_entropy_with_logits"
