@@ -28,7 +28,7 @@ from micrograd.tensors import dtypes
 
 __all__ = ["DTYPE_NAMES", "file_parts", "read_file"]
 
-# safetensors' dtype names. A dtype micrograd gains is one more line here ("BF16": bfloat16).
+# safetensors' dtype names; a dtype micrograd gains is one more line here.
 # The format is little-endian, as every machine NumPy ships wheels for but IBM's s390x.
 _DTYPES = {
     "BOOL": dtypes.bool_,
@@ -41,6 +41,7 @@ _DTYPES = {
     "U64": dtypes.uint64,
     "I64": dtypes.int64,
     "F16": dtypes.float16,
+    "BF16": dtypes.bfloat16,
     "F32": dtypes.float32,
     "F64": dtypes.float64,
 }

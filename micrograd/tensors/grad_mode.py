@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from micrograd.tensors.dtypes import bfloat16, device, float16, float64
+from micrograd.tensors.dtypes import FLOAT_KINDS, bfloat16, device, float16, float64
 
 __all__ = [
     "no_grad",
@@ -188,7 +188,9 @@ def lower_precision(*operands: np.ndarray | None) -> np.dtype | None:
     usual path costs one attribute read and two dtype comparisons.
     """
     present = [x for x in operands if x is not None]
-    if _autocast.enabled and all(x.dtype.kind in "fV" and x.dtype != float64 for x in present):
+    if _autocast.enabled and all(
+        x.dtype.kind in FLOAT_KINDS and x.dtype != float64 for x in present
+    ):
         return _autocast.dtype
     if any(x.dtype is bfloat16 for x in present):
         return bfloat16

@@ -203,3 +203,16 @@ def test_hellaswag_scoring_on_bfloat16_losses():
         rows.append((avg, avg.argmin().item()))
     assert_close(rows[0][0], rows[1][0])
     assert rows[0][1] == rows[1][1]
+
+
+def test_bfloat16_tensors_in_checkpoints_round_trip_and_read_in_pytorch(tmp_path):
+    import safetensors.torch
+
+    t = mg.tensor([1.5, -2.25, 3.0], dtype=mg.float32).to(mg.bfloat16)
+    mg.save({"w": t, "step": 3}, tmp_path / "ckpt.safetensors")
+    back = mg.load(tmp_path / "ckpt.safetensors")
+    assert back["w"].dtype == mg.bfloat16 and back["w"].tolist() == [1.5, -2.25, 3.0]
+    theirs = safetensors.torch.load_file(str(tmp_path / "ckpt.safetensors"))
+    assert theirs["w"].dtype == torch.bfloat16 and theirs["w"].tolist() == [1.5, -2.25, 3.0]
+    safetensors.torch.save_file({"w": theirs["w"] * 2}, str(tmp_path / "from_torch.safetensors"))
+    assert mg.load(tmp_path / "from_torch.safetensors")["w"].tolist() == [3.0, -4.5, 6.0]
