@@ -36,9 +36,9 @@ def kept_arrays(loss: Tensor) -> list[np.ndarray]:
         ctx = node._ctx if type(node._ctx) is tuple else (node._ctx,)
         for operand in node._prev:
             arrays += [
-                k for k in ctx if type(k) is np.ndarray and np.may_share_memory(k, operand.data)
+                k for k in ctx if type(k) is np.ndarray and np.may_share_memory(k, operand._data)
             ]
-        arrays.append(node.data)
+        arrays.append(node._data)
     return arrays
 
 

@@ -6,8 +6,8 @@ methods) and return one.
 
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
->>> ReLU()(Tensor([-1.0, 2.0])).data
-array([0., 2.])
+>>> ReLU()(Tensor([-1.0, 2.0])).tolist()
+[0.0, 2.0]
 >>> GELU(approximate="tanh")
 GELU(approximate='tanh')
 """

@@ -5,7 +5,7 @@ make and convert tensors (dtypes, the device, sizes).
 >>> from micrograd.tensors import Tensor
 >>> data = Tensor(np.zeros(3))
 >>> p = Parameter(data)
->>> isinstance(p, Tensor), p.requires_grad, p.data is data.data   # shares data's array
+>>> isinstance(p, Tensor), p.requires_grad, np.shares_memory(p, data)   # shares data's array
 (True, True, True)
 """
 
@@ -44,15 +44,15 @@ class Parameter(Tensor):
         if data is None:
             array = np.empty(0, dtype=get_default_dtype())
         elif isinstance(data, Tensor):
-            array = data.data
+            array = data._data
         elif isinstance(data, np.ndarray):
             array = data
         else:
-            array = Tensor(data).data
+            array = Tensor(data)._data
         # Tensor's constructor checks the data (numeric) and sets every slot; the array it
         # copied is then swapped for the shared one, as PyTorch's Parameter shares storage.
         super().__init__(array, requires_grad=False)
-        self.data = array
+        self._data = array
         if requires_grad:
             self.requires_grad_()
 
@@ -86,7 +86,7 @@ def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | N
     dtype, place = kwargs.get("dtype"), kwargs.get("device")
     positional = list(args)
     if positional and isinstance(positional[0], Tensor):
-        dtype = positional.pop(0).data.dtype
+        dtype = positional.pop(0).dtype
     if positional and isinstance(positional[0], (str, device)):
         place = positional.pop(0)
     if positional and not isinstance(positional[0], bool):

@@ -4,8 +4,9 @@ Each optimizer (:mod:`micrograd.optim.sgd`, :mod:`micrograd.optim.adam`) only sa
 one parameter moves (``_update``); everything around it is here, with PyTorch's API. The same
 code serves both engines:
 
-* a ``Tensor`` parameter's ``.data`` and ``.grad`` are ndarrays; ``.data`` is updated in place,
-  so anything holding the array sees the new values, and the dtype (float32 or float64) is kept;
+* a ``Tensor`` parameter's arrays (``_data``, ``_grad``, what ``.data`` and ``.grad`` show) are
+  read as they are, and ``_data`` is updated in place, so anything holding it sees the new
+  values, and the dtype (float32 or float64) is kept;
 * a ``Value`` parameter's ``.data`` and ``.grad`` are floats. The data is read into a 0-d
   array so the formulas run unchanged, and written back as a plain float.
 
@@ -101,10 +102,10 @@ class Optimizer:
             for p in group["params"]:
                 if isinstance(p, Value):
                     p.grad = 0.0
-                elif set_to_none or p.grad is None:
+                elif set_to_none or p._grad is None:
                     p.grad = None
                 else:
-                    p.grad[...] = 0
+                    p._grad[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (a Tensor whose grad is None is skipped).
@@ -117,10 +118,10 @@ class Optimizer:
             for p in group["params"]:
                 if isinstance(p, Value):  # a 0-d array, so in-place updates work as on a Tensor
                     data, grad = np.array(p.data), np.float64(p.grad)
-                elif p.grad is None:
+                elif p._grad is None:
                     continue
                 else:
-                    data, grad = p.data, p.grad
+                    data, grad = p._data, p._grad
                     if grad.shape != data.shape:
                         raise ValueError(
                             f"{type(self).__name__}.step: a parameter of shape {data.shape} has "
@@ -262,7 +263,7 @@ def _load_buffer(name: str, value: Any, p: Parameter, where: str) -> Any:
         return int(step)
     if isinstance(value, (bool, str)) or value is None:
         return value  # not a buffer: kept as saved
-    dtype, shape = (np.float64, ()) if isinstance(p, Value) else (p.data.dtype, p.data.shape)
+    dtype, shape = (np.float64, ()) if isinstance(p, Value) else (p.dtype, p.shape)
     array = np.asarray(value).astype(dtype, copy=True)
     if array.shape != shape:
         raise ValueError(
@@ -334,8 +335,8 @@ def _check_params(params: object, where: str) -> list[Parameter]:
                     f"{where}: params[{i}] is a Tensor with requires_grad=False, "
                     "so it would never get a gradient"
                 )
-            if not np.issubdtype(p.data.dtype, np.floating):
-                raise TypeError(f"{where}: params[{i}] has dtype {p.data.dtype}; it must be float")
+            if not np.issubdtype(p.dtype, np.floating):
+                raise TypeError(f"{where}: params[{i}] has dtype {p.dtype}; it must be float")
         if id(p) in seen:
             raise ValueError(
                 f"{where}: params[{i}] appears more than once; it would be updated twice per step"

@@ -41,7 +41,7 @@ def check_unmodified(node: _Tensor) -> tuple[_Tensor, ...]:
         operands = tuple(as_of(operand, built) for operand in operands)
     for operand in operands:
         if operand._version_cell[1] > built:
-            array = operand.data
+            array = operand._data
             if any(type(k) is np.ndarray and np.may_share_memory(k, array) for k in kept):
                 _modified(operand, "", built)
     return operands

@@ -18,11 +18,11 @@ from micrograd.tensors.ops import Operand, _promoted
 
 def _compare(self: Tensor, other: Any, ufunc: np.ufunc) -> Tensor:
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
     else:
-        a, b = self.data, _constant(other)
+        a, b = self._data, _constant(other)
         if b is NotImplemented:
             return NotImplemented
     return _result(ufunc(a, b), "", (), None, False)
@@ -66,12 +66,12 @@ Tensor.gt, Tensor.ge = Tensor.__gt__, Tensor.__ge__  # type: ignore[attr-defined
 
 def _logical(self: Tensor, other: Any, ufunc: np.ufunc, symbol: str) -> Tensor:
     if isinstance(other, Tensor):
-        b = other.data
+        b = other._data
     else:
         b = _constant(other)
         if b is NotImplemented:
             return NotImplemented
-    a = self.data
+    a = self._data
     for x in (a, b):
         if np.asarray(x).dtype.kind not in "biu":
             raise TypeError(
@@ -103,18 +103,18 @@ Tensor.__rxor__ = Tensor.__xor__  # type: ignore[attr-defined]
 @method
 def __invert__(self) -> Tensor:
     """``~mask``: logical not of a bool tensor (bitwise not of an integer one)."""
-    if self.data.dtype.kind not in "biu":
+    if self._data.dtype.kind not in "biu":
         raise TypeError(
             f"~ (operator.invert) is only implemented on integer and bool tensors, "
-            f"got {self.data.dtype}"
+            f"got {self._data.dtype}"
         )
-    return _result(np.invert(self.data), "", (), None, False)
+    return _result(np.invert(self._data), "", (), None, False)
 
 
 @method
 def logical_not(self) -> Tensor:
     """True where the entry is 0 (or False)."""
-    return _result(np.logical_not(self.data), "", (), None, False)
+    return _result(np.logical_not(self._data), "", (), None, False)
 
 
 @method("any")
@@ -130,7 +130,7 @@ def all_(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 def _truth(self: Tensor, reduce: Any, dim: Any, keepdim: bool) -> Tensor:
-    x = self.data
+    x = self._data
     if dim is None:
         return _result(np.asarray(reduce(x)), "", (), None, False)
     axis = normalize_dim(dim, x.ndim) if x.ndim else None
@@ -141,5 +141,5 @@ def _truth(self: Tensor, reduce: Any, dim: Any, keepdim: bool) -> Tensor:
 def __contains__(self, element: Any) -> bool:
     """``element in t``: whether any entry equals it, as in PyTorch."""
     if isinstance(element, Tensor):
-        element = element.data
-    return bool(np.any(self.data == element))
+        element = element._data
+    return bool(np.any(self._data == element))

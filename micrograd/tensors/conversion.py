@@ -18,11 +18,11 @@ from micrograd.tensors.dtypes import CPU, TYPE_NAMES, as_device, as_dtype, devic
 
 def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
     """``self`` as ``dtype``: self itself if it already is (unless ``copy``)."""
-    if dtype == self.data.dtype and not copy:
+    if dtype == self._data.dtype and not copy:
         return self
-    data = self.data.astype(dtype)  # always a new array
-    differentiable = dtype.kind == "f" and self.data.dtype.kind == "f"
-    return _result(data, "to", (self,), self.data.dtype, self.requires_grad and differentiable)
+    data = self._data.astype(dtype)  # always a new array
+    differentiable = dtype.kind == "f" and self._data.dtype.kind == "f"
+    return _result(data, "to", (self,), self._data.dtype, self.requires_grad and differentiable)
 
 
 VJPS["to"] = (lambda g, ans, dtype: g.astype(dtype),)  # ctx = the operand's dtype
@@ -46,7 +46,7 @@ def to(self, *args: Any, **kwargs: Any) -> Tensor:
     if positional and isinstance(positional[0], Tensor):
         if len(positional) > 1 or dtype is not None:
             raise TypeError("to(other): give only the other tensor (and copy=)")
-        dtype = positional.pop(0).data.dtype
+        dtype = positional.pop(0)._data.dtype
     if positional and (isinstance(positional[0], (str, device)) or positional[0] is None):
         place = positional.pop(0)  # a device comes first, as in to(device, dtype)
     if positional and not isinstance(positional[0], bool):
@@ -60,7 +60,7 @@ def to(self, *args: Any, **kwargs: Any) -> Tensor:
         )
     copy = bool(kwargs.get("copy", positional[1] if len(positional) == 2 else False))
     as_device(place)
-    return _cast(self, self.data.dtype if dtype is None else as_dtype(dtype), copy)
+    return _cast(self, self._data.dtype if dtype is None else as_dtype(dtype), copy)
 
 
 @method("float")
@@ -120,7 +120,7 @@ def to_type(self, dtype: Any = None) -> Tensor | str:
     ('torch.DoubleTensor', dtype('int64'))
     """
     if dtype is None:
-        return "torch." + TYPE_NAMES[self.data.dtype]
+        return "torch." + TYPE_NAMES[self._data.dtype]
     if isinstance(dtype, str) and dtype.startswith("torch."):
         by_name = {f"torch.{name}": d for d, name in TYPE_NAMES.items()}
         if dtype not in by_name:
@@ -134,19 +134,19 @@ def type_as(self, other: Tensor) -> Tensor:
     """``self.to(other.dtype)``."""
     if not isinstance(other, Tensor):
         raise TypeError(f"type_as() needs a tensor, got {type(other).__name__}")
-    return _cast(self, other.data.dtype)
+    return _cast(self, other._data.dtype)
 
 
 @method
 def is_floating_point(self) -> bool:
     """True for float16, float32 and float64 tensors."""
-    return self.data.dtype.kind == "f"
+    return self._data.dtype.kind == "f"
 
 
 @method
 def element_size(self) -> int:
     """Bytes per element (8 for float64)."""
-    return self.data.dtype.itemsize
+    return self._data.dtype.itemsize
 
 
 @method

@@ -1,8 +1,11 @@
 """The tensor: storage, what it was computed from, and backpropagation.
 
-A ``Tensor`` wraps an ndarray (``.data``) and, when it was computed from tensors that require
+A ``Tensor`` wraps an ndarray (``_data``) and, when it was computed from tensors that require
 grad, remembers how: its operands (``_prev``, a tuple like ``Value._prev``), the name of the
-primitive (``_op``) and what that primitive's derivative needs (``_ctx``). ``backward``
+primitive (``_op``) and what that primitive's derivative needs (``_ctx``). The engine computes
+on ndarrays: the ops and their rules, and the walk, read ``_data`` and write ``_grad`` (an
+ndarray too). What a user sees, ``t.data`` and ``t.grad``, are PyTorch's: tensors sharing
+those arrays (``data`` is detached: writes through it are not seen by autograd). ``backward``
 checks its argument and runs the walk at the end of this module, ``backpropagate``: the
 chain rule, node by node in reverse topological order (``micrograd.graph``, shared with
 ``Value``), asking ``VJPS``, the one table of derivative rules, for each operand's gradient.
@@ -47,11 +50,11 @@ Stricter than PyTorch, which checks only what the gradients it computes read: he
 raises if any operand value it kept, or its output, was written (so ``exp`` and ``+`` alike
 when their output is written, where PyTorch's ``+`` would not mind).
 
-Not detected: writes made with NumPy into ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
-just as PyTorch does not detect writes through its ``.data``. Catching them would take a
-checksum of every saved array, one more pass over the data for each, on every step; the cost
-is measured in benchmarks/README.md. Use ``with no_grad(): t[...] = ...`` (or an optimizer)
-to have a write checked.
+Not detected, as in PyTorch: writes through ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
+which has a version counter of its own, and writes made with NumPy into ``t.numpy()``.
+Catching the latter would take a checksum of every saved array, one more pass over the data
+for each, on every step; the cost is measured in benchmarks/README.md. Use
+``with no_grad(): t[...] = ...`` (or an optimizer, or ``nn.init``) to have a write checked.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ import numpy as np
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim
 from micrograd.tensors._versions import check_unmodified, new_cell, write_count
-from micrograd.tensors.dtypes import array_from, as_device
+from micrograd.tensors.dtypes import array_from, as_device, get_default_dtype
 from micrograd.tensors.grad_mode import _grad_mode
 
 __all__ = ["Tensor", "VJPS", "method"]
@@ -105,7 +108,7 @@ class Tensor:
     """An n-dimensional array that records the operations that produced it.
 
     ``data`` is copied into a new ndarray of ``dtype`` if given. Otherwise NumPy arrays keep
-    their dtype, and Python data follows PyTorch: floats take the default dtype (float64
+    their dtype, and Python data follows PyTorch: floats take the default dtype (float32
     unless ``set_default_dtype`` changed it), ints int64, bools bool. Integer and boolean
     tensors are data, indices or targets, never differentiable. ``device`` may only be
     ``'cpu'`` (micrograd's one device).
@@ -118,8 +121,9 @@ class Tensor:
     """
 
     __slots__ = (
-        "data",
-        "grad",
+        "_data",  # the ndarray: what the engine computes on (``data`` is a Tensor of it)
+        "_grad",  # None or an ndarray of _data's shape and dtype (``grad`` is a Tensor of it)
+        "_grad_tensor",  # the Tensor ``grad`` last gave, kept so that p.grad is p.grad
         "requires_grad",
         "label",
         "_prev",
@@ -138,10 +142,11 @@ class Tensor:
         self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
     ) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         as_device(device)  # "cpu" or None; anything else raises, naming what exists
-        self.data: ndarray = array_from(data, dtype)  # floats follow get_default_dtype()
-        self.grad: ndarray | None = None
+        self._data: ndarray = array_from(data, dtype)  # floats follow get_default_dtype()
+        self._grad: ndarray | None = None
+        self._grad_tensor: Tensor | None = None
         self.requires_grad = False
         self.label = ""
         self._prev: tuple[Tensor, ...] = NO_OPERANDS
@@ -155,9 +160,9 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (floating-point tensors only) and return self."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require grad, this one is {self.data.dtype}; "
+                f"only floating-point tensors can require grad, this one is {self._data.dtype}; "
                 "create it with float data or dtype=np.float64"
             )
         self.requires_grad = bool(requires_grad)
@@ -185,25 +190,84 @@ class Tensor:
         """True for a non-leaf tensor whose ``grad`` ``backward`` keeps (``retain_grad()``)."""
         return bool(self._prev) and self._retains_grad
 
+    # ----------------------------------------------------------------- data and grad
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a tensor cut from the graph that shares their memory, as
+        PyTorch's ``.data``: writes through it (``p.data += -lr * p.grad``,
+        ``p.data.copy_(w)``) change this tensor, and autograd does not see them (it has a
+        version counter of its own), so a graph built before still backpropagates, with the
+        new values; ``detach()`` is the checked way. ``p.data = t`` gives this tensor ``t``'s
+        memory, whatever its shape and dtype."""
+        return _result(self._data, "", (), None, False)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self.requires_grad and value._data.dtype.kind != "f":
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point, got "
+                f"{value._data.dtype}"
+            )
+        self._data = value._data
+
+    @property
+    def grad(self) -> Tensor | None:
+        """None until ``backward`` reaches this tensor, then d(output)/d(this tensor): a tensor
+        of this one's shape and dtype. As in PyTorch it is the same tensor each time you ask
+        (``p.grad is p.grad``), ``backward`` adds into it in place, and writing into it
+        (``p.grad.zero_()``, ``p.grad *= 0.5``) changes the gradient."""
+        g = self._grad
+        if g is None:
+            return None
+        t = self._grad_tensor
+        if t is None or t._data is not g:
+            t = self._grad_tensor = _result(g, "", (), None, False)
+        return t
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                    f"tensor of size '{list(self.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size"
+                )
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor "
+                    f"with dtype '{self.dtype}': the gradient must have the tensor's dtype"
+                )
+        self._grad = None if value is None else value._data
+        self._grad_tensor = value
+
     # ----------------------------------------------------------------- array facts
 
     @property
     def shape(self) -> tuple[int, ...]:
         """The length of each dimension, as a plain tuple (``size()`` gives it as a Size)."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
         """The number of dimensions (also ``dim()``)."""
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
         """The number of dimensions: 0 for a scalar, 2 for a matrix."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     def size(self, dim: int | None = None) -> Size | int:
         """The shape as a ``Size`` (a tuple), or with ``dim`` the length of that dimension.
@@ -212,7 +276,7 @@ class Tensor:
         >>> t.size(), t.size(-1)
         (Size([2, 3]), 3)
         """
-        shape = self.data.shape
+        shape = self._data.shape
         if dim is None:
             return Size(shape)
         if not shape:
@@ -221,30 +285,30 @@ class Tensor:
 
     def numel(self) -> int:
         """The number of elements (the product of the shape; 1 for a 0-d tensor)."""
-        return self.data.size
+        return self._data.size
 
     nelement = numel  # PyTorch's older name, the lectures' ``sum(p.nelement() for p in ...)``
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
         """The tensor's slices along dim 0 (rows of a matrix), each t[i] with its gradient."""
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data (and version), cut from the graph."""
-        out = _result(self.data, "", (), None, False)
+        out = _result(self._data, "", (), None, False)
         out._version_cell = self._version_cell
         return out
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = "" if self.data.dtype == np.float64 else f", dtype={self.data.dtype}"
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
+        extra = "" if self._data.dtype == get_default_dtype() else f", dtype={self._data.dtype}"
         if self.requires_grad:
             extra += ", requires_grad=True"
         return f"Tensor({body}{extra})"
@@ -282,7 +346,7 @@ class Tensor:
                 "backward() on a tensor that does not require grad: nothing it depends on "
                 "has requires_grad=True (or it was computed under no_grad())"
             )
-        data = self.data
+        data = self._data
         if gradient is None:
             if data.size != 1:
                 raise ValueError(
@@ -292,7 +356,7 @@ class Tensor:
             gradient = np.array(1, data.dtype).reshape(data.shape)  # np.ones, minus its overhead
         else:
             if isinstance(gradient, Tensor):
-                gradient = gradient.data
+                gradient = gradient._data
             gradient = np.array(gradient, dtype=data.dtype)  # a copy: the caller's stays theirs
             if gradient.shape != data.shape:
                 raise ValueError(
@@ -316,10 +380,10 @@ def backpropagate(root: Tensor, gradient: ndarray) -> None:
     order = topological_order(root)
     for node in order:  # this call's gradients replace the last call's, except on leaves
         if node._prev:
-            node.grad = None
+            node._grad = None
     accumulate(root, gradient)
     for node in reversed(order):  # every node after all the nodes computed from it
-        g = node.grad
+        g = node._grad
         if not node._prev or g is None:  # a leaf, or nothing flowed back to this node
             continue
         operands = node._prev
@@ -327,34 +391,38 @@ def backpropagate(root: Tensor, gradient: ndarray) -> None:
             operands = check_unmodified(node)  # built: raise if it read what was overwritten
         for rule, operand in zip(VJPS[node._op], operands):
             if operand.requires_grad:
-                accumulate(operand, rule(g, node.data, node._ctx), g)  # the chain rule
+                accumulate(operand, rule(g, node._data, node._ctx), g)  # the chain rule
         if not node._retains_grad:  # passed on: dropped, as PyTorch does
-            node.grad = None
+            node._grad = None
 
 
 def accumulate(tensor: Tensor, grad: ndarray, given: ndarray | None = None) -> None:
-    """Add one contribution to ``tensor.grad``, first brought to the tensor's shape (summed
+    """Add one contribution to ``tensor._grad``, first brought to the tensor's shape (summed
     over the dims broadcasting added, ``unbroadcast``) and dtype (a float32 parameter used
     with float64 data gets a float32 grad).
 
-    A sum is a new array, never an addition into the old one: a rule may hand the same array
-    to two operands (``+`` gives both the ``given`` gradient). For the same reason a leaf
-    keeps a copy of a contribution that is ``given`` itself or a view: a leaf's grad is the
-    user's to scale or zero in place, and must be nobody else's.
+    A leaf's grad is the user's (to scale or zero in place, to hold as ``p.grad``) and must be
+    nobody else's: it keeps a copy of a contribution that is ``given`` itself or a view, and
+    later contributions are added into it in place, as PyTorch does. Between the nodes of the
+    graph a sum is a new array, never an addition into the old one: a rule may hand the same
+    array to two operands (``+`` gives both the ``given`` gradient).
     """
     if type(grad) is not ndarray:  # NumPy returns 0-d results as scalars
         grad = np.asarray(grad)
-    data = tensor.data
+    data = tensor._data
     if grad.shape != data.shape:
         grad = unbroadcast(grad, data.shape)
     if grad.dtype is not data.dtype:
         grad = grad.astype(data.dtype, copy=False)
-    if tensor.grad is not None:
-        tensor.grad = tensor.grad + grad
-    elif not tensor._prev and (grad is given or grad.base is not None):
-        tensor.grad = grad.copy()
+    old = tensor._grad
+    if old is None:
+        if not tensor._prev and (grad is given or grad.base is not None):
+            grad = grad.copy()
+        tensor._grad = grad
+    elif not tensor._prev and old.flags.writeable:
+        old += grad
     else:
-        tensor.grad = grad
+        tensor._grad = old + grad
 
 
 def unbroadcast(grad: ndarray, shape: tuple[int, ...]) -> ndarray:
@@ -396,8 +464,9 @@ def ones(n: int, dtype: str) -> ndarray:
 def _result(data: Any, op: str, prev: tuple, ctx: Any, requires_grad: bool) -> Tensor:
     """A new tensor holding ``data``; it records its graph only if that can ever be used."""
     out = Tensor.__new__(Tensor)
-    out.data = data if type(data) is ndarray else np.asarray(data)  # NumPy returns 0-d as scalars
-    out.grad = None
+    out._data = data if type(data) is ndarray else np.asarray(data)  # NumPy returns 0-d as scalars
+    out._grad = None
+    out._grad_tensor = None
     out.label = ""
     out._version_cell = [0, 0, 0]  # new_cell(), spelled out: the hot path
     out._retains_grad = False
@@ -421,7 +490,7 @@ def _view(data: ndarray, op: str, base: Tensor, ctx: Any) -> Tensor:
     slicing): if NumPy did return a view, the two share one version counter, so that a write
     through either is seen by rules that kept the other."""
     out = _result(data, op, (base,), ctx, base.requires_grad)
-    if out.data.base is not None:
+    if out._data.base is not None:
         out._version_cell = base._version_cell
     return out
 

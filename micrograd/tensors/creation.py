@@ -51,8 +51,8 @@ def _leaf(data: ndarray, requires_grad: bool) -> Tensor:
 
 def _int(n: Any, what: str) -> int:
     """``n`` as a Python int: ints, NumPy ints and one-element integer tensors."""
-    if isinstance(n, Tensor) and n.data.size == 1 and n.data.dtype.kind in "iu":
-        return int(n.data.item())
+    if isinstance(n, Tensor) and n._data.size == 1 and n._data.dtype.kind in "iu":
+        return int(n._data.item())
     if isinstance(n, bool):
         raise TypeError(f"{what} must be an int, got bool: {n}")
     try:
@@ -97,7 +97,7 @@ def tensor(
             UserWarning,
             stacklevel=2,
         )
-        data = data.data
+        data = data._data
     return _leaf(array_from(data, dtype), requires_grad)
 
 
@@ -169,11 +169,11 @@ def _fill_dtype(fill_value: Any) -> np.dtype:
 
 def _fill(fill_value: Any) -> Any:
     if isinstance(fill_value, Tensor):
-        if fill_value.data.size != 1:
+        if fill_value._data.size != 1:
             raise ValueError(
                 f"fill_value must be a number or a one-element tensor, got shape {fill_value.shape}"
             )
-        return fill_value.data.item()
+        return fill_value._data.item()
     return fill_value
 
 
@@ -202,7 +202,7 @@ def _like(input: Any, dtype: Any, device: Any, name: str) -> tuple[tuple[int, ..
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}() needs a tensor, got {type(input).__name__}")
     as_device(device)
-    return input.data.shape, input.data.dtype if dtype is None else as_dtype(dtype)
+    return input._data.shape, input._data.dtype if dtype is None else as_dtype(dtype)
 
 
 def zeros_like(
@@ -248,9 +248,9 @@ def full_like(
 
 def _number(x: Any, what: str) -> int | float:
     if isinstance(x, Tensor):
-        if x.data.size != 1:
+        if x._data.size != 1:
             raise ValueError(f"{what} must be a number or a one-element tensor, got {x.shape}")
-        return x.data.item()
+        return x._data.item()
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.number)):
         raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r}")
     return x.item() if isinstance(x, np.generic) else x

@@ -18,7 +18,7 @@ from micrograd.tensors.ops import Operand, _float, _promoted, _wrap
 @method
 def exp(self) -> Tensor:
     """Elementwise e**x."""
-    return _result(np.exp(_float(self.data)), "exp", (self,), None, self.requires_grad)
+    return _result(np.exp(_float(self._data)), "exp", (self,), None, self.requires_grad)
 
 
 VJPS["exp"] = (lambda g, ans, ctx: g * ans,)
@@ -27,7 +27,7 @@ VJPS["exp"] = (lambda g, ans, ctx: g * ans,)
 @method
 def log(self) -> Tensor:
     """Elementwise natural logarithm (NumPy's -inf at 0 and nan below, with a warning)."""
-    x = _float(self.data)
+    x = _float(self._data)
     return _result(np.log(x), "log", (self,), x, self.requires_grad)
 
 
@@ -37,7 +37,7 @@ VJPS["log"] = (lambda g, ans, a: g / a,)
 @method
 def log10(self) -> Tensor:
     """Elementwise base-10 logarithm (the lectures plot ``loss.log10()``)."""
-    x = _float(self.data)
+    x = _float(self._data)
     return _result(np.log10(x), "log10", (self,), x, self.requires_grad)
 
 
@@ -48,7 +48,7 @@ VJPS["log10"] = (lambda g, ans, a: g / (a * math.log(10)),)  # a Python float: k
 def sqrt(self) -> Tensor:
     """Elementwise square root. A primitive rather than ``x ** 0.5``: NumPy's sqrt rounds
     as PyTorch's, and its rule reuses the output."""
-    return _result(np.sqrt(_float(self.data)), "sqrt", (self,), None, self.requires_grad)
+    return _result(np.sqrt(_float(self._data)), "sqrt", (self,), None, self.requires_grad)
 
 
 VJPS["sqrt"] = (lambda g, ans, ctx: g / (2 * ans),)  # inf at 0, as in PyTorch
@@ -57,7 +57,7 @@ VJPS["sqrt"] = (lambda g, ans, ctx: g / (2 * ans),)  # inf at 0, as in PyTorch
 @method("abs")
 def abs_(self) -> Tensor:
     """Elementwise |x|; its derivative is sign(x), taken as 0 at 0 and at NaN (PyTorch's)."""
-    return _result(np.abs(self.data), "abs", (self,), self.data, self.requires_grad)
+    return _result(np.abs(self._data), "abs", (self,), self._data, self.requires_grad)
 
 
 def _abs_grad(g: ndarray, ans: ndarray, a: ndarray) -> ndarray:
@@ -72,7 +72,7 @@ Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
 @method
 def tanh(self) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    return _result(np.tanh(_float(self.data)), "tanh", (self,), None, self.requires_grad)
+    return _result(np.tanh(_float(self._data)), "tanh", (self,), None, self.requires_grad)
 
 
 def _tanh_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
@@ -90,7 +90,7 @@ VJPS["tanh"] = (_tanh_grad,)
 def relu(self) -> Tensor:
     """Elementwise max(x, 0). Its derivative is 0 at 0 and 1 at NaN, as PyTorch's (which
     lets the gradient through wherever the output is not <= 0)."""
-    return _result(np.maximum(self.data, 0), "relu", (self,), None, self.requires_grad)
+    return _result(np.maximum(self._data, 0), "relu", (self,), None, self.requires_grad)
 
 
 def _relu_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
@@ -111,7 +111,7 @@ def sigmoid(self) -> Tensor:
     A primitive rather than a composite: one node instead of four, and the forward pass
     below never exponentiates a positive number, so it cannot overflow.
     """
-    x = _float(self.data)
+    x = _float(self._data)
     e = np.exp(-np.abs(x))  # in (0, 1]
     r = 1 / (1 + e)
     return _result(np.where(x >= 0, r, e * r), "sigmoid", (self,), None, self.requires_grad)
@@ -130,8 +130,8 @@ def clamp(self, min: Operand | None = None, max: Operand | None = None) -> Tenso
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_by_tensors(self, min, max)
     lo, hi = (None if b is None else _bound(b) for b in (min, max))
-    data = np.clip(self.data, lo, hi)
-    return _result(data, "clamp", (self,), (self.data, lo, hi), self.requires_grad)
+    data = np.clip(self._data, lo, hi)
+    return _result(data, "clamp", (self,), (self._data, lo, hi), self.requires_grad)
 
 
 def _bound(b: Any) -> Scalar:
@@ -159,13 +159,13 @@ def _clamp_by_tensors(self: Tensor, lo: Any, hi: Any) -> Tensor:
         None if b is None else b if isinstance(b, Tensor) else _wrap(_bound(b)) for b in (lo, hi)
     )
     bounds = [b for b in (lo_t, hi_t) if b is not None]
-    lo_a = None if lo_t is None else lo_t.data
-    hi_a = None if hi_t is None else hi_t.data
-    data = np.clip(self.data, lo_a, hi_a)
+    lo_a = None if lo_t is None else lo_t._data
+    hi_a = None if hi_t is None else hi_t._data
+    data = np.clip(self._data, lo_a, hi_a)
     requires_grad = self.requires_grad or any(b.requires_grad for b in bounds)
     prev = (self, *bounds)
     op = "clamp_lo_hi" if len(bounds) == 2 else "clamp_lo" if lo_t is not None else "clamp_hi"
-    return _result(data, op, prev, (self.data, lo_a, hi_a), requires_grad)
+    return _result(data, op, prev, (self._data, lo_a, hi_a), requires_grad)
 
 
 def _clamp_lo_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
@@ -200,7 +200,7 @@ def minimum(self, other: Tensor) -> Tensor:
 def _extremum(self: Tensor, other: Any, ufunc: np.ufunc, op: str) -> Tensor:
     if not isinstance(other, Tensor):
         raise TypeError(f"{op}(): other must be a Tensor, got {type(other).__name__}")
-    a, b = self.data, other.data
+    a, b = self._data, other._data
     if a.dtype is not b.dtype:
         a, b = _promoted(a, b)
     requires_grad = self.requires_grad or other.requires_grad

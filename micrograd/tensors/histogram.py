@@ -21,7 +21,7 @@ histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
 
 
 def _floats(x: Any, name: str) -> np.ndarray:
-    data = x.data if isinstance(x, Tensor) else x
+    data = x._data if isinstance(x, Tensor) else x
     if not isinstance(data, np.ndarray):
         raise TypeError(f"histogram(): {name} must be a Tensor, got {type(x).__name__}")
     if data.dtype.kind != "f":

@@ -45,7 +45,7 @@ def _index_array(array: ndarray, keep: bool) -> ndarray:
 
 def _index_item(item: Any, keep: bool) -> Any:
     if isinstance(item, Tensor):
-        return _index_array(item.data, keep)
+        return _index_array(item._data, keep)
     if isinstance(item, (list, ndarray)):
         return _index_array(np.asarray(item), keep)
     if isinstance(item, (float, np.floating)):
@@ -76,12 +76,12 @@ def __getitem__(self, index: Index) -> Tensor:
     """``t[index]``. Ints and slices give a view (sharing memory); integer tensors, lists
     and bool masks a copy. Where an integer index repeats an entry, its gradients add up."""
     index = _converted(index, keep=self.requires_grad)
-    data = self.data[index]
+    data = self._data[index]
     if _is_basic_index(index):
         if type(data) is not ndarray:  # every dim indexed by an int: a 0-d view, not a copy
-            data = self.data[(*index, ...) if type(index) is tuple else (index, ...)]
-        return _view(data, "index", self, (self.data.shape, index, True))
-    return _result(data, "index", (self,), (self.data.shape, index, False), self.requires_grad)
+            data = self._data[(*index, ...) if type(index) is tuple else (index, ...)]
+        return _view(data, "index", self, (self._data.shape, index, True))
+    return _result(data, "index", (self,), (self._data.shape, index, False), self.requires_grad)
 
 
 def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
@@ -107,8 +107,8 @@ def __setitem__(self, index: Index, value: Any) -> None:
     if _recorded(self, value, op):
         index = _converted(index, keep=True)
         grad_value = isinstance(value, Tensor) and value.requires_grad
-        source = value.data if grad_value else _source(value, op)
-        _record(self, op, lambda old: _assigned(old.data, index, source), index, grad_value, value)
+        source = value._data if grad_value else _source(value, op)
+        _record(self, op, lambda old: _assigned(old._data, index, source), index, grad_value, value)
         return
     data = _inplace_target(self, op)
     _assign(data, _converted(index, keep=False), _source(value, op))
@@ -144,7 +144,7 @@ def _assign(data: ndarray, index: Index, source: Any) -> None:
 
 
 def _mask(mask: Any, op: str) -> ndarray:
-    m = mask.data if isinstance(mask, Tensor) else mask
+    m = mask._data if isinstance(mask, Tensor) else mask
     if not isinstance(m, ndarray):
         raise TypeError(f"{op}: mask must be a bool Tensor, got {type(mask).__name__}")
     if m.dtype.kind != "b":
@@ -156,12 +156,12 @@ def _fill_value(value: Any, dtype: np.dtype, op: str) -> tuple[ndarray, Tensor |
     """The fill value as a 0-d array of ``dtype``, and the value tensor if it is one."""
     tensor = value if isinstance(value, Tensor) else None
     if tensor is not None:
-        if tensor.data.ndim != 0:
+        if tensor._data.ndim != 0:
             raise RuntimeError(
                 f"{op} only supports a 0-dimensional value tensor, but got one of shape "
-                f"{tensor.data.shape}"
+                f"{tensor._data.shape}"
             )
-        value = tensor.data
+        value = tensor._data
     else:
         value = _constant(value)
         if value is NotImplemented or isinstance(value, ndarray):
@@ -179,7 +179,7 @@ def masked_fill(self, mask: Tensor, value: Scalar | Tensor) -> Tensor:
     value may be ±inf (the causal mask of attention) or a 0-d tensor; the gradient is 0
     where the value was filled in."""
     m = _mask(mask, "masked_fill")
-    x = self.data
+    x = self._data
     fill, tensor = _fill_value(value, x.dtype, "masked_fill")
     try:
         data = np.where(m, fill, x)

@@ -47,16 +47,16 @@ def _recorded(tensor: Tensor, value: Any, op: str) -> bool:
         )
     if not (tensor.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
         return False
-    if tensor.data.dtype.kind != "f":
+    if tensor._data.dtype.kind != "f":
         raise RuntimeError(
-            f"{op}: the value requires grad, and a {tensor.data.dtype} tensor cannot hold "
+            f"{op}: the value requires grad, and a {tensor._data.dtype} tensor cannot hold "
             "values that require grad (only floating-point tensors can)"
         )
     return True
 
 
 def _inplace_target(tensor: Tensor, op: str) -> ndarray:
-    """``tensor.data`` after checking that an in-place write (``op``) that is not recorded
+    """``tensor._data`` after checking that an in-place write (``op``) that is not recorded
     in the graph may go there (see ``_recorded``)."""
     if tensor.requires_grad and _grad_mode.enabled:
         _recorded(tensor, None, op)  # a leaf: raises
@@ -68,8 +68,8 @@ def _inplace_target(tensor: Tensor, op: str) -> ndarray:
 
 
 def _writeable(tensor: Tensor, op: str) -> ndarray:
-    """``tensor.data``, if it is not a read-only view."""
-    data = tensor.data
+    """``tensor._data``, if it is not a read-only view."""
+    data = tensor._data
     if not data.flags.writeable:
         raise RuntimeError(
             f"{op}: this tensor is a read-only view (more than one element may refer to the "
@@ -87,7 +87,7 @@ def _source(value: Any, op: str) -> Any:
                 f"{op}: the value requires grad, and a gradient cannot flow through an in-place "
                 "write; build the result out of place (masked_fill, cat, where) instead"
             )
-        return value.data
+        return value._data
     source = _constant(value)
     if source is NotImplemented:
         if isinstance(value, (list, tuple)):
@@ -158,11 +158,11 @@ def _record(
                 f"{op}: result type {result.dtype} can't be cast to the desired output type "
                 f"{data.dtype}"
             )
-        new, prev, name = result.data.astype(data.dtype), (result,), "inplace"
+        new, prev, name = result._data.astype(data.dtype), (result,), "inplace"
     else:  # t[index] = value: result is the new values
         value = old if value is self else value  # t[...] = t
         new, prev, name = result, (old, value) if grad_value else (old,), "setitem"
-    self.data, self.grad, self.requires_grad = new, None, True
+    self._data, self._grad, self.requires_grad = new, None, True
     self._prev, self._op = Operands(prev), name
     self._ctx = Written(old, stamp, index)
     self._bump_version()

@@ -69,17 +69,17 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
     given = _tensors(tensors, "cat")
     dim = _dim(dim, axis, "cat")
     for i, t in enumerate(given):
-        if t.data.ndim == 0:
+        if t._data.ndim == 0:
             raise ValueError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
-    skipped = [t.data.shape == (0,) for t in given]
+    skipped = [t._data.shape == (0,) for t in given]
     if all(skipped):
         skipped = [False] * len(given)
     parts = [t for t, skip in zip(given, skipped) if not skip]
-    ndim = parts[0].data.ndim
+    ndim = parts[0]._data.ndim
     d = normalize_dim(dim, ndim)
-    first = parts[0].data.shape
+    first = parts[0]._data.shape
     for i, (t, skip) in enumerate(zip(given, skipped)):
-        shape = t.data.shape
+        shape = t._data.shape
         if not skip and (
             len(shape) != ndim or shape[:d] + shape[d + 1 :] != first[:d] + first[d + 1 :]
         ):
@@ -87,15 +87,15 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
                 f"cat(): shapes must match except in dimension {d}, got {first} first and "
                 f"{shape} at position {i}"
             )
-    out = result_type(*(t.data for t in given))  # the skipped ones count here
-    data = np.concatenate([t.data for t in parts], axis=d, dtype=out)
+    out = result_type(*(t._data for t in given))  # the skipped ones count here
+    data = np.concatenate([t._data for t in parts], axis=d, dtype=out)
     spans, start = [], 0  # operand i is ans's slice spans[i] along d (None: a skipped one)
     for t, skip in zip(given, skipped):
         if skip:
             spans.append(None)
         else:
-            spans.append((start, start + t.data.shape[d]))
-            start += t.data.shape[d]
+            spans.append((start, start + t._data.shape[d]))
+            start += t._data.shape[d]
     return _result(data, "cat", tuple(given), (d, spans), any(t.requires_grad for t in given))
 
 
@@ -120,15 +120,15 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     """
     given = _tensors(tensors, "stack")
     dim = _dim(dim, axis, "stack")
-    shape = given[0].data.shape
+    shape = given[0]._data.shape
     for i, t in enumerate(given):
-        if t.data.shape != shape:
+        if t._data.shape != shape:
             raise ValueError(
                 f"stack(): expects each tensor to be equal size, but got {shape} at entry 0 "
-                f"and {t.data.shape} at entry {i}"
+                f"and {t._data.shape} at entry {i}"
             )
     d = normalize_dim(dim, len(shape) + 1)
-    data = np.stack([t.data for t in given], axis=d, dtype=result_type(*(t.data for t in given)))
+    data = np.stack([t._data for t in given], axis=d, dtype=result_type(*(t._data for t in given)))
     return _result(data, "stack", tuple(given), d, any(t.requires_grad for t in given))
 
 

@@ -53,14 +53,14 @@ def _wrap(x: Any) -> Tensor | Any:
 @method
 def __add__(self, other: Operand) -> Tensor:
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
         return _result(a + b, "+", (self, other), None, self.requires_grad or other.requires_grad)
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
-    return _result(self.data + other, "+", (self,), None, self.requires_grad)
+    return _result(self._data + other, "+", (self,), None, self.requires_grad)
 
 
 VJPS["+"] = (lambda g, ans, ctx: g, lambda g, ans, ctx: g)  # ans = a + b
@@ -69,14 +69,14 @@ VJPS["+"] = (lambda g, ans, ctx: g, lambda g, ans, ctx: g)  # ans = a + b
 @method
 def __mul__(self, other: Operand) -> Tensor:
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
         return _result(a * b, "*", (self, other), (a, b), self.requires_grad or other.requires_grad)
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
-    return _result(self.data * other, "*", (self,), (self.data, other), self.requires_grad)
+    return _result(self._data * other, "*", (self,), (self._data, other), self.requires_grad)
 
 
 VJPS["*"] = (  # ans = a * b, ctx = (a, b)
@@ -91,7 +91,7 @@ def __truediv__(self, other: Operand) -> Tensor:
     ``[0.5, 1.0]``). A primitive rather than ``a * b**-1``: one node instead of two, and
     the quotient rounds exactly as PyTorch's."""
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
         a, b = _float(a), _float(b)
@@ -101,7 +101,7 @@ def __truediv__(self, other: Operand) -> Tensor:
         return NotImplemented
     if not isinstance(other, ndarray) and other == 0:
         raise ZeroDivisionError("Tensor division by the number 0")
-    a = _float(self.data)
+    a = _float(self._data)
     return _result(a / other, "/", (self,), (a, other), self.requires_grad)
 
 
@@ -132,12 +132,12 @@ def __mod__(self, other: Operand) -> Tensor:
 
 def _integer_division(self: Tensor, other: Operand, ufunc: np.ufunc, op: str) -> Tensor:
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
         prev, requires_grad = (self, other), self.requires_grad or other.requires_grad
     else:
-        a, b = self.data, _constant(other)
+        a, b = self._data, _constant(other)
         if b is NotImplemented:
             return NotImplemented
         prev, requires_grad = (self,), self.requires_grad
@@ -181,7 +181,7 @@ def __matmul__(self, other: Tensor | ndarray) -> Tensor:
         if not isinstance(other, ndarray):
             return NotImplemented
         other = _result(other, "", (), None, False)
-    a, b = self.data, other.data
+    a, b = self._data, other._data
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
             f"matmul needs operands of at least 1 dimension, got shapes {a.shape} and {b.shape}"
@@ -240,7 +240,7 @@ Tensor.__rmul__ = Tensor.__mul__
 
 @method
 def __neg__(self) -> Tensor:  # -self
-    if self.data.dtype.kind == "b":
+    if self._data.dtype.kind == "b":
         raise RuntimeError("negation, the `-` operator, on a bool tensor is not supported; use ~")
     return self * -1
 

@@ -21,7 +21,7 @@ def __pow__(self, exponent: Operand) -> Tensor:
     """``self ** exponent`` for a number or a tensor exponent (integers stay integers; a
     negative integer power of an integer tensor is an error, as in PyTorch)."""
     if isinstance(exponent, Tensor):
-        a, b = self.data, exponent.data
+        a, b = self._data, exponent._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
         requires_grad = self.requires_grad or exponent.requires_grad
@@ -34,10 +34,10 @@ def __pow__(self, exponent: Operand) -> Tensor:
             f"got {type(exponent).__name__}"
         )
     return _result(
-        _scalar_power(self.data, exponent),
+        _scalar_power(self._data, exponent),
         "**",
         (self,),
-        (self.data, exponent),
+        (self._data, exponent),
         self.requires_grad,
     )
 
@@ -130,7 +130,7 @@ def __rpow__(self, base: Scalar) -> Tensor:
     base = _constant(base)
     if base is NotImplemented or isinstance(base, ndarray):
         return NotImplemented
-    return _result(_power(base, self.data), "rpow", (self,), base, self.requires_grad)
+    return _result(_power(base, self._data), "rpow", (self,), base, self.requires_grad)
 
 
 def _rpow_grad(g: ndarray, ans: ndarray, base: Scalar) -> ndarray:

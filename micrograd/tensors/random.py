@@ -159,14 +159,14 @@ def normal(
     is required) or tensors, which broadcast together and give the shape and dtype."""
     as_device(device)
     tensors = [x for x in (mean, std) if isinstance(x, Tensor)]
-    m = mean.data if isinstance(mean, Tensor) else float(mean)
-    s = std.data if isinstance(std, Tensor) else float(std)
+    m = mean._data if isinstance(mean, Tensor) else float(mean)
+    s = std._data if isinstance(std, Tensor) else float(std)
     if np.any(np.asarray(s) < 0):
         raise ValueError("normal(): std must be non-negative")
     if tensors:
         if size is not None:
             raise TypeError("normal(): give size only when mean and std are numbers")
-        d = np.result_type(*(t.data for t in tensors)) if dtype is None else as_dtype(dtype)
+        d = np.result_type(*(t._data for t in tensors)) if dtype is None else as_dtype(dtype)
         if d.kind != "f":
             raise TypeError(f"normal(): mean and std must be floating-point tensors, not {d}")
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
@@ -189,11 +189,11 @@ def bernoulli(
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli() needs a tensor, got {type(input).__name__}")
-    probs = input.data if p is None else np.full(input.data.shape, p, np.float64)
+    probs = input._data if p is None else np.full(input._data.shape, p, np.float64)
     if not ((probs >= 0) & (probs <= 1)).all():
         raise ValueError("bernoulli(): probabilities must be in [0, 1]")
-    draws = _numpy(generator).random(input.data.shape) < probs
-    return _leaf(draws.astype(input.data.dtype), False)
+    draws = _numpy(generator).random(input._data.shape) < probs
+    return _leaf(draws.astype(input._data.dtype), False)
 
 
 def multinomial(
@@ -216,7 +216,7 @@ def multinomial(
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"multinomial() needs a tensor, got {type(input).__name__}")
-    w = input.data
+    w = input._data
     if w.dtype.kind != "f":
         raise TypeError(f"multinomial() needs floating-point weights, got dtype {w.dtype}")
     if w.ndim not in (1, 2):
@@ -265,7 +265,7 @@ def _descending(keys: ndarray) -> ndarray:
 def _like_shape(input: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}() needs a tensor, got {type(input).__name__}")
-    return input.data.shape, input.data.dtype
+    return input._data.shape, input._data.dtype
 
 
 def rand_like(
@@ -311,8 +311,8 @@ method(bernoulli)
 def _fill_in_place(self: Tensor, values: ndarray, name: str) -> Tensor:
     """Write ``values`` into ``self`` under the rules of every in-place op (indexing's): not
     into a tensor that requires grad while graphs are recorded, counted as a version."""
-    if self.data.dtype.kind != "f":
-        raise TypeError(f"{name} fills floating-point tensors, this one is {self.data.dtype}")
+    if self._data.dtype.kind != "f":
+        raise TypeError(f"{name} fills floating-point tensors, this one is {self._data.dtype}")
     _inplace_target(self, name)[...] = values
     self._bump_version()
     return self
@@ -325,7 +325,7 @@ def normal_(
     """Fill in place with normal numbers of ``mean`` and ``std``; returns self."""
     if std < 0:
         raise ValueError(f"normal_(): std must be non-negative, got {std}")
-    z = _numpy(generator).standard_normal(self.data.shape)
+    z = _numpy(generator).standard_normal(self._data.shape)
     return _fill_in_place(self, mean + std * z, "normal_")
 
 
@@ -334,5 +334,5 @@ def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | Non
     """Fill in place with numbers drawn uniformly from [a, b); returns self."""
     if not a <= b:
         raise ValueError(f"uniform_(): expects a <= b, got a={a}, b={b}")
-    u = _numpy(generator).random(self.data.shape)
+    u = _numpy(generator).random(self._data.shape)
     return _fill_in_place(self, a + (b - a) * u, "uniform_")

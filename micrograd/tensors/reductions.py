@@ -35,9 +35,9 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 
 def _float_only(self: Tensor, name: str) -> None:
-    if self.data.dtype.kind != "f":
+    if self._data.dtype.kind != "f":
         raise RuntimeError(
-            f"{name}(): needs a floating-point tensor, got {self.data.dtype} "
+            f"{name}(): needs a floating-point tensor, got {self._data.dtype} "
             "(convert it first, e.g. with .float() or .double())"
         )
 
@@ -56,8 +56,8 @@ def sum_(
 ) -> Tensor:
     """Sum over ``dim`` (every dim if None); integer and bool tensors sum to int64."""
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
-    dims = reduce_dims(dim, self.data.ndim)
-    x = self.data
+    dims = reduce_dims(dim, self._data.ndim)
+    x = self._data
     dtype = np.int64 if x.dtype.kind in "biu" else None
     return _result(
         x.sum(axis=dims, keepdims=keepdim, dtype=dtype),
@@ -92,8 +92,8 @@ def mean(
     """Average over ``dim`` (every dim if None): the sum times 1/count (NaN if empty)."""
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
     _float_only(self, "mean")
-    dims = reduce_dims(dim, self.data.ndim)
-    count = _count(self.data.shape, dims)
+    dims = reduce_dims(dim, self._data.ndim)
+    count = _count(self._data.shape, dims)
     return self.sum(dims, keepdim) * (1 / count if count else math.nan)
 
 
@@ -134,7 +134,7 @@ def min_(
 
 def _extreme(self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, name: str) -> Any:
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
-    x = self.data
+    x = self._data
     if dim is None:
         if keepdim:
             raise TypeError(f"{name}(): keepdim needs a dim")
@@ -200,7 +200,7 @@ def amin(
 
 def _amax(self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, name: str) -> Tensor:
     dim, keepdim = _args(dim if dim != () else None, keepdim, axis, keepdims)
-    x = self.data
+    x = self._data
     dims = reduce_dims(dim, x.ndim)
     empty = [d for d in (range(x.ndim) if dims is None else dims) if x.shape[d] == 0]
     if empty:
@@ -256,7 +256,7 @@ def _arg_extreme(
     self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, find: Any, name: str
 ) -> Tensor:
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
-    x = self.data
+    x = self._data
     if dim is None:
         if x.size == 0:
             raise RuntimeError(
@@ -298,8 +298,8 @@ def var(
         raise TypeError("var(): pass either unbiased= or correction=, not both")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    dims = reduce_dims(dim, self.data.ndim)
-    dof = _count(self.data.shape, dims) - correction
+    dims = reduce_dims(dim, self._data.ndim)
+    dof = _count(self._data.shape, dims) - correction
     diff = self - self.mean(dims, keepdim=True)
     if dof > 0:
         return (diff * diff).sum(dims, keepdim) * (1 / dof)
@@ -327,7 +327,7 @@ def std(
     """Standard deviation: the square root of ``var`` (same arguments). Where it is 0 the
     gradient is taken as 0, as PyTorch does, rather than sqrt's infinite slope."""
     variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
-    data = np.sqrt(variance.data)
+    data = np.sqrt(variance._data)
     return _result(data, "std", (variance,), None, variance.requires_grad)
 
 
@@ -351,7 +351,7 @@ def prod(
     """Product over one ``dim`` (or every entry if None); integer tensors give int64. The
     gradient is exact where entries are 0 (no division by them)."""
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
-    x = self.data
+    x = self._data
     if dim is None:
         d = None
         if keepdim:

@@ -42,18 +42,18 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     [1.0, 0.0, 3.0]
     """
     condition = _tensor_arg(condition, "where")
-    if condition.data.dtype.kind != "b":
+    if condition._data.dtype.kind != "b":
         raise TypeError(
-            f"where() expects condition to be a boolean tensor, got dtype {condition.data.dtype}"
+            f"where() expects condition to be a boolean tensor, got dtype {condition._data.dtype}"
         )
     if input is None and other is None:
-        return tuple(_result(i, "", (), None, False) for i in np.nonzero(condition.data))
+        return tuple(_result(i, "", (), None, False) for i in np.nonzero(condition._data))
     if input is None or other is None:
         raise TypeError("where() takes condition alone, or condition, input and other")
-    a = input.data if isinstance(input, Tensor) else _number(input)
-    b = other.data if isinstance(other, Tensor) else _number(other)
+    a = input._data if isinstance(input, Tensor) else _number(input)
+    b = other._data if isinstance(other, Tensor) else _number(other)
     dtype = result_type(a, b)
-    cond = condition.data
+    cond = condition._data
     try:
         data = np.where(cond, a, b).astype(dtype, copy=False)
     except ValueError:
@@ -102,14 +102,14 @@ def where_method(self, condition: Tensor, other: Any) -> Tensor:
 def _triangle(input: Tensor, diagonal: int, lower: bool) -> Tensor:
     name = "tril" if lower else "triu"
     input = _tensor_arg(input, name)
-    if input.data.ndim < 2:
+    if input._data.ndim < 2:
         raise ValueError(
-            f"{name}(): input must have at least 2 dimensions, got shape {input.data.shape}"
+            f"{name}(): input must have at least 2 dimensions, got shape {input._data.shape}"
         )
     if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
         raise TypeError(f"{name}(): diagonal must be an int, got {diagonal!r}")
     k = int(diagonal)
-    data = np.tril(input.data, k) if lower else np.triu(input.data, k)
+    data = np.tril(input._data, k) if lower else np.triu(input._data, k)
     return _result(data, name, (input,), k, input.requires_grad)
 
 
@@ -152,7 +152,7 @@ def _order(x: ndarray, axis: int, descending: bool) -> ndarray:
 
 
 def _sorted(input: Tensor, dim: int, descending: bool, k: int | None, op: str) -> tuple:
-    x = input.data
+    x = input._data
     d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:  # a 0-d tensor sorts as one element
         x = x.reshape(1)
@@ -160,10 +160,10 @@ def _sorted(input: Tensor, dim: int, descending: bool, k: int | None, op: str) -
     if k is not None:
         order = order[(slice(None),) * d + (slice(0, k),)]
     values = np.take_along_axis(x, order, axis=d)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         order, values = order.reshape(()), values.reshape(())
     records = input.requires_grad and op != ""  # argsort asks for no values node
-    out = _result(values, op, (input,), (input.data.shape, order, d), records)
+    out = _result(values, op, (input,), (input._data.shape, order, d), records)
     return out, _result(order.astype(np.int64, copy=False), "", (), None, False)
 
 
@@ -189,7 +189,7 @@ def topk(
     ([3.0, 2.0], [1, 2])
     """
     input = _tensor_arg(input, "topk")
-    size = input.data.shape[normalize_dim(dim, input.data.ndim)] if input.data.ndim else 1
+    size = input._data.shape[normalize_dim(dim, input._data.ndim)] if input._data.ndim else 1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"topk(): k must be an int, got {k!r}")
     if not 0 <= k <= size:

@@ -69,11 +69,10 @@ def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None
     included), in one node where the composite (exp of log_softmax) takes two and an extra
     pass; its rule is ans * (g - sum(g * ans)).
 
-    >>> Tensor([[0.0, 0.0], [0.0, 1000.0]]).softmax(dim=1).data
-    array([[0.5, 0.5],
-           [0. , 1. ]])
+    >>> Tensor([[0.0, 0.0], [0.0, 1000.0]]).softmax(dim=1).tolist()
+    [[0.5, 0.5], [0.0, 1.0]]
     """
-    x = _in_dtype(self.data, dtype)
+    x = _in_dtype(self._data, dtype)
     d = _softmax_dim(dim, axis, x.ndim)
     if x.size == 0:
         return _result(x.copy(), "softmax", (self,), d, self.requires_grad)
@@ -101,7 +100,7 @@ def log_softmax(
     Fused: stable for any finite logits (±1000 included), and one node where the composite
     would need six.
     """
-    x = _in_dtype(self.data, dtype)
+    x = _in_dtype(self._data, dtype)
     d = _softmax_dim(dim, axis, x.ndim)
     if x.size == 0:
         return _result(x.copy(), "log_softmax", (self,), d, self.requires_grad)

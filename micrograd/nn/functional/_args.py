@@ -22,7 +22,7 @@ def tensor_arg(x: Any, name: str) -> Tensor:
 def index_array(x: Any, name: str) -> np.ndarray:
     """Integer indices (a Tensor, array or nested list of ints) as an ndarray; a TypeError
     naming the dtype for anything else (floats, booleans, strings)."""
-    array = x.data if isinstance(x, Tensor) else np.asarray(x)
+    array = x._data if isinstance(x, Tensor) else np.asarray(x)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer indices, got dtype {array.dtype}")
     return array

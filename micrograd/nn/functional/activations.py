@@ -41,8 +41,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (``'tanh'``, the GELU of
     GPT-2 and makemore). One fused node either way.
 
-    >>> gelu(Tensor([-1.0, 0.0, 1.0])).data.round(4)
-    array([-0.1587,  0.    ,  0.8413])
+    >>> [round(v, 4) for v in gelu(Tensor([-1.0, 0.0, 1.0])).tolist()]
+    [-0.1587, 0.0, 0.8413]
     """
     _tensor(input, "gelu input")
     if approximate not in ("none", "tanh"):
@@ -199,7 +199,7 @@ def _gelu(input: Tensor, approximate: str) -> Tensor:
     gradient will be needed, the forward also forms the derivative from its intermediates
     (x^2, tanh, Phi) while they are at hand, and the rule is one product, g * derivative.
     """
-    x = input.data
+    x = input._data
     needs_grad = input.requires_grad and is_grad_enabled()
     square = x * x
     if approximate == "tanh":
@@ -255,7 +255,7 @@ def _silu(input: Tensor) -> Tensor:
 
     Fused: one node instead of two; the rule reuses sigmoid: s (1 + x (1 - s)).
     """
-    x = input.data
+    x = input._data
     s = _sigmoid(x)
     return _result(x * s, "silu", (input,), (x, s), input.requires_grad)
 
@@ -278,7 +278,7 @@ def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
 
     One node: the output and the rule are both the input times one factor array.
     """
-    x = input.data
+    x = input._data
     factor = (x > 0).astype(x.dtype)
     factor *= 1 - negative_slope
     factor += negative_slope
@@ -294,7 +294,7 @@ def _elu(input: Tensor, alpha: float) -> Tensor:
     Both pieces vanish on the other's side, so the output is their sum: no branch per
     element (see _ndtr_float32).
     """
-    x = input.data
+    x = input._data
     neg = np.minimum(x, 0)
     np.expm1(neg, out=neg)
     neg *= alpha  # 0 where x > 0
@@ -322,7 +322,7 @@ def _softplus(input: Tensor, beta: float, threshold: float) -> Tensor:
     Computed as logaddexp(0, beta x), which never overflows; the rule is sigmoid(beta x)
     (1 past the threshold).
     """
-    x = input.data
+    x = input._data
     z = x * beta if beta != 1 else x
     out = np.logaddexp(0, z)
     if beta != 1:

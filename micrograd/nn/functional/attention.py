@@ -90,9 +90,9 @@ def _attention_mask(mask: Any, is_causal: bool, shape: tuple[int, ...], dtype: A
     if mask is None:
         return None
     if isinstance(mask, Tensor) and mask.requires_grad:
-        array, keep_tensor = mask.data, True
+        array, keep_tensor = mask._data, True
     else:
-        array, keep_tensor = np.asarray(mask.data if isinstance(mask, Tensor) else mask), False
+        array, keep_tensor = np.asarray(mask._data if isinstance(mask, Tensor) else mask), False
     if array.dtype.kind not in "bf":
         raise TypeError(f"attn_mask must be boolean or floating point, got dtype {array.dtype}")
     try:
@@ -128,13 +128,13 @@ def _attention(
     (a boolean array of the weights' shape, or None) drops weights for dropout, the kept ones
     scaled by 1 / (1 - dropout_p).
     """
-    q, k, v = input.data, key.data, value.data
+    q, k, v = input._data, key._data, value._data
     scores = q @ k.swapaxes(-1, -2)
     scores *= scale
     prev: tuple = (input, key, value)
     if isinstance(mask, Tensor):
         prev += (mask,)
-        scores = scores + mask.data
+        scores = scores + mask._data
     elif mask is not None and mask.dtype == np.bool_:
         shape = np.broadcast_shapes(scores.shape, mask.shape)
         if shape != scores.shape:

@@ -27,7 +27,7 @@ def _dropout(input: Tensor, p: float, keep: ndarray) -> Tensor:
 
     Fused: one node whose rule is g times the same scaled mask, kept in the input's dtype.
     """
-    x = input.data
+    x = input._data
     mask = keep.astype(x.dtype)
     mask *= 1 / (1 - p)
     return _result(x * mask, "dropout", (input,), mask, input.requires_grad)

@@ -19,15 +19,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     has shape (..., out), so a 1-D input (in,) gives (out,).
 
     >>> x = Tensor([[1.0, 2.0]])
-    >>> linear(x, Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]]), Tensor([0.0, 0.5, 1.0])).data
-    array([[ 1. ,  3.5, -1. ]])
+    >>> linear(x, Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]]), Tensor([0.0, 0.5, 1.0])).tolist()
+    [[1.0, 3.5, -1.0]]
     """
     if not isinstance(input, Tensor):
         raise TypeError(
             f"linear expects a Tensor input, got {type(input).__name__}; wrap it: Tensor(x)"
         )
     _tensor(weight, "linear weight")
-    x_shape, w_shape = input.data.shape, weight.data.shape  # .data's: cheaper than properties
+    x_shape, w_shape = input._data.shape, weight._data.shape  # the arrays': cheaper than properties
     if len(w_shape) != 2:
         raise ValueError(f"linear weight must have shape (out, in), got {w_shape}")
     if not x_shape or x_shape[-1] != w_shape[1]:
@@ -35,7 +35,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear with a weight of shape {w_shape} expects inputs of shape "
             f"(..., {w_shape[1]}), got {x_shape}"
         )
-    if bias is not None and _tensor(bias, "linear bias").data.shape != w_shape[:1]:
+    if bias is not None and _tensor(bias, "linear bias")._data.shape != w_shape[:1]:
         raise ValueError(
             f"linear bias must have shape ({w_shape[0]},) for a weight of shape {w_shape}, "
             f"got {bias.shape}"
@@ -49,7 +49,7 @@ def _linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
 
     One node where the composite (transpose, matmul, add) takes three per layer.
     """
-    x, w = input.data, weight.data
+    x, w = input._data, weight._data
     # BLAS reads the transposed view as it is: no copy. ndarray.dot rather than @: the same
     # product without matmul's ufunc machinery. Past 2-D, the leading axes are folded into
     # one (a view of a contiguous x), so the product is one BLAS call where matmul would
@@ -62,7 +62,7 @@ def _linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         return _result(
             data, "linear", (input, weight), (x, w), input.requires_grad or weight.requires_grad
         )
-    b = bias.data
+    b = bias._data
     if data.dtype is b.dtype:
         data += b  # in place: the product is a fresh array
     else:

@@ -57,7 +57,7 @@ def _constant(x: Any, name: str, like: Tensor, shape: tuple[int, ...]) -> np.nda
     if isinstance(x, Tensor):
         if x.requires_grad:
             raise ValueError(f"{name} must not require grad: its gradient is not computed")
-        x = x.data
+        x = x._data
     array = np.asarray(x, dtype=like.dtype)
     try:
         fits = np.broadcast_shapes(array.shape, shape) == shape
@@ -83,7 +83,7 @@ def _class_indices(
     """``target`` as an integer array of the input's shape less its class dim, each entry a
     class in [0, classes) or ``ignore_index``; and ``ignore_index`` if some entry holds it,
     None if none does (so the loss can skip masking)."""
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{name} target must hold integer class indices (or class probabilities of the "
@@ -131,8 +131,8 @@ def cross_entropy(
     and ``label_smoothing``. One fused node whose rule is softmax minus the (smoothed,
     weighted) one-hot; stable for logits of any size.
 
-    >>> float(cross_entropy(Tensor([[0.0, 0.0], [5.0, 0.0]]), [0, -1], ignore_index=-1).data)
-    0.6931471805599453
+    >>> round(cross_entropy(Tensor([[0.0, 0.0], [5.0, 0.0]]), [0, -1], ignore_index=-1).item(), 6)
+    0.693147
     """
     x = tensor_arg(input, "cross_entropy input")
     reduction = check_reduction(reduction, size_average, reduce)
@@ -142,7 +142,7 @@ def cross_entropy(
     w = _constant(weight, "cross_entropy weight", x, (classes,))
     if w is not None and w.shape != (classes,):
         raise ValueError(f"cross_entropy weight must have shape ({classes},), got {w.shape}")
-    t = target.data if isinstance(target, Tensor) else target
+    t = target._data if isinstance(target, Tensor) else target
     if getattr(t, "dtype", None) is not None and t.dtype.kind == "f" and t.shape == x.shape:
         if ignore_index >= 0:
             raise ValueError("cross_entropy: ignore_index is not supported for probability targets")
@@ -251,7 +251,7 @@ def _cross_entropy(
     not ignored (nan if there are none). The rule is softmax minus the smoothed one-hot,
     weighted; the forward computes exp(x - max) once and keeps it for the rule.
     """
-    x = _classes_last(input.data)
+    x = _classes_last(input._data)
     t = target.reshape(-1)
     rows = np.arange(len(t))
     valid = None
@@ -283,7 +283,7 @@ def _cross_entropy(
         out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
-    ctx = (e, s, rows, t, wt, valid, weight, label_smoothing, scale, input.data.shape)
+    ctx = (e, s, rows, t, wt, valid, weight, label_smoothing, scale, input._data.shape)
     return _result(out, "cross_entropy", (input,), ctx, input.requires_grad)
 
 
@@ -320,8 +320,8 @@ def _cross_entropy_probs(
     number of entries (not by the weights), as PyTorch.
     """
     target = _operand(target)
-    x = _classes_last(input.data)
-    y = _classes_last(target.data)
+    x = _classes_last(input._data)
+    y = _classes_last(target._data)
     classes = x.shape[1]
     logp = x - x.max(axis=1, keepdims=True)
     logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
@@ -329,9 +329,9 @@ def _cross_entropy_probs(
     if weight is not None:
         yw = yw * weight
     loss = -(logp * yw).sum(axis=1)
-    lead = input.data.shape[:1] + input.data.shape[2:] if input.data.ndim > 1 else ()
+    lead = input._data.shape[:1] + input._data.shape[2:] if input._data.ndim > 1 else ()
     out, scale = _reduce(_per_row(loss, lead, reduction), reduction)
-    ctx = (logp, yw, weight, label_smoothing, scale, input.data.shape)
+    ctx = (logp, yw, weight, label_smoothing, scale, input._data.shape)
     return _result(out, "cross_entropy_probs", (input, target), ctx, _needs_grad(input, target))
 
 
@@ -365,7 +365,7 @@ def _nll_loss(
     'mean' divides by the summed w[t] of the entries not ignored. Its rule scatters -w[t] g
     into zeros.
     """
-    x = _classes_last(input.data)
+    x = _classes_last(input._data)
     t = target.reshape(-1)
     wt = weight
     if ignore_index is not None:  # as in _cross_entropy
@@ -381,7 +381,7 @@ def _nll_loss(
         out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
-    ctx = (t, wt, scale, x.shape, input.data.shape)
+    ctx = (t, wt, scale, x.shape, input._data.shape)
     return _result(out, "nll_loss", (input,), ctx, input.requires_grad)
 
 

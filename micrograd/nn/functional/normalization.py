@@ -11,8 +11,8 @@ n entries and gx = d(loss)/d(xhat),
 d(loss)/dx = rstd * (gx - mean(gx) - xhat * mean(gx * xhat)).
 
 >>> from micrograd import Tensor
->>> normalize(Tensor([[3.0, 4.0]])).data
-array([[0.6, 0.8]])
+>>> [round(v, 6) for v in normalize(Tensor([[3.0, 4.0]]))[0].tolist()]
+[0.6, 0.8]
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ def layer_norm(
     added to the variance), then ``* weight + bias`` (both of shape normalized_shape).
     One fused node with the exact rule.
 
-    >>> layer_norm(Tensor([[1.0, 3.0]]), (2,)).data.round(4)
-    array([[-1.,  1.]])
+    >>> [round(v, 4) for v in layer_norm(Tensor([[1.0, 3.0]]), (2,))[0].tolist()]
+    [-1.0, 1.0]
     """
     _tensor(input, "layer_norm input")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -90,18 +90,23 @@ def batch_norm(
                 f"batch_norm {name} must have shape ({channels},) for an input of shape "
                 f"{input.shape}, got {t.shape}"
             )
-        stats.append(None if t is None else t.data)
+        stats.append(None if t is None else t._data)
     if training:
-        if input.data.size // channels <= 1:
+        if input._data.size // channels <= 1:
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size "
                 f"{input.shape}"
             )
     elif running_mean is None or running_var is None:
         raise ValueError("batch_norm needs running_mean and running_var in evaluation mode")
-    return _batch_norm(
+    out = _batch_norm(
         input, stats[0], stats[1], weight, bias, bool(training), float(momentum), float(eps)
     )
+    if training:  # the running statistics were written in place: count it, as PyTorch
+        for t in (running_mean, running_var):
+            if t is not None:
+                t._bump_version()
+    return out
 
 
 def normalize(
@@ -171,7 +176,7 @@ def _layer_norm(
     memory no longer in the cache, which costs more than a pass over data that is), and the
     rule forms the normalized rows again where it writes its own gradients.
     """
-    x = input.data
+    x = input._data
     lead = x.ndim - k
     x2 = x.reshape(math.prod(x.shape[:lead]), math.prod(x.shape[lead:]))
     inv_n = 1 / x2.shape[1] if x2.shape[1] else math.nan
@@ -185,11 +190,11 @@ def _layer_norm(
     out *= rstd
     # The weight in x's dtype, so the output and the rules (which write into float arrays of
     # x's dtype where they can) compute in one dtype whatever the parameters' dtype.
-    w = None if weight is None else weight.data.reshape(-1).astype(out.dtype, copy=False)
+    w = None if weight is None else weight._data.reshape(-1).astype(out.dtype, copy=False)
     if w is not None:
         out *= w
     if bias is not None:
-        out += bias.data.reshape(-1)
+        out += bias._data.reshape(-1)
     prev, needs_grad = _operands(input, weight, bias)
     op = _LAYER_NORM_OPS[weight is not None, bias is not None]
     ctx = _NormRows(x2, mean, rstd, w, x.shape[lead:])
@@ -281,7 +286,7 @@ def _batch_norm(
     momentum * batch``, the variance unbiased (n / (n - 1)). Evaluation: with the running
     statistics, so each channel is one affine map.
     """
-    x = input.data
+    x = input._data
     axes = (0,) + tuple(range(2, x.ndim))
     kept = tuple(n if i == 1 else 1 for i, n in enumerate(x.shape))
     if training:
@@ -305,8 +310,8 @@ def _batch_norm(
         rstd = np.sqrt(var + eps).astype(x.dtype, copy=False)
     np.divide(1, rstd, out=rstd)
     xhat *= rstd
-    w = None if weight is None else weight.data.reshape(kept)
-    b = None if bias is None else bias.data.reshape(kept)
+    w = None if weight is None else weight._data.reshape(kept)
+    b = None if bias is None else bias._data.reshape(kept)
     prev, needs_grad = _operands(input, weight, bias)
     op = _BATCH_NORM_OPS[weight is not None, bias is not None]
     return _result(_scale_shift(xhat, w, b), op, prev, (xhat, rstd, w, axes, training), needs_grad)
@@ -350,7 +355,7 @@ def _normalize(input: Tensor, p: float, dim: int, eps: float) -> Tensor:
     ``normalize``. One node, where the composite (abs, pow, sum, pow, clamp, divide) takes
     six; p = 2 takes the sum of squares directly.
     """
-    x = input.data
+    x = input._data
     if p == 2:
         norm = np.sqrt(np.add.reduce(x * x, axis=dim, keepdims=True))
     elif p == 1:

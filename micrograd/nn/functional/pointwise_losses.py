@@ -87,7 +87,7 @@ def binary_cross_entropy(
     x = tensor_arg(input, "binary_cross_entropy input")
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "binary_cross_entropy target", x)
-    p = x.data
+    p = x._data
     if p.size and not (
         np.minimum.reduce(p, axis=None) >= 0 and np.maximum.reduce(p, axis=None) <= 1
     ):
@@ -129,7 +129,7 @@ def hinge_loss(scores: Tensor, y: Any) -> Tensor:
     """
     tensor_arg(scores, "hinge_loss scores")
     labels = _target(y, "hinge_loss labels", scores)
-    if scores.data.size == 0:
+    if scores._data.size == 0:
         raise ValueError("hinge_loss of an empty batch")
     return _hinge(scores, labels)
 
@@ -140,7 +140,7 @@ def hinge_loss(scores: Tensor, y: Any) -> Tensor:
 def _mse_loss(input: Tensor, target: Tensor | ndarray, reduction: str) -> Tensor:
     """(input - target)**2 per entry, reduced; the two tensors have the same shape."""
     target = _operand(target)
-    diff = input.data - target.data
+    diff = input._data - target._data
     out, scale = _reduce(diff * diff, reduction)
     return _result(out, "mse_loss", (input, target), (diff, scale), _needs_grad(input, target))
 
@@ -161,7 +161,7 @@ VJPS["mse_loss"] = (
 def _l1_loss(input, target: Tensor | ndarray, reduction: str) -> Tensor:
     """|input - target| per entry, reduced; the derivative at 0 is 0, as PyTorch's sign."""
     target = _operand(target)
-    diff = input.data - target.data
+    diff = input._data - target._data
     out, scale = _reduce(np.abs(diff), reduction)
     return _result(out, "l1_loss", (input, target), (diff, scale), _needs_grad(input, target))
 
@@ -186,7 +186,7 @@ def _binary_cross_entropy(
     """-w (y log p + (1 - y) log(1 - p)) per entry for probabilities p = input in [0, 1] and
     targets y, each log clamped at -100 as PyTorch (so p = 0 or 1 gives a finite loss)."""
     target = _operand(target)
-    p, y = input.data, target.data
+    p, y = input._data, target._data
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), -100)
         log_q = np.maximum(np.log1p(-p), -100)
@@ -242,7 +242,7 @@ def _bce_with_logits(
     sigmoid(x) - y without pos_weight.
     """
     target = _operand(target)
-    x, y = input.data, target.data
+    x, y = input._data, target._data
     softplus = np.log1p(np.exp(-np.abs(x)))  # exp of a non-positive number: never overflows
     softplus += np.maximum(-x, 0)  # softplus(-x)
     loss = (1 - y) * x
@@ -288,7 +288,7 @@ def _hinge(input: Tensor, labels: Tensor | ndarray) -> Tensor:
     a sixth of the original demo's step; this rule is -labels * [margin > 0] / n.
     """
     labels = _operand(labels)
-    y, s = labels.data, input.data
+    y, s = labels._data, input._data
     margin = 1 - y * s
     loss = np.maximum(margin, 0).sum() / margin.size  # .mean()'s arithmetic, not its overhead
     return _result(

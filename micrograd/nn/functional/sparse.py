@@ -48,7 +48,7 @@ def embedding(
             raise ValueError(f"embedding padding_idx {padding_idx} must be within [-{num}, {num})")
         padding_idx = int(padding_idx) % num
     if max_norm is not None:
-        _renorm_rows(weight.data, indices, float(max_norm), float(norm_type))
+        _renorm_rows(weight._data, indices, float(max_norm), float(norm_type))
     return _embedding(weight, indices, padding_idx, bool(scale_grad_by_freq))
 
 
@@ -65,7 +65,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """Integer class indices (any shape) as one-hot rows: an int64 tensor of shape
     tensor.shape + (num_classes,); num_classes=-1 takes the largest index + 1.
 
-    >>> one_hot(Tensor([0, 2])).data.tolist()
+    >>> one_hot(Tensor([0, 2])).tolist()
     [[1, 0, 0], [0, 0, 1]]
     """
     indices = index_array(tensor, "one_hot input")
@@ -100,7 +100,7 @@ def _embedding(
     Fused: a gather whose rule is one scatter-add of every looked-up row's gradient into a
     table of zeros, the row ``padding_idx`` left at zero.
     """
-    w = input.data
+    w = input._data
     out = w.take(indices, axis=0)
     return _result(
         out,
