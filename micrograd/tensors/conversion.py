@@ -117,7 +117,7 @@ def to_type(self, dtype: Any = None) -> Tensor | str:
     dtype or such a name, ``self.to(dtype)``.
 
     >>> Tensor([1.0]).type(), Tensor([1.0]).type("torch.LongTensor").dtype
-    ('torch.DoubleTensor', dtype('int64'))
+    ('torch.FloatTensor', dtype('int64'))
     """
     if dtype is None:
         return "torch." + TYPE_NAMES[self._data.dtype]

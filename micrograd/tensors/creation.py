@@ -5,7 +5,7 @@ Sizes are given as PyTorch takes them, one int each (``zeros(2, 3)``) or one seq
 (``zeros((2, 3))``, ``zeros(t.shape)``). Every function takes ``dtype=`` (any of
 ``micrograd.float32``, ``micrograd.long``...), ``device=`` (only ``'cpu'`` exists) and
 ``requires_grad=``. Without ``dtype``, floats take the default dtype (``get_default_dtype()``,
-float64 unless changed), Python ints int64 and bools bool, as in PyTorch.
+float32 unless changed), Python ints int64 and bools bool, as in PyTorch.
 
 The new tensors are leaves: nothing here records a graph.
 """
@@ -86,7 +86,7 @@ def tensor(
     ints int64, bools bool; arrays and tensors keep theirs.
 
     >>> tensor([1, 2]).dtype, tensor([1.0, 2]).dtype, tensor(True).dtype
-    (dtype('int64'), dtype('float64'), dtype('bool'))
+    (dtype('int64'), dtype('float32'), dtype('bool'))
     """
     as_device(device)
     if isinstance(data, Tensor):
@@ -189,7 +189,7 @@ def full(
     for a bool, int64 for an int, the default dtype for a float, as PyTorch.
 
     >>> full((2,), 7).tolist(), full((1,), 0.5).dtype
-    ([7, 7], dtype('float64'))
+    ([7, 7], dtype('float32'))
     """
     as_device(device)
     fill_value = _fill(fill_value)

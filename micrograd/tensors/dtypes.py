@@ -6,9 +6,10 @@ PyTorch's short aliases (``micrograd.float`` is float32, ``double`` float64, ``l
 ``int`` int32, ``half`` float16, ``bool``) are defined in ``micrograd/__init__.py``: written
 here they would shadow the builtins this module uses.
 
-The default dtype, what Python floats become, is float64 (PyTorch's is float32): learners
-compare gradients with finite differences and with PyTorch in float64, where rounding does
-not hide a wrong rule. ``set_default_dtype(micrograd.float32)`` switches, for speed.
+The default dtype, what Python floats become and what layers and ``zeros``, ``randn``... make,
+is float32, as PyTorch's. ``set_default_dtype(micrograd.float64)`` switches: for comparing
+gradients with finite differences (``gradcheck`` wants float64 inputs), where float32's
+rounding could hide a wrong rule. Tensors made from NumPy arrays keep the arrays' dtype.
 
 micrograd computes on the CPU only; ``device`` exists so that code written for PyTorch
 (``device='cpu'``, ``x.to(device)``, ``torch.device('cuda' if ... else 'cpu')``) runs as is.
@@ -79,18 +80,18 @@ TYPE_NAMES = {
 
 
 class _Default:
-    dtype = float64  # process-wide, as PyTorch's (not per thread)
+    dtype = float32  # process-wide, as PyTorch's (not per thread)
 
 
 _default = _Default()
 
 
 def get_default_dtype() -> np.dtype:
-    """The dtype Python floats become, and that ``zeros``, ``randn``... make (float64 unless
+    """The dtype Python floats become, and that ``zeros``, ``randn``... make (float32 unless
     ``set_default_dtype`` changed it).
 
     >>> get_default_dtype()
-    dtype('float64')
+    dtype('float32')
     """
     return _default.dtype
 
@@ -98,9 +99,9 @@ def get_default_dtype() -> np.dtype:
 def set_default_dtype(d: Any) -> None:
     """Make ``d`` (a floating-point dtype) what Python floats and the creation functions give.
 
-    >>> set_default_dtype(float32); get_default_dtype()
-    dtype('float32')
-    >>> set_default_dtype(float64)
+    >>> set_default_dtype(float64); get_default_dtype()
+    dtype('float64')
+    >>> set_default_dtype(float32)
     """
     d = as_dtype(d)
     if d.kind != "f":
@@ -195,7 +196,7 @@ def result_type(*operands: Any) -> np.dtype:
     >>> result_type(np.zeros(2, np.float32), np.zeros(2, np.int64), 0.5)
     dtype('float32')
     >>> result_type(np.zeros(2, np.int64), 0.5)
-    dtype('float64')
+    dtype('float32')
     """
     tiers: list[np.dtype | None] = [None, None, None]  # dimensioned, 0-d, Python numbers
     for x in operands:

@@ -1,9 +1,10 @@
 """Arithmetic and matmul: each op's forward, then its rule (powers, ``**``, are in ``power``).
 
 A number (or NumPy scalar, or ndarray) operand is a constant: it is not a parent. Dtypes
-follow PyTorch: integer tensors stay integer under ``+ - * // %``, true division and the
-float functions (``exp``, ``sqrt``, ...) give floats, and mixing dtypes gives the dtype
-PyTorch would (``_promoted``).
+follow PyTorch: integer tensors stay integer under ``+ - * // %``, true division, the float
+functions (``exp``, ``sqrt``, ...) and a float number operand give the default dtype
+(``tensor([1, 2]) / 2`` and ``tensor([1, 2]) * 0.5`` are float32, where NumPy would give
+float64), and mixing dtypes gives the dtype PyTorch would (``_promoted``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
+from micrograd.tensors.dtypes import get_default_dtype
 
 Operand = Tensor | Scalar | ndarray
 
 # bool < integer < float: in a mixed operation the higher kind decides the result's dtype
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
-FLOAT = np.dtype(np.float64)  # what integer data becomes in true division and exp, log, ...
 
 
 def _promoted(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
@@ -37,8 +38,15 @@ def _promoted(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
 
 
 def _float(x: ndarray) -> ndarray:
-    """``x`` as floats: integer and bool data become FLOAT, as PyTorch's float functions do."""
-    return x if x.dtype.kind == "f" else x.astype(FLOAT)
+    """``x`` as floats: integer and bool data become the default dtype, as PyTorch's float
+    functions do."""
+    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
+
+
+def _meeting(x: ndarray, number: Any) -> ndarray:
+    """``x`` ready to be combined with ``number`` (a constant operand): integer and bool data
+    meeting a Python float become the default dtype first, as PyTorch's result is."""
+    return _float(x) if type(number) is float else x
 
 
 def _wrap(x: Any) -> Tensor | Any:
@@ -60,7 +68,7 @@ def __add__(self, other: Operand) -> Tensor:
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
-    return _result(self._data + other, "+", (self,), None, self.requires_grad)
+    return _result(_meeting(self._data, other) + other, "+", (self,), None, self.requires_grad)
 
 
 VJPS["+"] = (lambda g, ans, ctx: g, lambda g, ans, ctx: g)  # ans = a + b
@@ -76,7 +84,8 @@ def __mul__(self, other: Operand) -> Tensor:
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
-    return _result(self._data * other, "*", (self,), (self._data, other), self.requires_grad)
+    a = _meeting(self._data, other)
+    return _result(a * other, "*", (self,), (a, other), self.requires_grad)
 
 
 VJPS["*"] = (  # ans = a * b, ctx = (a, b)
@@ -137,10 +146,10 @@ def _integer_division(self: Tensor, other: Operand, ufunc: np.ufunc, op: str) ->
             a, b = _promoted(a, b)
         prev, requires_grad = (self, other), self.requires_grad or other.requires_grad
     else:
-        a, b = self._data, _constant(other)
+        b = _constant(other)
         if b is NotImplemented:
             return NotImplemented
-        prev, requires_grad = (self,), self.requires_grad
+        a, prev, requires_grad = _meeting(self._data, b), (self,), self.requires_grad
     if a.dtype.kind in "biu" and np.asarray(b).dtype.kind in "biu" and np.any(np.equal(b, 0)):
         raise ZeroDivisionError(f"integer {'//' if op == 'floordiv' else '%'} by zero")
     return _result(ufunc(a, b), op, prev, (a, b), requires_grad)

@@ -3,7 +3,8 @@ each op's forward, then its rule.
 
 A number exponent of a float tensor is taken by multiplication where it can be
 (``_scalar_power``), since NumPy's pow takes its general path for all but a few exponents.
-Dtypes follow ``ops``: an integer tensor stays integer, and mixed dtypes give PyTorch's.
+Dtypes follow ``ops``: an integer tensor stays integer (with a float number, the default
+dtype), and mixed dtypes give PyTorch's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
-from micrograd.tensors.ops import Operand, _promoted
+from micrograd.tensors.ops import Operand, _meeting, _promoted
 
 
 @method
@@ -33,13 +34,8 @@ def __pow__(self, exponent: Operand) -> Tensor:
             "Tensor ** exponent: the exponent must be a number or a Tensor, "
             f"got {type(exponent).__name__}"
         )
-    return _result(
-        _scalar_power(self._data, exponent),
-        "**",
-        (self,),
-        (self._data, exponent),
-        self.requires_grad,
-    )
+    a = _meeting(self._data, exponent)
+    return _result(_scalar_power(a, exponent), "**", (self,), (a, exponent), self.requires_grad)
 
 
 def _power(a: ndarray, b: Any) -> ndarray:
@@ -130,7 +126,8 @@ def __rpow__(self, base: Scalar) -> Tensor:
     base = _constant(base)
     if base is NotImplemented or isinstance(base, ndarray):
         return NotImplemented
-    return _result(_power(base, self._data), "rpow", (self,), base, self.requires_grad)
+    exponent = _meeting(self._data, base)
+    return _result(_power(base, exponent), "rpow", (self,), base, self.requires_grad)
 
 
 def _rpow_grad(g: ndarray, ans: ndarray, base: Scalar) -> ndarray:

@@ -14,6 +14,7 @@ from micrograd.nn import MLP, Linear, Module, Neuron, ReLU, Sequential, Sigmoid,
 from micrograd.tensors import Tensor
 
 F64 = torch.float64
+pytestmark = pytest.mark.usefixtures("float64_default")  # layers made here are float64
 
 
 def _torch_linear(layer: Linear) -> torch.nn.Linear:

@@ -15,6 +15,7 @@ import micrograd.nn as mnn
 from micrograd.tensors import Tensor
 
 F64 = torch.float64
+pytestmark = pytest.mark.usefixtures("float64_default")  # layers made here are float64
 
 
 def _load_into_torch(ours: mnn.Module, ref: torch.nn.Module) -> None:

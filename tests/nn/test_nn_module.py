@@ -303,6 +303,7 @@ class _Scaled(mnn.Module):
         super().__init__()
         self.body = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
         self.register_buffer("scale", Tensor(np.ones(2)) if nn is mnn else torch.ones(2))
+        self.double()  # compared with PyTorch in float64
 
     def forward(self, x):
         return self.body(x) * self.scale

@@ -21,6 +21,8 @@ from micrograd.optim import SGD, Adam, AdamW, CosineAnnealingLR, LambdaLR, Linea
 from micrograd.tensors import Tensor
 
 F64 = torch.float64
+# The runs are compared with PyTorch's in float64, to 1e-10: layers made here are float64.
+pytestmark = pytest.mark.usefixtures("float64_default")
 
 # (micrograd class, torch class, keyword arguments): every configuration the runs below cover.
 CONFIGS = [

@@ -125,7 +125,7 @@ def torch_dtype(t: torch.Tensor) -> np.dtype:
 
 def test_shapes_and_dtypes_match_torch():
     previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)  # micrograd's default
+    torch.set_default_dtype(torch.float32)  # micrograd's default, as PyTorch's
     try:
         pairs = [
             (mg.randn(2, 3), torch.randn(2, 3)),

@@ -410,8 +410,8 @@ def test_float32_stays_float32_through_ops_and_grads():
 
 
 def test_default_dtype_and_integer_tensors():
-    assert Tensor([1.0, 2.0]).dtype == np.float64
-    assert Tensor(3.0).dtype == np.float64 and Tensor(3.0).shape == ()
+    assert Tensor([1.0, 2.0]).dtype == np.float32  # the default dtype, PyTorch's
+    assert Tensor(3.0).dtype == np.float32 and Tensor(3.0).shape == ()
     assert Tensor(np.zeros(2, np.float32)).dtype == np.float32
     assert Tensor([1, 2], dtype=np.float32).dtype == np.float32
     i = Tensor(np.array([1, 2, 3]))
@@ -581,7 +581,7 @@ def test_public_api_and_repr():
         and micrograd.no_grad.__name__ == "no_grad"
     )
     t = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    assert t.shape == (2, 2) and t.ndim == 2 and t.dtype == np.float64 and len(t) == 2
+    assert t.shape == (2, 2) and t.ndim == 2 and t.dtype == np.float32 and len(t) == 2
     assert t.numel() == 4 and t.label == "" and t._prev == () and t._op == ""
     assert t._prev == set()  # like Value._prev, it also compares like the original's set
     u = t * t + 1.0
@@ -593,7 +593,8 @@ def test_public_api_and_repr():
     assert not d.requires_grad and np.shares_memory(d.data, t.data)
     assert repr(Tensor([1.0, 2.0])) == "Tensor([1., 2.])"
     assert "requires_grad=True" in repr(t)
-    assert "dtype=float32" in repr(Tensor(np.ones(2, np.float32)))
+    assert "dtype" not in repr(Tensor(np.ones(2, np.float32)))  # the default dtype, as PyTorch
+    assert "dtype=float64" in repr(Tensor(np.ones(2)))
     assert len({t, Tensor([[1.0, 2.0], [3.0, 4.0]])}) == 2  # hashed by identity
     t.label = "W"
     assert t.label == "W"

@@ -14,6 +14,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import micrograd
 from micrograd.tensors import Size, Tensor, functions, no_grad
 
 RNG = np.random.default_rng(2024)
@@ -370,8 +371,8 @@ def test_integer_true_division_gives_floats():
     assert (Tensor([1, 2]) / Tensor([2, 2])).tolist() == [0.5, 1.0]
     assert (2 / Tensor([1, 2])).tolist() == [2.0, 1.0]
     assert (Tensor([1, 2]) / 2).tolist() == [0.5, 1.0]
-    assert (Tensor([3]) / Tensor([2])).dtype == np.float64
-    assert (Tensor([1, 2]) / 0.5).dtype == np.float64
+    assert (Tensor([3]) / Tensor([2])).dtype == np.float32  # the default dtype, PyTorch's
+    assert (Tensor([1, 2]) / 0.5).dtype == np.float32
     w = Tensor([1.0, 2.0], requires_grad=True)
     check(
         lambda w: Tensor([3, 4]) / w,
@@ -409,17 +410,18 @@ def test_floor_division_has_no_gradient_as_torch():
 DTYPES = [np.bool_, np.int32, np.int64, np.float32, np.float64]
 
 
-@pytest.fixture
-def torch_default_float64():
-    """PyTorch with micrograd's default float (float64), for dtype comparisons."""
+@pytest.fixture(params=["float32", "float64"])
+def default_dtype(request):
+    """Both libraries' default dtype: PyTorch's float32, then float64."""
     default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
+    micrograd.set_default_dtype(getattr(micrograd, request.param))
+    torch.set_default_dtype(getattr(torch, request.param))
     yield
     torch.set_default_dtype(default)
 
 
 @pytest.mark.parametrize("op", ["+", "*", "/", "=="])
-def test_result_dtypes_as_torch(op, torch_default_float64):
+def test_result_dtypes_as_torch(op, default_dtype):
     """Mixed dtypes give PyTorch's result dtype: float32 with int64 stays float32, and a 0-d
     tensor only decides the dtype if it is of a higher kind (bool < int < float)."""
     fn = {"+": lambda a, b: a + b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}.get(
@@ -434,8 +436,23 @@ def test_result_dtypes_as_torch(op, torch_default_float64):
             theirs = fn(torch.tensor(a), torch.tensor(b))
             assert ours.dtype == torch_to_numpy_dtype(theirs.dtype), (da, db, shape_a, shape_b)
     assert (Tensor(np.ones(2, np.float32)) * 2.5).dtype == np.float32
-    assert (Tensor([1, 2]) * 2.5).dtype == np.float64  # the default float
-    assert Tensor([1, 2]).exp().dtype == np.float64 and Tensor([True]).sqrt().dtype == np.float64
+    default = micrograd.get_default_dtype()
+    assert (Tensor([1, 2]) * 2.5).dtype == default == (torch.tensor([1, 2]) * 2.5).numpy().dtype
+    assert Tensor([1, 2]).exp().dtype == default and Tensor([True]).sqrt().dtype == default
+    for ours, theirs in [
+        (Tensor([1, 2]) + 0.5, torch.tensor([1, 2]) + 0.5),
+        (Tensor([5, 7]) // 2.0, torch.tensor([5, 7]) // 2.0),
+        (Tensor([5, 7]) % 2.5, torch.tensor([5, 7]) % 2.5),
+        (Tensor([1, 2]) ** 0.5, torch.tensor([1, 2]) ** 0.5),
+        (2.0 ** Tensor([1, 2]), 2.0 ** torch.tensor([1, 2])),
+        (1.5 - Tensor([1, 2]), 1.5 - torch.tensor([1, 2])),
+        (Tensor([True, False]) * 1.5, torch.tensor([True, False]) * 1.5),
+        (Tensor([1, 2]).sigmoid(), torch.tensor([1, 2]).sigmoid()),
+        (Tensor([1, 2]).log(), torch.tensor([1, 2]).log()),
+        (Tensor([1, 2]) ** 2, torch.tensor([1, 2]) ** 2),
+    ]:
+        assert ours.dtype == torch_to_numpy_dtype(theirs.dtype), theirs
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6)
 
 
 # --------------------------------------------------------------------- comparisons and logic
