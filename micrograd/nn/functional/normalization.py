@@ -99,14 +99,9 @@ def batch_norm(
             )
     elif running_mean is None or running_var is None:
         raise ValueError("batch_norm needs running_mean and running_var in evaluation mode")
-    out = _batch_norm(
+    return _batch_norm(
         input, stats[0], stats[1], weight, bias, bool(training), float(momentum), float(eps)
     )
-    if training:  # the running statistics were written in place: count it, as PyTorch
-        for t in (running_mean, running_var):
-            if t is not None:
-                t._bump_version()
-    return out
 
 
 def normalize(
