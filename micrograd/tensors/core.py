@@ -109,7 +109,9 @@ class Tensor:
 
     ``data`` is copied into a new ndarray of ``dtype`` if given. Otherwise NumPy arrays keep
     their dtype, and Python data follows PyTorch: floats take the default dtype (float32
-    unless ``set_default_dtype`` changed it), ints int64, bools bool. Integer and boolean
+    unless ``set_default_dtype`` changed it), ints int64, bools bool. As with
+    ``torch.Tensor``, an ndarray of the default dtype is not copied but shared (a write into
+    either shows in both); ``micrograd.tensor`` always copies. Integer and boolean
     tensors are data, indices or targets, never differentiable. ``device`` may only be
     ``'cpu'`` (micrograd's one device).
 
@@ -144,7 +146,10 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data._data
         as_device(device)  # "cpu" or None; anything else raises, naming what exists
-        self._data: ndarray = array_from(data, dtype)  # floats follow get_default_dtype()
+        if dtype is None and type(data) is ndarray and data.dtype == get_default_dtype():
+            self._data: ndarray = data  # shared, as torch.Tensor(ndarray) shares it
+        else:
+            self._data = array_from(data, dtype)  # floats follow get_default_dtype()
         self._grad: ndarray | None = None
         self._grad_tensor: Tensor | None = None
         self.requires_grad = False

@@ -87,3 +87,19 @@ def test_integer_data_meeting_floats_takes_the_default_dtype(default):
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6)
     with pytest.raises(RuntimeError, match="floating-point"):
         mg.tensor(ints).mean()  # as PyTorch: mean of integers is refused
+
+
+def test_tensor_of_an_array_shares_it_when_of_the_default_dtype(default):
+    """Issue 17, C9: as torch.Tensor(ndarray). micrograd.tensor copies, from_numpy and
+    as_tensor share, as PyTorch's."""
+    for dtype in (np.float32, np.float64, np.int64):
+        a, b = np.zeros((2, 3), dtype), np.zeros((2, 3), dtype)
+        ours, theirs = mg.Tensor(a[:, ::2]), torch.Tensor(b[:, ::2])
+        a[0, 0] = b[0, 0] = 5
+        assert ours[0, 0].item() == theirs[0, 0].item() == (5 if dtype == default else 0)
+        assert ours.dtype == dtype  # PyTorch's legacy constructor would make it the default
+        for make, shares in [("tensor", False), ("from_numpy", True), ("as_tensor", True)]:
+            ours, theirs = getattr(mg, make)(a), getattr(torch, make)(b)
+            a[1, 1] = b[1, 1] = 7
+            assert ours[1, 1].item() == theirs[1, 1].item() == (7 if shares else 0), make
+            a[1, 1] = b[1, 1] = 0
