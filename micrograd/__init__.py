@@ -207,6 +207,7 @@ __all__ = [
     "no_grad",
     "set_grad_enabled",
     # dtypes and the device
+    "bfloat16",
     "bool",
     "bool_",
     "device",
@@ -337,3 +338,13 @@ __all__ = [
     "ne",
 ]
 __version__ = "1.0.0"
+
+
+def __getattr__(name: str) -> object:
+    """``micrograd.bfloat16``: ``micrograd.tensors.dtypes.bfloat16``, made on first use (its
+    ml_dtypes import takes longer than micrograd's own)."""
+    if name == "bfloat16":
+        from micrograd.tensors import dtypes
+
+        return dtypes.bfloat16
+    raise AttributeError(f"module 'micrograd' has no attribute {name!r}")

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors import Tensor
+from micrograd.tensors.dtypes import is_float
 from micrograd.tensors.generator import Generator, numpy_generator
 from micrograd.tensors.grad_mode import no_grad
 
@@ -72,7 +73,7 @@ def _draw(kind: str, shape: tuple[int, ...], generator: Any, a: float, b: float)
 def _tensor(tensor: Any, where: str) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{where} expects a Tensor, got {type(tensor).__name__}")
-    if tensor.dtype.kind != "f":
+    if not is_float(tensor.dtype):
         raise TypeError(f"nn.init.{where} fills floating-point tensors, this one is {tensor.dtype}")
     return tensor
 

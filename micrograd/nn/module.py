@@ -45,7 +45,8 @@ import numpy as np
 
 from micrograd.engine import Value
 from micrograd.nn.parameter import Parameter, parse_to_args
-from micrograd.tensors import Tensor
+from micrograd.tensors import Tensor, dtypes
+from micrograd.tensors.dtypes import is_float
 from micrograd.tensors.grad_mode import no_grad
 
 __all__ = ["IncompatibleKeys", "Module", "StateDictError"]
@@ -473,6 +474,14 @@ class Module:
         """Floating-point parameters and buffers to float64."""
         return self._cast(np.dtype(np.float64))
 
+    def half(self: M) -> M:
+        """Floating-point parameters and buffers to float16."""
+        return self._cast(np.dtype(np.float16))
+
+    def bfloat16(self: M) -> M:
+        """Floating-point parameters and buffers to bfloat16 (see ``Tensor.bfloat16``)."""
+        return self._cast(dtypes.bfloat16)
+
     def cpu(self: M) -> M:
         """Already there: micrograd runs on the CPU."""
         return self
@@ -481,7 +490,7 @@ class Module:
         for module in self.modules():
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
-                    if t is not None and t.dtype.kind == "f":
+                    if t is not None and is_float(t.dtype):
                         t._data = t._data.astype(dtype, copy=False)
                         if t._grad is not None:
                             t._grad = t._grad.astype(dtype, copy=False)
@@ -583,7 +592,7 @@ def _checked_value(name: str, value: Any, target: Any) -> np.ndarray:
     if is_bool:
         ok = array.dtype == np.bool_
     else:
-        ok = array.dtype != np.bool_ and array.dtype.kind in "iuf"
+        ok = array.dtype != np.bool_ and (array.dtype.kind in "iu" or is_float(array.dtype))
     if not ok:
         wanted = "booleans" if is_bool else "real numbers"
         raise TypeError(

@@ -17,7 +17,7 @@ import numpy as np
 
 from micrograd._validate import positive_int
 from micrograd.tensors import Tensor
-from micrograd.tensors.dtypes import as_device, as_dtype, device, get_default_dtype
+from micrograd.tensors.dtypes import as_device, as_dtype, device, get_default_dtype, is_float
 
 __all__ = [
     "Parameter",
@@ -64,7 +64,7 @@ def resolve_dtype(dtype: Any) -> np.dtype:
     """``dtype`` (any form ``micrograd.tensor`` takes) as a floating NumPy dtype; the default
     dtype for None. TypeError naming it otherwise: layers hold learnable, floating, tensors."""
     resolved = get_default_dtype() if dtype is None else as_dtype(dtype)
-    if resolved.kind != "f":
+    if not is_float(resolved):
         raise TypeError(f"a layer's dtype must be a floating-point dtype, got {resolved}")
     return resolved
 
@@ -97,6 +97,6 @@ def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | N
     if dtype is None:
         return None
     resolved = as_dtype(dtype)
-    if resolved.kind != "f":
+    if not is_float(resolved):
         raise TypeError(f"Module.to only accepts floating-point dtypes, got {resolved}")
     return resolved

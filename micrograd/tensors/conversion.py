@@ -1,5 +1,6 @@
 """Changing a tensor's dtype (and its device, of which there is one): ``to``, ``float``,
-``double``, ``long``, ``type``... with the cast's derivative rule beside it.
+``double``, ``half``, ``bfloat16``, ``long``, ``type``... with the cast's derivative rule
+beside it.
 
 A cast between floating-point dtypes is differentiable, as in PyTorch: the gradient is cast
 back to the operand's dtype. A cast to or from an integer or boolean dtype gives a tensor
@@ -12,8 +13,17 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors import dtypes
 from micrograd.tensors.core import VJPS, Tensor, _result, method
-from micrograd.tensors.dtypes import CPU, TYPE_NAMES, as_device, as_dtype, device
+from micrograd.tensors.dtypes import (
+    CPU,
+    TYPE_NAMES,
+    as_device,
+    as_dtype,
+    device,
+    is_float,
+    type_name,
+)
 
 
 def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
@@ -21,7 +31,7 @@ def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
     if dtype == self._data.dtype and not copy:
         return self
     data = self._data.astype(dtype)  # always a new array
-    differentiable = dtype.kind == "f" and self._data.dtype.kind == "f"
+    differentiable = is_float(dtype) and is_float(self._data.dtype)
     return _result(data, "to", (self,), self._data.dtype, self.requires_grad and differentiable)
 
 
@@ -82,6 +92,14 @@ def half(self) -> Tensor:
 
 
 @method
+def bfloat16(self) -> Tensor:
+    """``self.to(bfloat16)``: float32's range with 8 bits of precision (ml_dtypes' bfloat16).
+    NumPy computes on it slowly, element by element: convert back with ``float()`` to compute
+    fast."""
+    return _cast(self, dtypes.bfloat16)  # ml_dtypes is imported here, on first use
+
+
+@method
 def long(self) -> Tensor:
     """``self.to(int64)``: floats are truncated toward zero."""
     return _cast(self, np.dtype(np.int64))
@@ -120,9 +138,11 @@ def to_type(self, dtype: Any = None) -> Tensor | str:
     ('torch.FloatTensor', dtype('int64'))
     """
     if dtype is None:
-        return "torch." + TYPE_NAMES[self._data.dtype]
+        return "torch." + type_name(self._data.dtype)
     if isinstance(dtype, str) and dtype.startswith("torch."):
         by_name = {f"torch.{name}": d for d, name in TYPE_NAMES.items()}
+        if dtype == "torch.BFloat16Tensor":
+            by_name[dtype] = dtypes.bfloat16
         if dtype not in by_name:
             raise TypeError(f"type(): unknown tensor type {dtype!r}")
         dtype = by_name[dtype]
@@ -139,8 +159,8 @@ def type_as(self, other: Tensor) -> Tensor:
 
 @method
 def is_floating_point(self) -> bool:
-    """True for float16, float32 and float64 tensors."""
-    return self._data.dtype.kind == "f"
+    """True for float16, bfloat16, float32 and float64 tensors."""
+    return is_float(self._data.dtype)
 
 
 @method

@@ -69,7 +69,7 @@ import numpy as np
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim
 from micrograd.tensors._versions import check_unmodified, new_cell, write_count
-from micrograd.tensors.dtypes import array_from, as_device, get_default_dtype
+from micrograd.tensors.dtypes import array_from, as_device, get_default_dtype, is_float
 from micrograd.tensors.grad_mode import _grad_mode
 
 __all__ = ["Tensor", "VJPS", "method"]
@@ -165,7 +165,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (floating-point tensors only) and return self."""
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not is_float(self._data.dtype):
             raise TypeError(
                 f"only floating-point tensors can require grad, this one is {self._data.dtype}; "
                 "create it with float data or dtype=np.float64"
@@ -211,7 +211,7 @@ class Tensor:
     def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
-        if self.requires_grad and value._data.dtype.kind != "f":
+        if self.requires_grad and not is_float(value._data.dtype):
             raise RuntimeError(
                 "data set to a tensor that requires gradients must be floating point, got "
                 f"{value._data.dtype}"

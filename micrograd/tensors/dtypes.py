@@ -2,6 +2,10 @@
 
 A dtype is a NumPy dtype object, so ``t.dtype == micrograd.float32`` and
 ``t.dtype == np.float32`` both hold for a float32 tensor, and ``dtype=`` takes either.
+``bfloat16`` is ml_dtypes' (the NumPy extension JAX uses), made on first use: importing
+ml_dtypes takes about 0.6 s, twice micrograd's own import, so a program that never names
+bfloat16 never pays for it. NumPy gives ml_dtypes' dtypes the kind ``'V'`` (void), so "is it a
+float" is asked through ``is_float``, never ``dtype.kind == 'f'`` alone.
 PyTorch's short aliases (``micrograd.float`` is float32, ``double`` float64, ``long`` int64,
 ``int`` int32, ``half`` float16, ``bool``) are defined in ``micrograd/__init__.py``: written
 here they would shadow the builtins this module uses.
@@ -17,6 +21,7 @@ micrograd computes on the CPU only; ``device`` exists so that code written for P
 
 from __future__ import annotations
 
+import functools
 import numbers
 import operator
 from typing import Any
@@ -24,6 +29,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "bfloat16",  # noqa: F822 (made on first use by __getattr__ below)
     "bool_",
     "device",
     "finfo",
@@ -60,7 +66,9 @@ bool_ = np.dtype(np.bool_)
 
 SUPPORTED = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64)
 SUPPORTED += (bool_,)
-_NAMES = "float16, float32, float64, int8, int16, int32, int64, uint8 (to uint64) and bool"
+_NAMES = (
+    "float16, bfloat16, float32, float64, int8, int16, int32, int64, uint8 (to uint64) and bool"
+)
 
 # PyTorch's legacy tensor type names, for Tensor.type(): 'torch.FloatTensor' and the like.
 TYPE_NAMES = {
@@ -77,6 +85,35 @@ TYPE_NAMES = {
     uint64: "UInt64Tensor",
     bool_: "BoolTensor",
 }
+
+
+def __getattr__(name: str) -> Any:
+    """``bfloat16``, imported on first use (a module ``__getattr__``, PEP 562)."""
+    if name == "bfloat16":
+        return _bfloat16()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _bfloat16() -> np.dtype:
+    import ml_dtypes
+
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def is_bfloat16(dtype: np.dtype) -> bool:
+    """True for bfloat16 (checked by name: no need to import ml_dtypes to say no)."""
+    return dtype.kind == "V" and dtype.name == "bfloat16"
+
+
+def is_float(dtype: np.dtype) -> bool:
+    """True for the floating-point dtypes: float16, bfloat16, float32, float64."""
+    return dtype.kind == "f" or is_bfloat16(dtype)
+
+
+def type_name(dtype: np.dtype) -> str:
+    """PyTorch's legacy tensor type name of ``dtype``: ``'FloatTensor'`` for float32."""
+    return "BFloat16Tensor" if is_bfloat16(dtype) else TYPE_NAMES[dtype]
 
 
 class _Default:
@@ -104,7 +141,7 @@ def set_default_dtype(d: Any) -> None:
     >>> set_default_dtype(float32)
     """
     d = as_dtype(d)
-    if d.kind != "f":
+    if not is_float(d):
         raise TypeError(
             f"set_default_dtype: only floating-point dtypes can be the default, got {d}"
         )
@@ -119,7 +156,7 @@ def as_dtype(dtype: Any, where: str = "dtype") -> np.dtype:
             d = None
         else:
             try:
-                d = np.dtype(dtype)
+                d = _bfloat16() if dtype == "bfloat16" else np.dtype(dtype)
             except (TypeError, ValueError):
                 d = None
         if d is None:
@@ -128,7 +165,7 @@ def as_dtype(dtype: Any, where: str = "dtype") -> np.dtype:
                 f"got {type(dtype).__name__}: {dtype!r}"
             )
         dtype = d
-    if dtype not in SUPPORTED:
+    if dtype not in SUPPORTED and not is_bfloat16(dtype):
         raise TypeError(f"{where} {dtype} is not supported: micrograd's dtypes are {_NAMES}")
     return dtype
 
@@ -152,7 +189,7 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
             f"got {type(data).__name__}: {error}"
         ) from None
     kind = array.dtype.kind
-    if kind not in "biuf" or array.dtype not in SUPPORTED:
+    if not (kind in "biuf" and array.dtype in SUPPORTED or is_bfloat16(array.dtype)):
         raise TypeError(
             f"Tensor data must be numeric, got {type(data).__name__} of dtype {array.dtype}"
         )
@@ -169,8 +206,8 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
     """PyTorch's promoteTypes: bool < integers < floats, and an integer with a float gives
     the float (NumPy would widen int64 + float32 to float64)."""
-    if (a.kind == "f") != (b.kind == "f"):
-        return a if a.kind == "f" else b
+    if is_float(a) != is_float(b):
+        return a if is_float(a) else b
     return np.result_type(a, b)
 
 
@@ -179,9 +216,9 @@ def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None
     # float): PyTorch's combine_categories.
     if higher is None or lower is None:
         return lower if higher is None else higher
-    if higher.kind == "f":
+    if is_float(higher):
         return higher
-    if higher.kind == "b" or lower.kind == "f":
+    if higher.kind == "b" or is_float(lower):
         return _promote(higher, lower)
     return higher
 
@@ -225,7 +262,7 @@ def is_floating_point(input: Any) -> bool:
         raise TypeError(
             f"is_floating_point() needs a tensor, got {type(input).__name__}: {input!r}"
         )
-    return dtype.kind == "f"
+    return is_float(dtype)
 
 
 def finfo(dtype: Any = None) -> np.finfo:
@@ -236,7 +273,7 @@ def finfo(dtype: Any = None) -> np.finfo:
     1.1920928955078125e-07
     """
     d = _default.dtype if dtype is None else as_dtype(dtype)
-    if d.kind != "f":
+    if not is_float(d):
         raise TypeError(f"finfo needs a floating-point dtype, got {d}; use iinfo for integers")
     return np.finfo(d)
 

@@ -29,6 +29,7 @@ from micrograd.tensors.core import (
     method,
     ndarray,
 )
+from micrograd.tensors.dtypes import is_float
 from micrograd.tensors.grad_mode import _grad_mode
 
 Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
@@ -47,7 +48,7 @@ def _recorded(tensor: Tensor, value: Any, op: str) -> bool:
         )
     if not (tensor.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
         return False
-    if tensor._data.dtype.kind != "f":
+    if not is_float(tensor._data.dtype):
         raise RuntimeError(
             f"{op}: the value requires grad, and a {tensor._data.dtype} tensor cannot hold "
             "values that require grad (only floating-point tensors can)"

@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
-from micrograd.tensors.dtypes import get_default_dtype
+from micrograd.tensors.dtypes import get_default_dtype, is_bfloat16, is_float
 
 Operand = Tensor | Scalar | ndarray
 
 # bool < integer < float: in a mixed operation the higher kind decides the result's dtype
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+# ("V", NumPy's kind for extension dtypes, is bfloat16's: the only one micrograd takes)
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}
 
 
 def _promoted(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
@@ -40,7 +41,7 @@ def _promoted(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
 def _float(x: ndarray) -> ndarray:
     """``x`` as floats: integer and bool data become the default dtype, as PyTorch's float
     functions do."""
-    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
+    return x if x.dtype.kind == "f" or is_float(x.dtype) else x.astype(get_default_dtype())
 
 
 def _meeting(x: ndarray, number: Any) -> ndarray:
@@ -204,6 +205,8 @@ def __matmul__(self, other: Tensor | ndarray) -> Tensor:
             f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the second "
             f"({b.shape[0 if b.ndim == 1 else -2]}), and batch axes must broadcast"
         ) from None
+    if data.dtype is not a.dtype and is_bfloat16(a.dtype) and is_bfloat16(b.dtype):
+        data = data.astype(a.dtype)  # ml_dtypes gives float32 here; PyTorch keeps bfloat16
     return _result(data, "@", (self, other), (a, b), self.requires_grad or other.requires_grad)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from micrograd.tensors.core import Tensor, method, ndarray
 from micrograd.tensors.creation import _int, _leaf, _size
-from micrograd.tensors.dtypes import as_device, as_dtype, get_default_dtype
+from micrograd.tensors.dtypes import as_device, as_dtype, get_default_dtype, is_float
 from micrograd.tensors.generator import Generator
 from micrograd.tensors.generator import numpy_generator as _numpy
 from micrograd.tensors.indexing import _inplace_target
@@ -42,7 +42,7 @@ __all__ = [
 
 def _float_dtype(dtype: Any, name: str) -> np.dtype:
     d = get_default_dtype() if dtype is None else as_dtype(dtype)
-    if d.kind != "f":
+    if not is_float(d):
         raise TypeError(f"{name}() makes floating-point numbers: dtype {d} is not one")
     return d
 
@@ -167,7 +167,7 @@ def normal(
         if size is not None:
             raise TypeError("normal(): give size only when mean and std are numbers")
         d = np.result_type(*(t._data for t in tensors)) if dtype is None else as_dtype(dtype)
-        if d.kind != "f":
+        if not is_float(d):
             raise TypeError(f"normal(): mean and std must be floating-point tensors, not {d}")
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     else:
@@ -217,7 +217,7 @@ def multinomial(
     if not isinstance(input, Tensor):
         raise TypeError(f"multinomial() needs a tensor, got {type(input).__name__}")
     w = input._data
-    if w.dtype.kind != "f":
+    if not is_float(w.dtype):
         raise TypeError(f"multinomial() needs floating-point weights, got dtype {w.dtype}")
     if w.ndim not in (1, 2):
         raise ValueError(f"multinomial(): input must be 1-D or 2-D, got shape {w.shape}")
@@ -311,7 +311,7 @@ method(bernoulli)
 def _fill_in_place(self: Tensor, values: ndarray, name: str) -> Tensor:
     """Write ``values`` into ``self`` under the rules of every in-place op (indexing's): not
     into a tensor that requires grad while graphs are recorded, counted as a version."""
-    if self._data.dtype.kind != "f":
+    if not is_float(self._data.dtype):
         raise TypeError(f"{name} fills floating-point tensors, this one is {self._data.dtype}")
     _inplace_target(self, name)[...] = values
     self._bump_version()

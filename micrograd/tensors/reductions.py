@@ -16,6 +16,7 @@ import numpy as np
 
 from micrograd.tensors._shapes import alias, kept_shape, normalize_dim, reduce_dims
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.dtypes import is_float
 
 Dim = int | tuple[int, ...] | list[int] | None
 
@@ -35,7 +36,7 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 
 def _float_only(self: Tensor, name: str) -> None:
-    if self._data.dtype.kind != "f":
+    if not is_float(self._data.dtype):
         raise RuntimeError(
             f"{name}(): needs a floating-point tensor, got {self._data.dtype} "
             "(convert it first, e.g. with .float() or .double())"

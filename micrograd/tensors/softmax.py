@@ -15,7 +15,7 @@ import numpy as np
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
-from micrograd.tensors.dtypes import as_dtype
+from micrograd.tensors.dtypes import as_dtype, is_float
 
 
 def _softmax_dim(dim: Any, axis: Any, ndim: int) -> int:
@@ -32,7 +32,7 @@ def _in_dtype(x: ndarray, dtype: Any) -> ndarray:
     if dtype is None:
         return x
     dtype = as_dtype(dtype)
-    if dtype.kind != "f":
+    if not is_float(dtype):
         raise TypeError(f"softmax dtype must be a floating dtype, got {dtype}")
     return x.astype(dtype, copy=False)
 
