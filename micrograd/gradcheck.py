@@ -67,9 +67,11 @@ def gradcheck(
 ) -> bool:
     """True if backward's gradient of ``fn`` matches central finite differences at ``inputs``.
 
-    ``inputs`` are ``Value``s or ``Tensor``s (floating point, ``requires_grad=True``; float64
-    recommended, since ``eps=1e-6`` is below float32's resolution). ``fn(*inputs)`` must
-    return a ``Value`` or a ``Tensor``. An entry passes when
+    ``inputs`` are ``Value``s or ``Tensor``s (floating point, ``requires_grad=True``). As with
+    PyTorch's gradcheck they should be float64 (``eps=1e-6`` is below float32's resolution),
+    and a float32 input, the default dtype's, is warned about: make them with
+    ``dtype=micrograd.float64``, or ``set_default_dtype(micrograd.float64)`` first.
+    ``fn(*inputs)`` must return a ``Value`` or a ``Tensor``. An entry passes when
     ``|analytic - numeric| <= atol + rtol * |numeric|`` (NumPy's ``isclose``); otherwise
     ``GradcheckError`` (an ``AssertionError``) names the worst entry.
 
@@ -305,6 +307,6 @@ def _check_arguments(fn: Any, inputs: tuple[Any, ...], eps: Any, atol: Any, rtol
         if data.dtype.itemsize < 8:
             warnings.warn(
                 f"gradcheck: input {i} is {data.dtype}; finite differences with eps={eps:g} "
-                "are unreliable below float64 (use dtype=np.float64)",
+                "are unreliable below float64 (make it with dtype=micrograd.float64)",
                 stacklevel=3,
             )
