@@ -15,53 +15,9 @@ from micrograd.backends import get_float32_matmul_precision, set_float32_matmul_
 from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
 from micrograd.explore import explore
-from micrograd.gradcheck import gradcheck
-from micrograd.memory import tune_malloc
-from micrograd.serialization import load, save
-from micrograd.tensors import Size, Tensor
-
-# Making tensors
-from micrograd.tensors.creation import (
-    arange,
-    as_tensor,
-    empty,
-    empty_like,
-    eye,
-    from_numpy,
-    full,
-    full_like,
-    linspace,
-    ones,
-    ones_like,
-    tensor,
-    zeros,
-    zeros_like,
-)
-
-# dtypes and the device
-from micrograd.tensors.dtypes import (
-    bool_,
-    device,
-    finfo,
-    float16,
-    float32,
-    float64,
-    get_default_dtype,
-    iinfo,
-    int8,
-    int16,
-    int32,
-    int64,
-    is_floating_point,
-    set_default_dtype,
-    uint8,
-    uint16,
-    uint32,
-    uint64,
-)
 
 # Function forms of the tensor methods (torch.exp(t) is t.exp())
-from micrograd.tensors.functions import (
+from micrograd.functions import (
     abs,
     all,
     amax,
@@ -110,6 +66,50 @@ from micrograd.tensors.functions import (
     unsqueeze,
     var,
 )
+from micrograd.gradcheck import gradcheck
+from micrograd.memory import tune_malloc
+from micrograd.serialization import load, save
+from micrograd.tensors import Size, Tensor
+
+# Making tensors
+from micrograd.tensors.creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+
+# dtypes and the device
+from micrograd.tensors.dtypes import (
+    bool_,
+    device,
+    finfo,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    iinfo,
+    int8,
+    int16,
+    int32,
+    int64,
+    is_floating_point,
+    set_default_dtype,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
 
 # Random numbers: where they come from (generators, seeds)
 from micrograd.tensors.generator import (
@@ -155,7 +155,7 @@ from micrograd.tensors.random import (
 from micrograd.tensors.selection import argsort, sort, topk, tril, triu, where
 
 # Top-level functions that are no single method
-from micrograd.tensors.toplevel import (
+from micrograd.toplevel import (
     allclose,
     equal,
     is_tensor,

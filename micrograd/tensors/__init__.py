@@ -11,7 +11,6 @@ from micrograd.tensors import (  # noqa: F401
     compare,
     conversion,
     elementwise,
-    functions,
     indexing,
     interop,
     joining,
@@ -42,5 +41,4 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
-    "functions",
 ]

@@ -14,7 +14,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.tensors import Size, Tensor, functions, no_grad
+from micrograd import functions
+from micrograd.tensors import Size, Tensor, no_grad
 
 RNG = np.random.default_rng(2024)
 FEW = settings(max_examples=25)

@@ -1,5 +1,6 @@
 """The tensor operations as functions of their input, PyTorch's ``torch.exp(x)`` and
-``torch.sum(x, dim=1)`` spellings: each calls the Tensor method of the same name.
+``torch.sum(x, dim=1)`` spellings: each calls the Tensor method of the same name. Part of
+PyTorch's surface above the engine (``toplevel`` has the functions that are no method).
 
 ``pow`` also takes a number as base (``torch.pow(2, t)``).
 """
