@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors._shapes import normalize_dim
+from micrograd.tensors._shapes import alias, normalize_dim
 from micrograd.tensors.core import VJPS, Tensor, _result, ndarray
 from micrograd.tensors.dtypes import result_type
 
@@ -49,14 +49,6 @@ def _tensors(tensors: Any, name: str) -> list[Tensor]:
     return list(tensors)
 
 
-def _dim(dim: Any, axis: Any, name: str) -> Any:
-    if axis is not None:
-        if dim not in (None, 0):
-            raise TypeError(f"{name}(): give dim or its alias axis, not both")
-        return axis
-    return 0 if dim is None else dim
-
-
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """The tensors joined along ``dim``: their shapes must match in every other dimension.
     Mixed dtypes promote as in PyTorch (float32 with int64 gives float32). A 1-D empty
@@ -67,7 +59,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
     ((2, 2), [[1.0, 2.0, 3.0, 4.0]])
     """
     given = _tensors(tensors, "cat")
-    dim = _dim(dim, axis, "cat")
+    dim = alias(dim, axis, "dim", "axis", 0)
     for i, t in enumerate(given):
         if t.data.ndim == 0:
             raise ValueError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
@@ -119,7 +111,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     [[1.0, 3.0], [2.0, 4.0]]
     """
     given = _tensors(tensors, "stack")
-    dim = _dim(dim, axis, "stack")
+    dim = alias(dim, axis, "dim", "axis", 0)
     shape = given[0].data.shape
     for i, t in enumerate(given):
         if t.data.shape != shape:

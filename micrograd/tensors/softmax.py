@@ -13,17 +13,15 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
-from micrograd.tensors._shapes import normalize_dim
+from micrograd.tensors._shapes import alias, normalize_dim
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
 from micrograd.tensors.dtypes import as_dtype
 
 
 def _softmax_dim(dim: Any, axis: Any, ndim: int) -> int:
-    """``dim`` (PyTorch's name) or ``axis`` (NumPy's, kept as an alias) as a non-negative int."""
-    if axis is not None:
-        if dim is not None and dim != axis:
-            raise TypeError(f"softmax got both dim={dim!r} and axis={axis!r}; pass one")
-        dim = axis
+    """``dim`` (PyTorch's name) or ``axis`` (NumPy's alias) as a non-negative int; -1 if
+    neither is given."""
+    dim = alias(dim, axis, "dim", "axis", None)
     return normalize_dim(-1 if dim is None else dim, ndim)
 
 
