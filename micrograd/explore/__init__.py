@@ -12,7 +12,8 @@ inline. Two graphs, two pages:
 * a graph of ``Tensor``s (``tensor``, ``tensor_page``): one box per tensor with its name,
   op, shape and dtype, heatmaps of the data and grads a step reads and writes, and each
   step's rule as code with its shapes (``W2.grad += h.T @ logits.grad   (64×32) @ (32×27) →
-  (64×27)``), from the rules' own text (``rules``, ``micrograd.tensors.RULE_TEXT``).
+  (64×27)``), from the rules' own text (``micrograd.tensors.RULE_TEXT``; ``rules`` says what
+  a text may read, ``show`` writes one with the graph's names and shapes).
 
 Each module's docstring states its page's contract for scripts and tests.
 """

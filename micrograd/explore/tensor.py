@@ -9,7 +9,7 @@ operand's shape, cast to its dtype), called on stand-ins, so that the graph's ow
 are never touched and every gradient the trace holds equals, to the bit, what
 ``root.backward()`` computes on a fresh graph (every intermediate tensor's too, which
 ``backward`` drops unless ``retain_grad()`` was called). Each contribution also carries its
-rule as code, from ``RULE_TEXT``, with the graph's names and shapes in it (``rules.show``).
+rule as code, from ``RULE_TEXT``, with the graph's names and shapes in it (``show``).
 
 The page (``tensor_page``), a contract kept stable for tests and scripts:
 
@@ -42,16 +42,18 @@ measurements (benchmarks/bench_explore_tensors.py).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import types
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from micrograd.explore import rules
+from micrograd.explore import rules, show
 from micrograd.explore.page import Explorer, GraphTooLarge
 from micrograd.graph import topological_order
 from micrograd.tensors import VJPS, Tensor
@@ -60,12 +62,14 @@ from micrograd.tensors.core import accumulate
 
 ndarray = np.ndarray
 
-# A page holds every tensor's data and every gradient it steps through (and, for a tensor
-# used more than once, each later contribution on its own). Makemore part 4's network at
-# batch 32 holds about 85,000 numbers in 31 operations; the makemore Transformer's training
-# step 8.6 million in 143. Measured in benchmarks/bench_explore_tensors.py.
+# A page holds every tensor's data and every gradient the steps make (and, for a tensor used
+# more than once, each later contribution on its own): about 10 bytes each in the file.
+# Makemore part 4's network at batch 32 holds 68,120 numbers in 31 operations (0.7 MB); the
+# makemore Transformer's training step 21 million in 143 (some 200 MB). At the limits a page
+# is about 9 MB and opens in well under a second, and Graphviz lays out 1,000 operations in
+# about a second (benchmarks/bench_explore_tensors.py; the README has the table).
 DEFAULT_MAX_NUMBERS = 1_000_000
-DEFAULT_MAX_OPS = 400
+DEFAULT_MAX_OPS = 1000
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,7 @@ def trace_tensors(
             received[j] += 1
             letters = {"out": shown[i]}
             letters.update(zip(rules.LETTERS, (shown[index[id(o)]] for o in operands)))
-            text = rules.show(node, position, g, raw, letters, name_of_array)
+            text = show.show(node, position, g, raw, letters, name_of_array)
             contributions.append(
                 TensorContribution(
                     j,
@@ -230,19 +234,19 @@ def _describe(node: Tensor, shown: list[str], index: dict[int, int], name_of_arr
     elif op in ("*", "/", "mod") and len(operands) == 1:
         other = ctx[1]
         number = isinstance(other, (int, float, np.generic))
-        constant = rules.literal_text(other) if number else f"array{rules.shape_text(other.shape)}"
+        constant = show.literal_text(other) if number else f"array{show.shape_text(other.shape)}"
         expr = f"{operands[0]} {_INFIX[op]} {constant}"
     elif op == "+" and len(operands) == 1:
         expr = f"{operands[0]} + a number"
     elif op == "**":
-        expr = f"{operands[0]} ** {rules.literal_text(ctx[1])}"
+        expr = f"{operands[0]} ** {show.literal_text(ctx[1])}"
     elif op == "index":
-        expr = rules.subscript_text(operands[0], ctx[1], name_of_array)
+        expr = show.subscript_text(operands[0], ctx[1], name_of_array)
     elif op == "reshape":
         expr = f"{operands[0]}.view({', '.join(str(n) for n in node.data.shape)})"
     elif op == "sum":
         dims = ctx[1]
-        args = "" if dims is None else rules.literal_text(rules._lone(dims))
+        args = "" if dims is None else show.literal_text(rules.lone(dims))
         expr = f"{operands[0]}.sum({args}{', keepdims=True' if ctx[2] else ''})"
     elif op == "select":
         d, picked = ctx[2], node._prev[0].data
@@ -281,7 +285,7 @@ def names_in_frame(frame: types.FrameType) -> dict[int, tuple[str, Any]]:
 
 
 def _name_lookup(given: dict[int, tuple[str, Any]], found: dict[int, tuple[str, Any]]) -> Any:
-    """``name_of_array(constant, value)`` for ``rules.show``: the name of the variable that
+    """``name_of_array(constant, value)`` for ``show.show``: the name of the variable that
     holds ``value`` itself; for the user's index and mask data (``constant`` named), the name
     of an integer or bool tensor holding the same values (the graph keeps copies)."""
     known = list(given.values()) + list(found.values())
@@ -381,13 +385,14 @@ def _check(root: Any, max_numbers: int | None, max_ops: int | None) -> list[Tens
         )
     held = numbers_held(nodes) if max_numbers is not None else 0
     if max_numbers is not None and held > max_numbers:
-        biggest = sorted(nodes, key=lambda node: node.data.size, reverse=True)[:3]
-        named = ", ".join(rules.shape_text(node.data.shape) for node in biggest)
+        shapes = Counter(node.data.shape for node in nodes)
+        biggest = sorted(shapes, key=math.prod, reverse=True)[:3]
+        named = ", ".join(f"{shapes[s]} of {show.shape_text(s)}" for s in biggest)
         raise GraphTooLarge(
             f"explore: the page would hold {held:,} numbers (every tensor's data and each "
             f"gradient the steps make), more than max_numbers={max_numbers:,}; shrink the "
             f"batch (fewer rows, a shorter context) or the model (narrower layers, fewer "
-            f"heads or blocks): its largest tensors are {named}; or raise max_numbers "
+            f"heads or blocks); its largest tensors: {named}; or raise max_numbers "
             "(None: no limit) and expect a page of many MB"
         )
     return nodes

@@ -193,9 +193,9 @@ def test_the_lecture_network_as_a_learner_sees_it(browser, tmp_path, shots):
     assert tip.startswith("bndiff2[") and " = " in tip
     path = os.path.join(shots, "explore-tensors-twice.png")
     assert browser.save_screenshot(path)
-    # The README's screenshot: the second layer's matmul, h.grad and W2.grad.
+    # The README's screenshot: batch norm's bnraw = bndiff * bnvar_inv, broadcast and summed.
     browser.find_element(By.CSS_SELECTOR, "[data-action=reset]").click()
-    k = next(i for i, s in enumerate(t.steps, start=1) if s.text.endswith("= h @ W2"))
+    k = next(i for i, s in enumerate(t.steps, start=1) if s.text == "bnraw = bndiff * bnvar_inv")
     for _ in range(k):
         browser.find_element(By.CSS_SELECTOR, "[data-action=step]").click()
     path = os.path.join(shots, "explore-tensors.png")

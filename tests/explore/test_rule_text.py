@@ -4,7 +4,7 @@ Every op with a rule has a text for each operand, and each text, evaluated on th
 a graph built from random inputs (our own constant strings, with ``rules.bindings``; never a
 user's text), gives what the rule gives: the same shape and the same values up to rounding.
 The cases below build every op, and every variant a text picks by a flag, at least once.
-Then ``rules.show`` writes each for the page, with names and shapes.
+Then ``show.show`` writes each for the page, with names and shapes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 import micrograd as torch
 import micrograd.nn.functional as F
-from micrograd.explore import rules
+from micrograd.explore import rules, show
 from micrograd.graph import topological_order
 from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 
@@ -219,7 +219,7 @@ def nodes_of(made):
 def variants(node, i):
     """Which variant of its text (``X if flag else ...``) operand i of node takes: 0, 1, ..."""
     tree = ast.parse(rules.text_of(node._op, i), mode="eval").body
-    view = rules._View(rules.bindings(node, np.zeros(node.data.shape), i), {}, None)
+    view = show._View(rules.bindings(node, np.zeros(node.data.shape), i), {}, None)
     k = 0
     while isinstance(tree, ast.IfExp) and not view.flag(tree.test):
         tree, k = tree.orelse, k + 1
@@ -266,7 +266,7 @@ def test_each_text_gives_its_rules_numbers(name):
             where = f"{node._op}, operand {i}: {text}"
             assert np.shape(got) == np.shape(expected), where
             np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12, err_msg=where)
-            shown = rules.show(node, i, g, np.asarray(expected), _letters(node), lambda c, v: None)
+            shown = show.show(node, i, g, np.asarray(expected), _letters(node), lambda c, v: None)
             assert shown.text.startswith(f"{_letters(node)[rules.LETTERS[i]]}.grad += "), shown
             assert "grad" in shown.text
 
@@ -313,5 +313,5 @@ def test_show_writes_the_lectures_words(forward, names, i, text, shapes):
     node = eval(forward, {}, values)  # noqa: S307 (the test's own forward)
     g = RNG.normal(size=node.data.shape).astype(node.data.dtype)
     raw = VJPS[node._op][i](g, node.data, node._ctx)
-    shown = rules.show(node, i, g, raw, {"out": "y", **names}, lambda c, v: None)
+    shown = show.show(node, i, g, raw, {"out": "y", **names}, lambda c, v: None)
     assert (shown.text, shown.shapes) == (text, shapes)
