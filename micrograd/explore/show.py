@@ -216,7 +216,7 @@ class _View:
 
         return Literals().visit(tree)
 
-    # -- the lecture's spellings
+    # -- shapes, from the names' shapes
 
     def shape(self, node: ast.expr) -> tuple[int, ...] | None:
         """The shape ``node`` evaluates to, from the names' shapes alone; None if unsure."""
@@ -292,6 +292,8 @@ class _View:
             return tuple(out)
         return None
 
+    # -- the lecture's spellings
+
     def simplify(self, tree: ast.expr) -> ast.expr:
         view = self
 
@@ -305,7 +307,8 @@ class _View:
                 two_d = view.shape(func.value) is not None and len(view.shape(func.value)) == 2
                 if func.attr == "swapaxes" and numbers in ([-1, -2], [-2, -1]) and two_d:
                     return ast.Attribute(func.value, "T")
-                if func.attr == "transpose" and numbers == [None] and node.args:
+                none = [isinstance(a, ast.Constant) and a.value is None for a in node.args]
+                if func.attr == "transpose" and none == [True]:  # every dim reversed
                     return ast.Attribute(func.value, "T")
                 return node
 
@@ -325,7 +328,7 @@ class _View:
                     node.left = ast.UnaryOp(ast.USub(), ast.Constant(-left))
                 return node
 
-        return ast.fix_missing_locations(Simplify().visit(tree))
+        return Simplify().visit(tree)
 
     def unreshape(self, node: ast.expr) -> ast.expr:
         """``x.reshape(1, C)`` of a vector x is x itself where broadcasting reads it."""
@@ -341,8 +344,6 @@ class _View:
                 if lead >= 0 and target == (1,) * lead + tuple(inner):
                     return node.func.value
         return node
-
-    # -- shapes
 
     def annotate(self, tree: ast.expr, result: tuple[int, ...]) -> str:
         """``(32×64) * (32×64)``, ``(64×32) @ (32×27) → (64×27)``, ``(32×30) → (32×3×10)``."""

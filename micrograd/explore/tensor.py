@@ -55,6 +55,7 @@ import numpy as np
 
 from micrograd.explore import rules, show
 from micrograd.explore.page import Explorer, GraphTooLarge
+from micrograd.explore.tensor_page import render
 from micrograd.graph import topological_order
 from micrograd.tensors import VJPS, Tensor
 from micrograd.tensors._versions import check_unmodified, write_count
@@ -171,12 +172,7 @@ def trace_tensors(
         for position, (rule, operand) in enumerate(zip(VJPS[node._op], operands)):
             if not operand.requires_grad:
                 continue
-            j = index.get(id(operand))
-            if j is None:
-                raise RuntimeError(
-                    "explore: this graph's in-place writes send a gradient to a tensor outside "
-                    "it; explore the graph of the values as computed out of place"
-                )
+            j = index[id(operand)]  # (an operand as of a write is its history: in the graph)
             raw = rule(g, node.data, node._ctx)
             before = slots[j].grad
             accumulate(slots[j], raw, g)  # the chain rule, as backpropagate applies it
@@ -209,18 +205,7 @@ def trace_tensors(
 
 # --------------------------------------------------------------------- what a step computed
 
-_METHODS = {
-    "exp",
-    "log",
-    "log10",
-    "sqrt",
-    "abs",
-    "tanh",
-    "relu",
-    "sigmoid",
-    "softmax",
-    "log_softmax",
-}
+_METHODS = {"exp", "log", "log10", "sqrt", "abs", "tanh", "relu", "sigmoid", "softmax"}
 _INFIX = {"+": "+", "*": "*", "/": "/", "@": "@", "pow": "**", "mod": "%", "floordiv": "//"}
 
 
@@ -248,14 +233,11 @@ def _describe(node: Tensor, shown: list[str], index: dict[int, int], name_of_arr
         dims = ctx[1]
         args = "" if dims is None else show.literal_text(rules.lone(dims))
         expr = f"{operands[0]}.sum({args}{', keepdims=True' if ctx[2] else ''})"
-    elif op == "select":
-        d, picked = ctx[2], node._prev[0].data
-        name = (
-            "max"
-            if np.array_equal(node.data, picked.max(d, keepdims=node.data.ndim == picked.ndim))
-            else "min"
-        )
-        expr = f"{operands[0]}.{name}({d}).values"
+    elif op == "select":  # max(dim) or min(dim): the values taken are the row's largest?
+        flat_shape, _, d, picked = ctx
+        a = node._prev[0].data.reshape(flat_shape)
+        largest = np.array_equal(np.take_along_axis(a, picked, d), a.max(d, keepdims=True))
+        expr = f"{operands[0]}.{'max' if largest else 'min'}({d}).values"
     elif op in _METHODS:
         expr = f"{operands[0]}.{op}()"
     else:
@@ -274,8 +256,9 @@ def _display(name: str) -> str:
 
 def names_in_frame(frame: types.FrameType) -> dict[int, tuple[str, Any]]:
     """The tensors and arrays the variables of ``frame`` hold, by id: ``(name, object)``.
-    Its locals first, then its globals (a notebook's cells), each in the order they were
-    first assigned; names starting with ``_`` (IPython's ``_``, ``_3``, ...) are left out."""
+    Its locals first, then its globals (a notebook's cells), each in the frame's order (a
+    dict's: the order of first assignment); a tensor held by several variables takes the
+    first name. Names starting with ``_`` (IPython's ``_``, ``_3``, ...) are left out."""
     found: dict[int, tuple[str, Any]] = {}
     for scope in (frame.f_locals, frame.f_globals):
         for name, value in list(scope.items()):
@@ -383,7 +366,7 @@ def _check(root: Any, max_numbers: int | None, max_ops: int | None) -> list[Tens
             "a smaller model (fewer layers or blocks), or raise max_ops (None: no limit) and "
             "expect a slow layout and a page too long to follow"
         )
-    held = numbers_held(nodes) if max_numbers is not None else 0
+    held = 0 if max_numbers is None else numbers_held(nodes)
     if max_numbers is not None and held > max_numbers:
         shapes = Counter(node.data.shape for node in nodes)
         biggest = sorted(shapes, key=math.prod, reverse=True)[:3]
@@ -409,8 +392,6 @@ def explore_tensors(
 ) -> Explorer:
     """``micrograd.explore`` for a Tensor root; ``found``: the caller's variables
     (``names_in_frame``)."""
-    from micrograd.explore.tensor_page import render
-
     nodes = _check(root, max_numbers, max_ops)
     given, found = _given_names(names), found or {}
     t = trace_tensors(root, _names(nodes, given, found), _name_lookup(given, found))

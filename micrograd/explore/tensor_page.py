@@ -137,7 +137,7 @@ def _svg(t: Any, layout: dict[str, Any]) -> str:
         w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
         left, top = point(x - w / 2, y + h / 2).split(",")
         shape = ",".join(str(n) for n in node.data.shape)
-        anon = " anon" if name.startswith("#") and name == f"#{i}" else ""
+        anon = " anon" if name == f"#{i}" else ""  # no name of its own: its place
         nograd = "" if node.requires_grad else " nograd"
         out.append(
             f'<g class="tensor{nograd}" data-node-id="{i}" data-label="{html.escape(name)}" '

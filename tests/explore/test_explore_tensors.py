@@ -76,6 +76,15 @@ def fused_mlp():
     return F.cross_entropy(logits, y)
 
 
+def written_in_place():
+    """Writes recorded in the graph: ``y[1] = v`` (setitem), then ``y += x`` (inplace)."""
+    x, v = torch.randn((3, 4), requires_grad=True), torch.randn(4, requires_grad=True)
+    y = x * 2.0
+    y[1] = v
+    y += x
+    return (y.max(1).values - y.min(0, keepdim=True).values.sum()).sum()
+
+
 def retained_backward(root):
     """``root.backward()`` on a fresh graph, keeping every tensor's grad: {id: grad}."""
     nodes = topological_order(root)
@@ -91,7 +100,9 @@ def retained_backward(root):
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: backprop_ninja()[0], fused_mlp], ids=["backprop ninja", "fused"]
+    "make",
+    [lambda: backprop_ninja()[0], fused_mlp, written_in_place],
+    ids=["backprop ninja", "fused", "in place"],
 )
 def test_the_last_step_gives_backwards_grads_to_the_bit(make):
     root = make()
@@ -237,6 +248,13 @@ def test_numbers_held_counts_what_the_page_holds():
             distinct.update({id(a): a.size for a in (c.amount, c.after)})
     # the page writes each array once; the limit counts each gradient the steps make
     assert sum(distinct.values()) <= numbers_held(page.trace.nodes)
+
+
+def test_a_leaf_root_is_one_step():
+    w = Tensor([3.0], requires_grad=True)
+    t = explore(w).trace
+    assert [s.node for s in t.steps] == [0] and t.grad(w).tolist() == [1.0]
+    assert t.steps[0].contributions[0].text == "w.grad = 1"
 
 
 def test_bad_roots_and_names():
