@@ -23,7 +23,7 @@ from micrograd.tensors import (  # noqa: F401
     softmax,
 )
 from micrograd.tensors._shapes import Size
-from micrograd.tensors.core import VJPS, Tensor
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.grad_mode import (
     enable_grad,
     inference_mode,
@@ -33,6 +33,7 @@ from micrograd.tensors.grad_mode import (
 )
 
 __all__ = [
+    "RULE_TEXT",
     "Size",
     "Tensor",
     "VJPS",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import VJPS, Tensor, _result, method
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method
 from micrograd.tensors.dtypes import CPU, TYPE_NAMES, as_device, as_dtype, device
 
 
@@ -26,6 +26,7 @@ def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
 
 
 VJPS["to"] = (lambda g, ans, dtype: g.astype(dtype),)  # ctx = the operand's dtype
+RULE_TEXT["to"] = ("grad.astype(dtype)",)
 
 
 @method

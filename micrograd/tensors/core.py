@@ -69,7 +69,7 @@ from micrograd.tensors._versions import check_unmodified, new_cell, write_count
 from micrograd.tensors.dtypes import array_from, as_device
 from micrograd.tensors.grad_mode import _grad_mode
 
-__all__ = ["Tensor", "VJPS", "method"]
+__all__ = ["RULE_TEXT", "Tensor", "VJPS", "method"]
 
 ndarray = np.ndarray
 Scalar = int | float | np.number
@@ -82,6 +82,19 @@ Rule = Callable[[ndarray, ndarray, Any], ndarray]
 # output and ctx what its forward kept for the rule. A rule may return its gradient in the
 # output's shape: the walk sums it back to the operand's (``unbroadcast``).
 VJPS: dict[str, tuple[Rule, ...]] = {}
+
+# Each rule again, as a learner would write it: one Python expression per operand, entered
+# by the op modules right below the op's VJPS line, which ``micrograd.explore`` shows (with
+# the tensors' names put in) at each step of a tensor graph's backward pass. An expression
+# reads ``grad`` (the output's gradient, g above), ``out`` (the output, ans), the operands'
+# data as ``a``, ``b``, ``c``, ... in order, NumPy as ``np``, and the few named constants
+# and helpers listed in micrograd/explore/rules.py (what a forward kept in ctx, such as a
+# sum's ``dims``, and a few functions such as ``add_at``). ``X if flag else Y`` picks a
+# variant by a named flag, and the page shows only the one taken. Like VJPS, the expression
+# gives the gradient in the output's shape where the walk sums it back. A test
+# (tests/explore/test_rule_text.py) evaluates every entry against its VJPS rule on random
+# inputs, so the two cannot drift apart; the library itself never evaluates them.
+RULE_TEXT: dict[str, tuple[str, ...]] = {}
 
 
 def method(func_or_name: Any) -> Any:

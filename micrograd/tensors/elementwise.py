@@ -11,7 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
+from micrograd.tensors.core import (
+    RULE_TEXT,
+    VJPS,
+    Scalar,
+    Tensor,
+    _constant,
+    _result,
+    method,
+    ndarray,
+)
 from micrograd.tensors.ops import Operand, _float, _promoted, _wrap
 
 
@@ -22,6 +31,7 @@ def exp(self) -> Tensor:
 
 
 VJPS["exp"] = (lambda g, ans, ctx: g * ans,)
+RULE_TEXT["exp"] = ("grad * out",)
 
 
 @method
@@ -32,6 +42,7 @@ def log(self) -> Tensor:
 
 
 VJPS["log"] = (lambda g, ans, a: g / a,)
+RULE_TEXT["log"] = ("grad / a",)
 
 
 @method
@@ -42,6 +53,7 @@ def log10(self) -> Tensor:
 
 
 VJPS["log10"] = (lambda g, ans, a: g / (a * math.log(10)),)  # a Python float: keeps float32
+RULE_TEXT["log10"] = ("grad / (a * math.log(10))",)
 
 
 @method
@@ -52,6 +64,7 @@ def sqrt(self) -> Tensor:
 
 
 VJPS["sqrt"] = (lambda g, ans, ctx: g / (2 * ans),)  # inf at 0, as in PyTorch
+RULE_TEXT["sqrt"] = ("grad / (2 * out)",)
 
 
 @method("abs")
@@ -66,6 +79,7 @@ def _abs_grad(g: ndarray, ans: ndarray, a: ndarray) -> ndarray:
 
 
 VJPS["abs"] = (_abs_grad,)
+RULE_TEXT["abs"] = ("grad * np.sign(a)",)
 Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
 
 
@@ -84,6 +98,7 @@ def _tanh_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
 
 
 VJPS["tanh"] = (_tanh_grad,)
+RULE_TEXT["tanh"] = ("grad * (1 - out**2)",)
 
 
 @method
@@ -102,6 +117,7 @@ def _relu_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
 
 
 VJPS["relu"] = (_relu_grad,)
+RULE_TEXT["relu"] = ("grad * (out > 0)",)
 
 
 @method
@@ -118,6 +134,7 @@ def sigmoid(self) -> Tensor:
 
 
 VJPS["sigmoid"] = (lambda g, ans, ctx: g * (ans * (1 - ans)),)
+RULE_TEXT["sigmoid"] = ("grad * (out * (1 - out))",)
 
 
 @method
@@ -150,6 +167,11 @@ def _clamp_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["clamp"] = (_clamp_grad,)
+RULE_TEXT["clamp"] = (
+    "grad * (a <= hi) if no_min"
+    " else grad * (a >= lo) if no_max"
+    " else grad * ((a >= lo) & (a <= hi))",
+)
 Tensor.clip = Tensor.clamp  # type: ignore[attr-defined]
 
 
@@ -183,6 +205,13 @@ def _clamp_hi_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 VJPS["clamp_lo_hi"] = (_clamp_grad, _clamp_lo_grad, _clamp_hi_grad)
 VJPS["clamp_lo"] = (_clamp_grad, _clamp_lo_grad)
 VJPS["clamp_hi"] = (_clamp_grad, _clamp_hi_grad)
+RULE_TEXT["clamp_lo_hi"] = (
+    "grad * ((a >= b) & (a <= c))",
+    "grad * ((a < b) & (b < c))",
+    "grad * ((a > c) | (c < b))",
+)
+RULE_TEXT["clamp_lo"] = ("grad * (a >= b)", "grad * (a < b)")
+RULE_TEXT["clamp_hi"] = ("grad * (a <= b)", "grad * (a > b)")
 
 
 @method
@@ -219,4 +248,12 @@ VJPS["maximum"] = (
 VJPS["minimum"] = (
     lambda g, ans, ctx: _share(g, ctx[0] < ctx[1], ctx[0] == ctx[1]),
     lambda g, ans, ctx: _share(g, ctx[1] < ctx[0], ctx[0] == ctx[1]),
+)
+RULE_TEXT["maximum"] = (
+    "np.where(a == b, grad * 0.5, grad * (a > b))",
+    "np.where(a == b, grad * 0.5, grad * (b > a))",
+)
+RULE_TEXT["minimum"] = (
+    "np.where(a == b, grad * 0.5, grad * (a < b))",
+    "np.where(a == b, grad * 0.5, grad * (b < a))",
 )

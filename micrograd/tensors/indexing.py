@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors.core import (
+    RULE_TEXT,
     VJPS,
     Scalar,
     Tensor,
@@ -95,6 +96,7 @@ def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["index"] = (_index_grad,)  # g scattered back, repeats added
+RULE_TEXT["index"] = ("add_at(np.zeros_like(a), index, grad)",)
 
 
 @method
@@ -199,6 +201,7 @@ VJPS["masked_fill"] = (  # ctx = the mask
     lambda g, ans, m: np.where(m, 0, g),
     lambda g, ans, m: np.where(m, g, 0).sum(),
 )
+RULE_TEXT["masked_fill"] = ("np.where(mask, 0, grad)", "np.where(mask, grad, 0).sum()")
 
 
 @method

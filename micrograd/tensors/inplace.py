@@ -20,6 +20,7 @@ import numpy as np
 
 from micrograd.tensors._versions import Written, as_of, write_count
 from micrograd.tensors.core import (
+    RULE_TEXT,
     VJPS,
     Operands,
     Scalar,
@@ -197,6 +198,8 @@ def _written_rest(g: ndarray, ans: ndarray, ctx: Written) -> ndarray:
 
 VJPS["setitem"] = (_written_rest, lambda g, ans, ctx: g[ctx.index])  # (old, value)
 VJPS["inplace"] = (lambda g, ans, ctx: g,)  # (the result computed from old)
+RULE_TEXT["setitem"] = ("index_put(grad, index, 0)", "grad[index]")
+RULE_TEXT["inplace"] = ("grad",)
 
 
 def _inplace(

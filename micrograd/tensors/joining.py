@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import alias, normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, ndarray
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, ndarray
 from micrograd.tensors.dtypes import result_type
 
 __all__ = ["cat", "concat", "concatenate", "stack"]
@@ -99,6 +99,7 @@ def _cat_grad(i: int, g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["cat"] = EachOperand(_cat_grad)
+RULE_TEXT["cat"] = ("np.zeros(0) if skipped else grad[span]",)  # every operand: its span
 
 concat = concatenate = cat  # PyTorch's aliases
 
@@ -125,3 +126,4 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
 
 
 VJPS["stack"] = EachOperand(lambda i, g, ans, d: g[(slice(None),) * d + (i,)])
+RULE_TEXT["stack"] = ("grad[span]",)

@@ -12,7 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
+from micrograd.tensors.core import (
+    RULE_TEXT,
+    VJPS,
+    Scalar,
+    Tensor,
+    _constant,
+    _result,
+    method,
+    ndarray,
+)
 
 Operand = Tensor | Scalar | ndarray
 
@@ -64,6 +73,7 @@ def __add__(self, other: Operand) -> Tensor:
 
 
 VJPS["+"] = (lambda g, ans, ctx: g, lambda g, ans, ctx: g)  # ans = a + b
+RULE_TEXT["+"] = ("grad", "grad")
 
 
 @method
@@ -83,6 +93,7 @@ VJPS["*"] = (  # ans = a * b, ctx = (a, b)
     lambda g, ans, ctx: g * ctx[1],
     lambda g, ans, ctx: g * ctx[0],
 )
+RULE_TEXT["*"] = ("grad * b", "grad * a")  # b: the number in x * 2
 
 
 @method
@@ -109,6 +120,7 @@ VJPS["/"] = (  # ans = a / b, ctx = (a, b)
     lambda g, ans, ctx: g / ctx[1],
     lambda g, ans, ctx: -g * ctx[0] / (ctx[1] * ctx[1]),
 )
+RULE_TEXT["/"] = ("grad / b", "-grad * a / (b * b)")
 
 
 @method
@@ -154,10 +166,12 @@ def _no_floordiv_grad(g: ndarray, ans: ndarray, ctx: Any) -> ndarray:
 
 
 VJPS["floordiv"] = (_no_floordiv_grad, _no_floordiv_grad)
+RULE_TEXT["floordiv"] = ("no_derivative('//')", "no_derivative('//')")
 VJPS["mod"] = (  # ans = a - b * floor(a / b), ctx = (a, b)
     lambda g, ans, ctx: g,
     lambda g, ans, ctx: -g * np.floor_divide(ctx[0], ctx[1]),
 )
+RULE_TEXT["mod"] = ("grad", "-grad * np.floor_divide(a, b)")
 
 
 @method
@@ -228,6 +242,16 @@ def _matmul_grad_b(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
 
 
 VJPS["@"] = (_matmul_grad_a, _matmul_grad_b)  # g @ b.T, a.T @ g
+RULE_TEXT["@"] = (  # matrices; then a vector, as matmul reads one: a row (a), a column (b)
+    "grad @ b.swapaxes(-1, -2) if not (a_vector or b_vector)"
+    " else grad * b if a_vector and b_vector"
+    " else grad[..., None] * b if b_vector"
+    " else (grad[..., None, :] @ b.swapaxes(-1, -2))[..., 0, :]",
+    "a.swapaxes(-1, -2) @ grad if not (a_vector or b_vector)"
+    " else grad * a if a_vector and b_vector"
+    " else a[:, None] * grad[..., None, :] if a_vector"
+    " else (a.swapaxes(-1, -2) @ grad[..., None])[..., 0]",
+)
 Tensor.matmul = Tensor.__matmul__  # type: ignore[attr-defined]
 
 

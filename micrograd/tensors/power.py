@@ -12,7 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
+from micrograd.tensors.core import (
+    RULE_TEXT,
+    VJPS,
+    Scalar,
+    Tensor,
+    _constant,
+    _result,
+    method,
+    ndarray,
+)
 from micrograd.tensors.ops import Operand, _promoted
 
 
@@ -107,6 +116,7 @@ def _pow_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["**"] = (_pow_grad,)
+RULE_TEXT["**"] = ("np.zeros_like(grad) if zero_exponent else grad * n * a ** (n - 1)",)
 
 
 def _pow_grad_base(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
@@ -122,6 +132,10 @@ def _pow_grad_exponent(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["pow"] = (_pow_grad_base, _pow_grad_exponent)
+RULE_TEXT["pow"] = (
+    "np.where(b == 0, 0.0, grad * (b * a ** (b - 1)))",
+    "np.where((a == 0) & (b >= 0), 0.0, grad * (out * np.log(a)))",
+)
 
 
 @method
@@ -140,6 +154,7 @@ def _rpow_grad(g: ndarray, ans: ndarray, base: Scalar) -> ndarray:
 
 
 VJPS["rpow"] = (_rpow_grad,)
+RULE_TEXT["rpow"] = ("np.zeros_like(grad) if zero_base else grad * (out * np.log(base))",)
 
 
 @method

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import alias, kept_shape, normalize_dim, reduce_dims
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
 
 Dim = int | tuple[int, ...] | list[int] | None
 
@@ -78,6 +78,9 @@ def _sum_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["sum"] = (_sum_grad,)
+RULE_TEXT["sum"] = (
+    "np.ones_like(a) * grad if kept else np.ones_like(a) * np.expand_dims(grad, dims)",
+)
 
 
 @method
@@ -169,6 +172,11 @@ def _select_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["select"] = (_select_grad,)
+RULE_TEXT["select"] = (
+    "one_hot(picked, n, d) * grad if kept"
+    " else one_hot(picked, n, d) * np.expand_dims(grad, d) if not scalar"
+    " else (one_hot(picked, n, d) * np.expand_dims(grad, d)).reshape(a.shape)",
+)
 
 
 @method
@@ -223,6 +231,11 @@ def _amax_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["amax"] = (_amax_grad,)
+RULE_TEXT["amax"] = (  # the entries that tie for the max share grad
+    "(a == out) * grad / (a == out).sum(dims, keepdims=True) if kept"
+    " else (a == np.expand_dims(out, dims)) * np.expand_dims(grad, dims)"
+    " / (a == np.expand_dims(out, dims)).sum(dims, keepdims=True)",
+)
 
 
 @method
@@ -337,6 +350,7 @@ def _std_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
 
 
 VJPS["std"] = (_std_grad,)
+RULE_TEXT["std"] = ("np.where(out == 0, 0.0, grad / (2 * out))",)
 
 
 @method
@@ -381,3 +395,6 @@ def _prod_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["prod"] = (_prod_grad,)
+RULE_TEXT["prod"] = (
+    "grad * prod_of_others(a, d) if kept else np.expand_dims(grad, d) * prod_of_others(a, d)",
+)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
 from micrograd.tensors.dtypes import result_type
 
 __all__ = ["argsort", "sort", "topk", "tril", "triu", "where"]
@@ -88,6 +88,9 @@ def _where_other(g: ndarray, ans: ndarray, cond: ndarray) -> ndarray:
 VJPS["where"] = (_where_input, _where_other)  # ctx = condition
 VJPS["where_input"] = (_where_input,)  # other was a number
 VJPS["where_other"] = (_where_other,)  # input was a number
+RULE_TEXT["where"] = ("np.where(cond, grad, 0)", "np.where(cond, 0, grad)")
+RULE_TEXT["where_input"] = ("np.where(cond, grad, 0)",)
+RULE_TEXT["where_other"] = ("np.where(cond, 0, grad)",)
 
 
 @method("where")
@@ -124,6 +127,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 VJPS["tril"] = (lambda g, ans, k: np.tril(g, k),)  # the kept entries pass their gradient
+RULE_TEXT["tril"] = ("np.tril(grad, k)",)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -132,6 +136,7 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 VJPS["triu"] = (lambda g, ans, k: np.triu(g, k),)
+RULE_TEXT["triu"] = ("np.triu(grad, k)",)
 
 method(tril)
 method(triu)
@@ -198,6 +203,7 @@ def topk(
 
 
 VJPS["topk"] = (_sorted_grad,)
+RULE_TEXT["topk"] = ("grad.copy() if scalar else scatter(np.zeros_like(a), d, order, grad)",)
 
 
 def sort(
@@ -215,6 +221,7 @@ def sort(
 
 
 VJPS["sort"] = (_sorted_grad,)
+RULE_TEXT["sort"] = ("grad.copy() if scalar else scatter(np.zeros_like(a), d, order, grad)",)
 
 
 def argsort(

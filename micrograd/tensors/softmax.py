@@ -14,7 +14,7 @@ import numpy as np
 
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors._shapes import alias, normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
 from micrograd.tensors.dtypes import as_dtype
 
 
@@ -88,6 +88,7 @@ def _softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
 
 
 VJPS["softmax"] = (_softmax_grad,)
+RULE_TEXT["softmax"] = ("out * (grad - (grad * out).sum(d, keepdims=True))",)
 
 
 @method
@@ -115,3 +116,4 @@ def _log_softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
 
 
 VJPS["log_softmax"] = (_log_softmax_grad,)
+RULE_TEXT["log_softmax"] = ("grad - np.exp(out) * grad.sum(d, keepdims=True)",)

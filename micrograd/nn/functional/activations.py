@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.nn.functional._args import tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 from micrograd.tensors.grad_mode import is_grad_enabled
 
@@ -239,6 +239,11 @@ def _gelu(input: Tensor, approximate: str) -> Tensor:
 
 
 VJPS["gelu"] = (lambda g, ans, deriv: g * deriv,)
+RULE_TEXT["gelu"] = (
+    "grad * (Phi(a) + a * np.exp(-(a**2) / 2) / math.sqrt(2 * math.pi)) if exact"
+    " else grad * (0.5 * (1 + t) + 0.5 * a * (1 - t**2) * math.sqrt(2 / math.pi)"
+    " * (1 + 3 * 0.044715 * a**2))",
+)
 
 
 def _sigmoid(x: ndarray) -> ndarray:
@@ -271,6 +276,7 @@ def _silu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarra
 
 
 VJPS["silu"] = (_silu_grad,)
+RULE_TEXT["silu"] = ("grad * sigmoid(a) * (1 + a * (1 - sigmoid(a)))",)
 
 
 def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
@@ -286,6 +292,7 @@ def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
 
 
 VJPS["leaky_relu"] = (lambda g, ans, factor: g * factor,)
+RULE_TEXT["leaky_relu"] = ("grad * np.where(a > 0, 1, slope)",)
 
 
 def _elu(input: Tensor, alpha: float) -> Tensor:
@@ -314,6 +321,7 @@ def _elu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray, float]) -> 
 
 
 VJPS["elu"] = (_elu_grad,)
+RULE_TEXT["elu"] = ("grad * np.where(a > 0, 1, out + alpha)",)
 
 
 def _softplus(input: Tensor, beta: float, threshold: float) -> Tensor:
@@ -340,3 +348,4 @@ def _softplus_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
 
 
 VJPS["softplus"] = (_softplus_grad,)
+RULE_TEXT["softplus"] = ("grad * np.where(linear, 1, sigmoid(beta * a))",)

@@ -22,7 +22,7 @@ import numpy as np
 
 from micrograd.nn.functional._args import _uniform
 from micrograd.nn.functional._args import tensor_arg as _tensor
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors.core import _result, ndarray
 
@@ -209,3 +209,16 @@ def _attention_grad_mask(g: ndarray, ans: ndarray, ctx: list) -> ndarray:
 
 VJPS["attention"] = (_attention_grad_q, _attention_grad_k, _attention_grad_v)
 VJPS["attention_mask"] = VJPS["attention"] + (_attention_grad_mask,)
+RULE_TEXT["attention"] = (  # (q, k, v): out = softmax(q @ k.T * scale + mask) @ v
+    "scale * softmax_backward(weights, grad @ c.swapaxes(-1, -2)) @ b if no_dropout"
+    " else scale * softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep) @ b",
+    "scale * softmax_backward(weights, grad @ c.swapaxes(-1, -2)).swapaxes(-1, -2) @ a"
+    " if no_dropout"
+    " else scale * softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep)"
+    ".swapaxes(-1, -2) @ a",
+    "weights.swapaxes(-1, -2) @ grad if no_dropout else (weights * keep).swapaxes(-1, -2) @ grad",
+)
+RULE_TEXT["attention_mask"] = RULE_TEXT["attention"] + (  # a float mask, added to the scores
+    "softmax_backward(weights, grad @ c.swapaxes(-1, -2)) if no_dropout"
+    " else softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep)",
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from micrograd.nn.functional._args import _uniform, tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 _tensor = tensor_arg
@@ -34,3 +34,4 @@ def _dropout(input: Tensor, p: float, keep: ndarray) -> Tensor:
 
 
 VJPS["dropout"] = (lambda g, ans, mask: g * mask,)
+RULE_TEXT["dropout"] = ("grad * mask",)

@@ -6,7 +6,7 @@ One node with its own rule, where the composite (transpose, matmul, add) takes t
 from __future__ import annotations
 
 from micrograd.nn.functional._args import tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 _tensor = tensor_arg
@@ -91,3 +91,8 @@ def _linear_grad_w(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
 
 
 VJPS["linear"] = (_linear_grad_x, _linear_grad_w, lambda g, ans, ctx: g)  # ans = x @ w.T + b
+RULE_TEXT["linear"] = (  # (x, W, b): out = x @ W.T + b
+    "grad @ b",
+    "grad.T @ a if flat else grad.reshape(-1, grad.shape[-1]).T @ a.reshape(-1, a.shape[-1])",
+    "grad",
+)

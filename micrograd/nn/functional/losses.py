@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.nn.functional._args import check_reduction, tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 # --------------------------------------------------------------------- argument checks
@@ -306,6 +306,10 @@ def _cross_entropy_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["cross_entropy"] = (_cross_entropy_grad,)
+RULE_TEXT["cross_entropy"] = (  # softmax minus the one-hot of the targets
+    "(softmax(a, 1) - one_hot(target, classes)) * grad / n if plain"
+    " else (softmax(a, cdim) * y.sum(cdim, keepdims=True) - y) * grad.reshape(gshape) * scale",
+)
 
 
 def _cross_entropy_probs(
@@ -355,6 +359,12 @@ def _cross_entropy_probs_grad_y(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray
 
 
 VJPS["cross_entropy_probs"] = (_cross_entropy_probs_grad_x, _cross_entropy_probs_grad_y)
+RULE_TEXT["cross_entropy_probs"] = (
+    "(softmax(a, cdim) * b.sum(cdim, keepdims=True) - b) * grad.reshape(gshape) * scale if plain"
+    " else (softmax(a, cdim) * yw.sum(cdim, keepdims=True) - yw) * grad.reshape(gshape) * scale",
+    "-log_softmax(a, cdim) * grad.reshape(gshape) * scale * weight if no_smoothing"
+    " else -(1 - smoothing) * log_softmax(a, cdim) * grad.reshape(gshape) * scale * weight",
+)
 
 
 def _nll_loss(
@@ -394,3 +404,7 @@ def _nll_loss_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["nll_loss"] = (_nll_loss_grad,)
+RULE_TEXT["nll_loss"] = (
+    "-one_hot(target, classes) * grad / n if plain"
+    " else -one_hot(target, classes, cdim) * wt * grad.reshape(gshape) * scale",
+)

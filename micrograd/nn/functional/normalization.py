@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.nn.functional._args import tensor_arg as _tensor
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors._rows import col_sum, row_dot, row_sum
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import _result, ndarray
@@ -258,6 +258,19 @@ VJPS["layer_norm"] = (_layer_norm_grad_x,)
 VJPS["layer_norm_w"] = (_layer_norm_grad_x, _layer_norm_grad_w)
 VJPS["layer_norm_b"] = (_layer_norm_grad_x, _layer_norm_grad_b)
 VJPS["layer_norm_wb"] = (_layer_norm_grad_x, _layer_norm_grad_w, _layer_norm_grad_b)
+# The normalization rule (module docstring) with gx the gradient of the normalized input.
+_LAYER_NORM_X = (
+    "rstd * (grad - grad.mean(dims, keepdims=True)"
+    " - xhat * (grad * xhat).mean(dims, keepdims=True))"
+)
+_LAYER_NORM_WX = (  # gx = grad * weight
+    "rstd * (grad * b - (grad * b).mean(dims, keepdims=True)"
+    " - xhat * (grad * b * xhat).mean(dims, keepdims=True))"
+)
+RULE_TEXT["layer_norm"] = (_LAYER_NORM_X,)
+RULE_TEXT["layer_norm_w"] = (_LAYER_NORM_WX, "(grad * xhat).sum(lead)")
+RULE_TEXT["layer_norm_b"] = (_LAYER_NORM_X, "grad.sum(lead)")
+RULE_TEXT["layer_norm_wb"] = (_LAYER_NORM_WX, "(grad * xhat).sum(lead)", "grad.sum(lead)")
 
 
 # --------------------------------------------------------------------- batch norm
@@ -340,6 +353,21 @@ VJPS["batch_norm"] = (_batch_norm_grad_x,)
 VJPS["batch_norm_w"] = (_batch_norm_grad_x, _batch_norm_grad_w)
 VJPS["batch_norm_b"] = (_batch_norm_grad_x, _batch_norm_grad_b)
 VJPS["batch_norm_wb"] = (_batch_norm_grad_x, _batch_norm_grad_w, _batch_norm_grad_b)
+# Training: the normalization rule, the batch's statistics depending on x; evaluation: the
+# statistics are constants, an affine map. gx = grad * weight, the weight along the channels.
+_BATCH_NORM_X = (
+    "rstd * (grad - grad.mean(axes, keepdims=True)"
+    " - xhat * (grad * xhat).mean(axes, keepdims=True)) if training else grad * rstd"
+)
+_BATCH_NORM_WX = (
+    "rstd * (grad * b.reshape(kept) - (grad * b.reshape(kept)).mean(axes, keepdims=True)"
+    " - xhat * (grad * b.reshape(kept) * xhat).mean(axes, keepdims=True))"
+    " if training else grad * b.reshape(kept) * rstd"
+)
+RULE_TEXT["batch_norm"] = (_BATCH_NORM_X,)
+RULE_TEXT["batch_norm_w"] = (_BATCH_NORM_WX, "(grad * xhat).sum(axes)")
+RULE_TEXT["batch_norm_b"] = (_BATCH_NORM_X, "grad.sum(axes)")
+RULE_TEXT["batch_norm_wb"] = (_BATCH_NORM_WX, "(grad * xhat).sum(axes)", "grad.sum(axes)")
 
 
 # --------------------------------------------------------------------- Lp normalization
@@ -381,3 +409,10 @@ def _normalize_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["normalize"] = (_normalize_grad,)
+RULE_TEXT["normalize"] = (  # d/dx of x / max(||x||_p, eps), by p
+    "(grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * out) / denom if p_is_2"
+    " else (grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * np.sign(a)) / denom"
+    " if p_is_1"
+    " else (grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * np.sign(a)"
+    " * (np.abs(a) / np.where(norm > 0, norm, 1)) ** (p - 1)) / denom",
+)

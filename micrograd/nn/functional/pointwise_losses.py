@@ -17,7 +17,7 @@ import numpy as np
 from micrograd.nn.functional._args import check_reduction, tensor_arg
 from micrograd.nn.functional.activations import _sigmoid
 from micrograd.nn.functional.losses import _constant, _needs_grad, _operand, _reduce, _target
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 # --------------------------------------------------------------------- pointwise losses
@@ -156,6 +156,7 @@ VJPS["mse_loss"] = (
     lambda g, ans, ctx: _mse_grad(g, ans, ctx, 1.0),
     lambda g, ans, ctx: _mse_grad(g, ans, ctx, -1.0),
 )
+RULE_TEXT["mse_loss"] = ("2 * (a - b) * grad * scale", "-2 * (a - b) * grad * scale")
 
 
 def _l1_loss(input, target: Tensor | ndarray, reduction: str) -> Tensor:
@@ -178,6 +179,7 @@ VJPS["l1_loss"] = (
     lambda g, ans, ctx: _l1_grad(g, ans, ctx, 1.0),
     lambda g, ans, ctx: _l1_grad(g, ans, ctx, -1.0),
 )
+RULE_TEXT["l1_loss"] = ("np.sign(a - b) * grad * scale", "-np.sign(a - b) * grad * scale")
 
 
 def _binary_cross_entropy(
@@ -227,6 +229,10 @@ _BCE_EPS = float(np.float32(1e-12))  # PyTorch's EPSILON is the float32 nearest 
 
 
 VJPS["binary_cross_entropy"] = (_bce_grad_p, _bce_grad_y)
+RULE_TEXT["binary_cross_entropy"] = (
+    "(a - b) / np.maximum(a * (1 - a), eps) * grad * scale * weight",
+    "(np.maximum(np.log1p(-a), -100) - np.maximum(np.log(a), -100)) * grad * scale * weight",
+)
 
 
 def _bce_with_logits(
@@ -278,6 +284,12 @@ def _bce_logits_grad_y(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["bce_with_logits"] = (_bce_logits_grad_x, _bce_logits_grad_y)
+RULE_TEXT["bce_with_logits"] = (
+    "(1 - b - sigmoid(-a)) * grad * scale * weight if no_pos_weight"
+    " else (1 - b - ((pos_weight - 1) * b + 1) * sigmoid(-a)) * grad * scale * weight",
+    "-a * grad * scale * weight if no_pos_weight"
+    " else ((pos_weight - 1) * softplus(-a) - a) * grad * scale * weight",
+)
 
 
 def _hinge(input: Tensor, labels: Tensor | ndarray) -> Tensor:
@@ -313,4 +325,8 @@ def _hinge_grad(g: ndarray, margin: ndarray, factor: ndarray) -> ndarray:
 VJPS["hinge"] = (  # operands (s, y), ctx = (1 - y * s, y, s)
     lambda g, ans, ctx: _hinge_grad(g, ctx[0], ctx[1]),
     lambda g, ans, ctx: _hinge_grad(g, ctx[0], ctx[2]),
+)
+RULE_TEXT["hinge"] = (
+    "(1 - b * a > 0) * b * grad * (-1 / a.size)",
+    "(1 - b * a > 0) * a * grad * (-1 / a.size)",
 )
