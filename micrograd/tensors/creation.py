@@ -22,6 +22,7 @@ import numpy as np
 
 from micrograd.tensors.core import Tensor, _result, ndarray
 from micrograd.tensors.dtypes import array_from, as_device, as_dtype, get_default_dtype
+from micrograd.tensors.errors import ShapeError
 
 __all__ = [
     "arange",
@@ -67,7 +68,7 @@ def _size(size: tuple, name: str) -> tuple[int, ...]:
         size = tuple(size[0])
     dims = tuple(_int(n, f"{name}(): each size") for n in size)
     if any(n < 0 for n in dims):
-        raise ValueError(f"{name}(): sizes must be non-negative, got {dims}")
+        raise ShapeError(f"{name}(): sizes must be non-negative, got {dims}")
     return dims
 
 
@@ -170,7 +171,7 @@ def _fill_dtype(fill_value: Any) -> np.dtype:
 def _fill(fill_value: Any) -> Any:
     if isinstance(fill_value, Tensor):
         if fill_value.data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"fill_value must be a number or a one-element tensor, got shape {fill_value.shape}"
             )
         return fill_value.data.item()

@@ -17,6 +17,7 @@ import numpy as np
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import VJPS, Tensor, _result, ndarray
 from micrograd.tensors.dtypes import result_type
+from micrograd.tensors.errors import ShapeError
 
 __all__ = ["cat", "concat", "concatenate", "stack"]
 
@@ -70,7 +71,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
     dim = _dim(dim, axis, "cat")
     for i, t in enumerate(given):
         if t.data.ndim == 0:
-            raise ValueError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
+            raise ShapeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
     skipped = [t.data.shape == (0,) for t in given]
     if all(skipped):
         skipped = [False] * len(given)
@@ -83,7 +84,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
         if not skip and (
             len(shape) != ndim or shape[:d] + shape[d + 1 :] != first[:d] + first[d + 1 :]
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat(): shapes must match except in dimension {d}, got {first} first and "
                 f"{shape} at position {i}"
             )
@@ -123,7 +124,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     shape = given[0].data.shape
     for i, t in enumerate(given):
         if t.data.shape != shape:
-            raise ValueError(
+            raise ShapeError(
                 f"stack(): expects each tensor to be equal size, but got {shape} at entry 0 "
                 f"and {t.data.shape} at entry {i}"
             )

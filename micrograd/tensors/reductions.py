@@ -16,6 +16,7 @@ import numpy as np
 
 from micrograd.tensors._shapes import alias, kept_shape, normalize_dim, reduce_dims
 from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.errors import DTypeError
 
 Dim = int | tuple[int, ...] | list[int] | None
 
@@ -36,7 +37,7 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 def _float_only(self: Tensor, name: str) -> None:
     if self.data.dtype.kind != "f":
-        raise RuntimeError(
+        raise DTypeError(
             f"{name}(): needs a floating-point tensor, got {self.data.dtype} "
             "(convert it first, e.g. with .float() or .double())"
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.nn.functional._args import tensor_arg
+from micrograd.nn.functional._args import float_arg, tensor_arg
 from micrograd.tensors import VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 from micrograd.tensors.grad_mode import is_grad_enabled
@@ -44,7 +44,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     >>> gelu(Tensor([-1.0, 0.0, 1.0])).data.round(4)
     array([-0.1587,  0.    ,  0.8413])
     """
-    _tensor(input, "gelu input")
+    float_arg(input, "gelu input")
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu approximate must be 'none' or 'tanh', got {approximate!r}")
     return _gelu(input, approximate)
@@ -52,22 +52,22 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (the swish), elementwise."""
-    return _silu(_tensor(input, "silu input"))
+    return _silu(float_arg(input, "silu input"))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    return _leaky_relu(_tensor(input, "leaky_relu input"), float(negative_slope))
+    return _leaky_relu(float_arg(input, "leaky_relu input"), float(negative_slope))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    return _elu(_tensor(input, "elu input"), float(alpha))
+    return _elu(float_arg(input, "elu input"), float(alpha))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-    _tensor(input, "softplus input")
+    float_arg(input, "softplus input")
     if beta == 0:
         raise ValueError("softplus beta must be nonzero")
     return _softplus(input, float(beta), float(threshold))

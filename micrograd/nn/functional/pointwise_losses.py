@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.nn.functional._args import check_reduction, tensor_arg
+from micrograd.nn.functional._args import check_reduction, float_arg, tensor_arg
 from micrograd.nn.functional.activations import _sigmoid
 from micrograd.nn.functional.losses import _constant, _needs_grad, _operand, _reduce, _target
 from micrograd.tensors import VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import ShapeError
 
 # --------------------------------------------------------------------- pointwise losses
 
@@ -28,7 +29,7 @@ def _weighted_mean(per_entry: Tensor, weight: Any, reduction: str, name: str) ->
     then 'mean' divides by weight.sum(); composed, so a weight Tensor gets its gradient."""
     w = weight if isinstance(weight, Tensor) else np.asarray(weight, dtype=per_entry.dtype)
     if tuple(w.shape) != per_entry.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name} weight has shape {tuple(w.shape)} but the input has shape "
             f"{per_entry.shape}; they must match"
         )
@@ -49,7 +50,7 @@ def mse_loss(
     weight: Any = None,
 ) -> Tensor:
     """(input - target)**2 per entry, reduced; shapes must match. Both may require grad."""
-    x = tensor_arg(input, "mse_loss input")
+    x = float_arg(input, "mse_loss input")
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "mse_loss target", x)
     if weight is not None:
@@ -66,7 +67,7 @@ def l1_loss(
     weight: Any = None,
 ) -> Tensor:
     """|input - target| per entry, reduced; shapes must match. Both may require grad."""
-    x = tensor_arg(input, "l1_loss input")
+    x = float_arg(input, "l1_loss input")
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "l1_loss target", x)
     if weight is not None:
@@ -84,7 +85,7 @@ def binary_cross_entropy(
 ) -> Tensor:
     """-weight * (y log p + (1 - y) log(1 - p)) per entry for probabilities p = ``input`` in
     [0, 1] and targets y of the same shape; each log is clamped at -100, as PyTorch."""
-    x = tensor_arg(input, "binary_cross_entropy input")
+    x = float_arg(input, "binary_cross_entropy input")
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "binary_cross_entropy target", x)
     p = x.data
@@ -113,7 +114,7 @@ def binary_cross_entropy_with_logits(
     (1 - y) log(1 - sigmoid(x))). ``weight`` broadcasts to the input, ``pos_weight`` (C,)
     along its last dim. One fused node; its rule is sigmoid(x) - y without pos_weight.
     """
-    x = tensor_arg(input, "binary_cross_entropy_with_logits input")
+    x = float_arg(input, "binary_cross_entropy_with_logits input")
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "binary_cross_entropy_with_logits target", x)
     name = "binary_cross_entropy_with_logits"
