@@ -15,6 +15,7 @@ from micrograd.tensors import (  # noqa: F401
     indexing,
     interop,
     joining,
+    norms,
     ops,
     power,
     random,

@@ -14,6 +14,7 @@ from micrograd.tensors import (  # noqa: F401
     compare,
     elementwise,
     indexing,
+    norms,
     ops,
     power,
     reductions,
@@ -32,6 +33,7 @@ __all__ = [
     "chunk",
     "clamp",
     "clip",
+    "cumsum",
     "eq",
     "exp",
     "flatten",
@@ -41,6 +43,7 @@ __all__ = [
     "log",
     "log10",
     "logical_not",
+    "logsumexp",
     "lt",
     "masked_fill",
     "matmul",
@@ -50,6 +53,7 @@ __all__ = [
     "min",
     "minimum",
     "ne",
+    "norm",
     "numel",
     "permute",
     "pow",
@@ -110,6 +114,7 @@ argmin = _function("argmin")
 chunk = _function("chunk")
 clamp = _function("clamp")
 clip = _function("clip")
+cumsum = _function("cumsum")
 eq = _function("eq")
 exp = _function("exp")
 flatten = _function("flatten")
@@ -119,6 +124,7 @@ le = _function("le")
 log = _function("log")
 log10 = _function("log10")
 logical_not = _function("logical_not")
+logsumexp = _function("logsumexp")
 lt = _function("lt")
 masked_fill = _function("masked_fill")
 matmul = _function("matmul")
@@ -128,6 +134,7 @@ mean = _function("mean")
 min = _function("min")  # noqa: A001
 minimum = _function("minimum")
 ne = _function("ne")
+norm = _function("norm")
 numel = _function("numel")
 permute = _function("permute")
 prod = _function("prod")

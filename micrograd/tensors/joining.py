@@ -65,7 +65,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
 
     >>> a, b = Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]])
     >>> cat([a, b]).shape, cat((a, b), dim=1).tolist()
-    ((2, 2), [[1.0, 2.0, 3.0, 4.0]])
+    (Size([2, 2]), [[1.0, 2.0, 3.0, 4.0]])
     """
     given = _tensors(tensors, "cat")
     dim = _dim(dim, axis, "cat")

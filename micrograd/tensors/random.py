@@ -62,30 +62,33 @@ def _uniform(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) 
 
 
 def rand(
-    *size: int | tuple[int, ...],
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Uniform numbers in [0, 1), of ``size`` (ints or one sequence)."""
+    """Uniform numbers in [0, 1), of ``size`` (ints, one sequence, or ``size=``)."""
     as_device(device)
-    shape, d = _size(size, "rand"), _float_dtype(dtype, "rand")
+    shape, d = _size(sizes, "rand", size), _float_dtype(dtype, "rand")
     return _leaf(_uniform(_numpy(generator), shape, d), requires_grad)
 
 
 def randn(
-    *size: int | tuple[int, ...],
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Standard normal numbers (mean 0, variance 1), of ``size`` (ints or one sequence).
+    """Standard normal numbers (mean 0, variance 1), of ``size`` (ints, one sequence, or
+    ``size=``).
     Drawn in float64, then rounded to ``dtype``: the same seed gives the same numbers in
     float32 and float64, up to that rounding."""
     as_device(device)
-    shape, d = _size(size, "randn"), _float_dtype(dtype, "randn")
+    shape, d = _size(sizes, "randn", size), _float_dtype(dtype, "randn")
     return _leaf(_numpy(generator).standard_normal(shape).astype(d, copy=False), requires_grad)
 
 
@@ -102,7 +105,7 @@ def randint(
     unless ``dtype``.
 
     >>> randint(0, 27, (2, 3), generator=Generator().manual_seed(0)).shape
-    (2, 3)
+    Size([2, 3])
     """
     unknown = set(kwargs) - {"low", "high", "size"}
     if unknown:

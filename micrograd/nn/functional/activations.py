@@ -1,6 +1,6 @@
 """The activations of ``nn.functional``: those ``Tensor`` has as methods (relu, tanh, sigmoid,
 softmax, log_softmax) checked and passed on, and the fused ones only ``nn.functional`` has
-(gelu, silu, leaky_relu, elu, softplus): one node each where the composite takes two to
+(gelu, silu, leaky_relu, elu, softplus, hardtanh): one node each where the composite takes two to
 eight, each keeping what its rule reuses from the forward (sigmoid, tanh, the normal CDF), so
 the rule only finishes the derivative.
 """
@@ -71,6 +71,20 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     if beta == 0:
         raise ValueError("softplus beta must be nonzero")
     return _softplus(input, float(beta), float(threshold))
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """x clipped to [min_val, max_val], elementwise; the gradient is 1 strictly inside, 0 at
+    and past the bounds, as PyTorch's (``clamp``'s counts the bounds in). Integer tensors
+    stay integer."""
+    _tensor(input, "hardtanh input")
+    if min_val > max_val:
+        raise ValueError(
+            f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+        )
+    return _hardtanh(input, float(min_val), float(max_val))
 
 
 def _implicit_dim(name: str, ndim: int) -> int:
@@ -271,6 +285,22 @@ def _silu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarra
 
 
 VJPS["silu"] = (_silu_grad,)
+
+
+def _hardtanh(input: Tensor, low: float, high: float) -> Tensor:
+    """x clipped to [low, high]. One node: its rule lets g through where low < x < high (and
+    at NaN, which is past neither bound), as PyTorch's hardtanh_backward."""
+    x = input.data
+    out = np.clip(x, low, high).astype(x.dtype, copy=False)
+    return _result(out, "hardtanh", (input,), (x, low, high), input.requires_grad)
+
+
+def _hardtanh_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    x, low, high = ctx
+    return np.where((x <= low) | (x >= high), 0, g)
+
+
+VJPS["hardtanh"] = (_hardtanh_grad,)
 
 
 def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:

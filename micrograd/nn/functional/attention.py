@@ -10,7 +10,7 @@ The checks of query, key, value and mask, the forward and the rule, in one place
 >>> from micrograd import Tensor
 >>> q = Tensor(np.ones((2, 3, 4)))
 >>> scaled_dot_product_attention(q, q, Tensor(np.ones((2, 3, 5))), is_causal=True).shape
-(2, 3, 5)
+Size([2, 3, 5])
 """
 
 from __future__ import annotations
