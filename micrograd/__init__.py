@@ -8,8 +8,8 @@ import numpy as _np
 
 # amp, backends, cuda, distributed, compile, serialization: a CPU library's answers to
 # PyTorch's GPU, distributed, compiler and checkpoint calls (distributed imports nn.parallel,
-# so torch.nn.parallel.DistributedDataParallel resolves)
-from micrograd import amp, backends, cuda, distributed, nn, optim, serialization, utils
+# so torch.nn.parallel.DistributedDataParallel resolves); autograd: backward() and grad()
+from micrograd import amp, autograd, backends, cuda, distributed, nn, optim, serialization, utils
 from micrograd._compile import compile
 from micrograd.backends import get_float32_matmul_precision, set_float32_matmul_precision
 from micrograd.draw import draw_dot
@@ -184,6 +184,7 @@ __all__ = [
     "Size",
     "Tensor",
     "Value",
+    "autograd",
     # a CPU library's answers to GPU, distributed, compiler and checkpoint calls
     "amp",
     "backends",

@@ -47,6 +47,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     float_arg(input, "gelu input")
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu approximate must be 'none' or 'tanh', got {approximate!r}")
+    if input.ndim == 0:  # computed in place (out=), which NumPy's 0-d scalars cannot take
+        return _gelu(input.reshape(1), approximate).reshape(())
     return _gelu(input, approximate)
 
 
@@ -62,7 +64,10 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    return _elu(float_arg(input, "elu input"), float(alpha))
+    float_arg(input, "elu input")
+    if input.ndim == 0:  # computed in place (out=), which NumPy's 0-d scalars cannot take
+        return _elu(input.reshape(1), float(alpha)).reshape(())
+    return _elu(input, float(alpha))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -259,7 +264,7 @@ def _sigmoid(x: ndarray) -> ndarray:
     """1 / (1 + exp(-x)), a fresh array: exp overflows to inf for x < -88 (float32) or -709,
     giving the right 0 (its warning silenced); no branch per element (see _ndtr_float32)."""
     with np.errstate(over="ignore"):
-        s = np.exp(-x)
+        s = np.exp(-x, out=np.empty(np.shape(x), x.dtype))  # an array also for a 0-d x
     s += 1
     return np.reciprocal(s, out=s)
 
