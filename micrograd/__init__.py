@@ -8,8 +8,8 @@ import numpy as _np
 
 # amp, backends, cuda, distributed, compile, serialization: a CPU library's answers to
 # PyTorch's GPU, distributed, compiler and checkpoint calls (distributed imports nn.parallel,
-# so torch.nn.parallel.DistributedDataParallel resolves)
-from micrograd import amp, backends, cuda, distributed, nn, optim, serialization, utils
+# so torch.nn.parallel.DistributedDataParallel resolves); autograd: backward() and grad()
+from micrograd import amp, autograd, backends, cuda, distributed, nn, optim, serialization, utils
 from micrograd._compile import compile
 from micrograd.backends import get_float32_matmul_precision, set_float32_matmul_precision
 from micrograd.draw import draw_dot
@@ -28,6 +28,7 @@ from micrograd.functions import (
     chunk,
     clamp,
     clip,
+    cumsum,
     eq,
     exp,
     flatten,
@@ -37,6 +38,7 @@ from micrograd.functions import (
     log,
     log10,
     logical_not,
+    logsumexp,
     lt,
     masked_fill,
     matmul,
@@ -46,6 +48,7 @@ from micrograd.functions import (
     min,
     minimum,
     ne,
+    norm,
     numel,
     permute,
     pow,
@@ -181,6 +184,7 @@ __all__ = [
     "Size",
     "Tensor",
     "Value",
+    "autograd",
     # a CPU library's answers to GPU, distributed, compiler and checkpoint calls
     "amp",
     "backends",
@@ -322,6 +326,10 @@ __all__ = [
     "histogram",
     "log10",
     "unbind",
+    # sums and norms
+    "cumsum",
+    "logsumexp",
+    "norm",
     # comparisons and elementwise extremes
     "amax",
     "amin",

@@ -120,6 +120,18 @@ def unpad(grad: ndarray, maps: Sequence[tuple[int, ndarray]], shape: tuple[int, 
     return grad
 
 
+def norm_backward(
+    a: ndarray, out: ndarray, grad: ndarray, p: float, dims: Any, kept: bool
+) -> ndarray:
+    """The gradient of ``a.norm(p, dims)`` for p other than 2: PyTorch's norm_backward, too
+    many cases (p = 0, 1, inf, below 1, zero vectors) for one line, so the page names it and
+    the engine's own rule computes it."""
+    from micrograd.tensors.norms import _norm_grad
+
+    dims = (dims,) if isinstance(dims, int) else dims
+    return _norm_grad(grad, out, (a, p, dims, kept))
+
+
 def no_derivative(op: str) -> ndarray:
     raise RuntimeError(f"the derivative of {op} is not implemented, as in PyTorch")
 
@@ -140,6 +152,7 @@ NAMESPACE: dict[str, Any] = {
     "prod_of_others": prod_of_others,
     "unpad": unpad,
     "no_derivative": no_derivative,
+    "norm_backward": norm_backward,
 }
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -363,6 +376,16 @@ CONSTANTS: dict[str, Constants] = {
     "log_softmax": lambda n, i: {"d": n._ctx},
     "embedding": _embedding,
     "mse_loss": lambda n, i: {"scale": n._ctx[1]},
+    "huber": lambda n, i: {"delta": n._ctx[1], "factor": n._ctx[2], "scale": n._ctx[3]},
+    "hardtanh": lambda n, i: {"lo": n._ctx[1], "hi": n._ctx[2]},
+    "cumsum": lambda n, i: {"d": n._ctx},
+    "logsumexp": lambda n, i: {"dims": lone(n._ctx[1]), "kept": n._ctx[2] or n._ctx[1] is None},
+    "norm": lambda n, i: {
+        "p": n._ctx[1],
+        "two": n._ctx[1] == 2,
+        "dims": lone(n._ctx[2]),
+        "kept": n._ctx[3] or n._ctx[2] is None,
+    },
     "l1_loss": lambda n, i: {"scale": n._ctx[1]},
     "binary_cross_entropy": lambda n, i: {
         "eps": _BCE_EPS,

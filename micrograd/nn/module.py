@@ -470,6 +470,10 @@ class Module:
         """Floating-point parameters and buffers to float64."""
         return self._cast(np.dtype(np.float64))
 
+    def half(self: M) -> M:
+        """Floating-point parameters and buffers to float16."""
+        return self._cast(np.dtype(np.float16))
+
     def cpu(self: M) -> M:
         """Already there: micrograd runs on the CPU."""
         return self

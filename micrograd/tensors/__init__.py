@@ -14,6 +14,7 @@ from micrograd.tensors import (  # noqa: F401
     indexing,
     interop,
     joining,
+    norms,
     ops,
     power,
     random,

@@ -66,7 +66,8 @@ import numpy as np
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim
 from micrograd.tensors._versions import check_unmodified, new_cell, write_count
-from micrograd.tensors.dtypes import array_from, as_device
+from micrograd.tensors.dtypes import array_from, as_device, as_dtype, get_default_dtype
+from micrograd.tensors.errors import DTypeError, ShapeError
 from micrograd.tensors.grad_mode import _grad_mode
 
 __all__ = ["RULE_TEXT", "Tensor", "VJPS", "method"]
@@ -117,11 +118,18 @@ def method(func_or_name: Any) -> Any:
 class Tensor:
     """An n-dimensional array that records the operations that produced it.
 
-    ``data`` is copied into a new ndarray of ``dtype`` if given. Otherwise NumPy arrays keep
-    their dtype, and Python data follows PyTorch: floats take the default dtype (float64
-    unless ``set_default_dtype`` changed it), ints int64, bools bool. Integer and boolean
-    tensors are data, indices or targets, never differentiable. ``device`` may only be
-    ``'cpu'`` (micrograd's one device).
+    ``Tensor(data)``: ``data`` is copied into a new ndarray of ``dtype`` if given. Otherwise
+    NumPy arrays keep their dtype, and Python data follows PyTorch: floats take the default
+    dtype (float64 unless ``set_default_dtype`` changed it), ints int64, bools bool. Integer
+    and boolean tensors are data, indices or targets, never differentiable. ``device`` may
+    only be ``'cpu'`` (micrograd's one device); ``requires_grad``, ``dtype`` and ``device``
+    are keywords.
+
+    ``Tensor(2, 3)`` (two or more ints) or ``Tensor(t.shape)`` (a ``Size``): a tensor of that
+    shape in the default dtype, as PyTorch's legacy constructor makes one, but filled with
+    zeros (PyTorch leaves the memory as it was) so that runs repeat. One int alone is data,
+    as in micrograd until now: ``Tensor(3)`` is the number 3 (PyTorch's would be 3 entries);
+    ``zeros(3)`` says what it means either way.
 
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> loss = (x * x).sum()
@@ -148,12 +156,20 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __init__(
-        self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
+        self,
+        data: Any = (),
+        *sizes: int,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        device: Any = None,
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
         as_device(device)  # "cpu" or None; anything else raises, naming what exists
-        self.data: ndarray = array_from(data, dtype)  # floats follow get_default_dtype()
+        if sizes or isinstance(data, Size):  # Tensor(2, 3), Tensor(t.shape)
+            self.data: ndarray = _zeros(data, sizes, dtype)
+        else:
+            self.data = array_from(data, dtype)  # floats follow get_default_dtype()
         self.grad: ndarray | None = None
         self.requires_grad = False
         self.label = ""
@@ -169,7 +185,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (floating-point tensors only) and return self."""
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(
+            raise DTypeError(
                 f"only floating-point tensors can require grad, this one is {self.data.dtype}; "
                 "create it with float data or dtype=np.float64"
             )
@@ -201,9 +217,10 @@ class Tensor:
     # ----------------------------------------------------------------- array facts
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The length of each dimension, as a plain tuple (``size()`` gives it as a Size)."""
-        return self.data.shape
+    def shape(self) -> Size:
+        """The length of each dimension, as a ``Size``: a tuple, with ``numel()``. (The
+        engine reads ``data.shape``, a plain tuple, which costs less.)"""
+        return Size(self.data.shape)
 
     @property
     def ndim(self) -> int:
@@ -279,7 +296,13 @@ class Tensor:
 
     # ----------------------------------------------------------------- backpropagation
 
-    def backward(self, gradient: Any = None) -> None:
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
         """Fill ``grad`` of every tensor this one depends on with d(self)/d(tensor) · gradient.
 
         Without ``gradient`` this tensor must have one element (a loss), and the gradient is 1.
@@ -289,7 +312,20 @@ class Tensor:
         holds this call's gradient, replacing any earlier one (treat it as read-only, as a
         leaf's ``grad`` may be a view of it). RuntimeError if a value some rule needs was
         written in place after it was used (see the module's docstring).
+
+        ``inputs`` (a tensor or a sequence of them), as PyTorch's: only these accumulate
+        gradients (an intermediate one too, into its ``grad``); every other ``grad`` stays as
+        it was. ``retain_graph`` changes nothing: micrograd never frees a graph's saved
+        values, so a second ``backward()`` through the same graph runs and accumulates into
+        the leaves again, where PyTorch raises unless ``retain_graph=True`` (so ``explore``
+        can still draw a loss's graph after ``loss.backward()``). ``create_graph=True``
+        (a graph of the backward pass, for gradients of gradients) is not supported.
         """
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): micrograd computes first derivatives only (the "
+                "backward pass records no graph), so gradients of gradients are not supported"
+            )
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: nothing it depends on "
@@ -298,7 +334,7 @@ class Tensor:
         data = self.data
         if gradient is None:
             if data.size != 1:
-                raise ValueError(
+                raise ShapeError(
                     f"backward() without a gradient needs a one-element tensor (a loss); this "
                     f"one has shape {data.shape}: pass gradient= with that shape"
                 )
@@ -308,29 +344,48 @@ class Tensor:
                 gradient = gradient.data
             gradient = np.array(gradient, dtype=data.dtype)  # a copy: the caller's stays theirs
             if gradient.shape != data.shape:
-                raise ValueError(
+                raise ShapeError(
                     f"backward(): gradient has shape {gradient.shape}, "
                     f"but the tensor has shape {data.shape}"
                 )
 
-        backpropagate(self, gradient)
+        if inputs is None:
+            backpropagate(self, gradient)
+        else:
+            _backpropagate_into(self, gradient, _inputs(inputs))
+
+
+def _zeros(first: Any, sizes: tuple[Any, ...], dtype: Any) -> ndarray:
+    """The data of ``Tensor(2, 3)`` or ``Tensor(t.shape)``: zeros of that shape, in ``dtype``
+    or the default dtype."""
+    dims = (*first, *sizes) if isinstance(first, Size) else (first, *sizes)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in dims):
+        raise TypeError(
+            "Tensor() takes data (one argument: a number, a sequence, an array) or sizes "
+            f"(ints, or a Size), got {', '.join(repr(x) for x in (first, *sizes))}"
+        )
+    if any(n < 0 for n in dims):
+        raise ShapeError(f"Tensor(): sizes must be non-negative, got {tuple(map(int, dims))}")
+    return np.zeros(dims, get_default_dtype() if dtype is None else as_dtype(dtype))
 
 
 # --------------------------------------------------------------------- the backward walk
 
 
-def backpropagate(root: Tensor, gradient: ndarray) -> None:
+def backpropagate(root: Tensor, gradient: ndarray, wanted: set[Tensor] | None = None) -> None:
     """The chain rule over the graph ``root`` was computed from, given d(loss)/d(root).
 
     As the scalar engine's ``backward``: visit every node after all the nodes computed from
     it (``topological_order``, shared with ``Value``), and for each operand of each node add
     ``rule(node.grad)``, that operand's share of the node's gradient, to the operand's grad.
+    With ``wanted`` (``backward(inputs=...)``), only to the operands among those.
     """
     order = topological_order(root)
     for node in order:  # this call's gradients replace the last call's, except on leaves
         if node._prev:
             node.grad = None
-    accumulate(root, gradient)
+    if wanted is None or root in wanted:
+        accumulate(root, gradient)
     for node in reversed(order):  # every node after all the nodes computed from it
         g = node.grad
         if not node._prev or g is None:  # a leaf, or nothing flowed back to this node
@@ -339,10 +394,49 @@ def backpropagate(root: Tensor, gradient: ndarray) -> None:
         if node._built_at != write_count[0]:  # something was written in place since it was
             operands = check_unmodified(node)  # built: raise if it read what was overwritten
         for rule, operand in zip(VJPS[node._op], operands):
-            if operand.requires_grad:
+            if operand.requires_grad and (wanted is None or operand in wanted):
                 accumulate(operand, rule(g, node.data, node._ctx), g)  # the chain rule
         if not node._retains_grad:  # passed on: dropped, as PyTorch does
             node.grad = None
+
+
+def _inputs(inputs: Any) -> list[Tensor]:
+    """``backward``'s ``inputs``: a tensor or a non-empty sequence of tensors requiring grad."""
+    tensors = [inputs] if isinstance(inputs, Tensor) else inputs
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise RuntimeError(
+            f"backward(inputs=...) takes a tensor or a non-empty list of tensors, got {inputs!r}"
+        )
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"backward(inputs=...): entry {i} is a {type(t).__name__}, not a Tensor"
+            )
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"backward(inputs=...): entry {i} does not require grad, so it can get no gradient"
+            )
+    return list(tensors)
+
+
+def _backpropagate_into(root: Tensor, gradient: ndarray, inputs: list[Tensor]) -> None:
+    """``backward(inputs=...)``: the walk, passing gradients only to the nodes from which one
+    of ``inputs`` can be reached. An intermediate tensor among the inputs keeps its gradient
+    (as ``retain_grad`` does), added to what it held, as PyTorch's."""
+    wanted: set[Tensor] = set(inputs)
+    for node in topological_order(root):  # each node after its operands
+        if any(operand in wanted for operand in node._prev):
+            wanted.add(node)
+    kept = [(t, t.grad, t._retains_grad) for t in set(inputs) if t._prev]
+    for t, _, _ in kept:
+        t._retains_grad = True
+    try:
+        backpropagate(root, gradient, wanted)
+    finally:
+        for t, before, retains in kept:
+            t._retains_grad = retains
+            if before is not None:
+                t.grad = before if t.grad is None else before + t.grad
 
 
 def accumulate(tensor: Tensor, grad: ndarray, given: ndarray | None = None) -> None:

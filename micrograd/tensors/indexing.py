@@ -27,6 +27,7 @@ from micrograd.tensors.core import (
     method,
     ndarray,
 )
+from micrograd.tensors.dtypes import cast_numbers
 from micrograd.tensors.inplace import _inplace_target, _record, _recorded, _source, _write
 
 Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
@@ -168,11 +169,7 @@ def _fill_value(value: Any, dtype: np.dtype, op: str) -> tuple[ndarray, Tensor |
         value = _constant(value)
         if value is NotImplemented or isinstance(value, ndarray):
             raise TypeError(f"{op}: value must be a number or a 0-d Tensor, got {value!r}")
-    if dtype.kind in "biu" and not np.isfinite(value):
-        raise RuntimeError(
-            f"{op}: value {value} cannot be converted to type {dtype} without overflow"
-        )
-    return np.asarray(value).astype(dtype), tensor
+    return cast_numbers(value, dtype, op), tensor
 
 
 @method

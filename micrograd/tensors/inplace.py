@@ -31,6 +31,7 @@ from micrograd.tensors.core import (
     ndarray,
 )
 from micrograd.tensors.grad_mode import _grad_mode
+from micrograd.tensors.ops import _quiet
 
 Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
 
@@ -239,14 +240,17 @@ def mul_(self, other: Any) -> Tensor:
 
 @method
 def div_(self, other: Any) -> Tensor:
-    """In place: self /= other (a float tensor: true division). Returns self."""
-    return _inplace(self, other, "div_", np.true_divide, lambda old: old / other)
+    """In place: self /= other (a float tensor: true division; by 0, inf or nan quietly, as
+    ``/``). Returns self."""
+    with _quiet():
+        return _inplace(self, other, "div_", np.true_divide, lambda old: old / other)
 
 
 @method
 def pow_(self, exponent: Any) -> Tensor:
-    """In place: self **= exponent. Returns self."""
-    return _inplace(self, exponent, "pow_", np.power, lambda old: old**exponent)
+    """In place: self **= exponent (inf or nan quietly, as ``**``). Returns self."""
+    with _quiet():
+        return _inplace(self, exponent, "pow_", np.power, lambda old: old**exponent)
 
 
 # ``t += v`` is ``t.add_(v)`` as in PyTorch: the tensor itself changes (a parameter stays the

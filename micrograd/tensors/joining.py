@@ -17,6 +17,7 @@ import numpy as np
 from micrograd.tensors._shapes import alias, normalize_dim
 from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, ndarray
 from micrograd.tensors.dtypes import result_type
+from micrograd.tensors.errors import ShapeError
 
 __all__ = ["cat", "concat", "concatenate", "stack"]
 
@@ -56,13 +57,13 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
 
     >>> a, b = Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]])
     >>> cat([a, b]).shape, cat((a, b), dim=1).tolist()
-    ((2, 2), [[1.0, 2.0, 3.0, 4.0]])
+    (Size([2, 2]), [[1.0, 2.0, 3.0, 4.0]])
     """
     given = _tensors(tensors, "cat")
     dim = alias(dim, axis, "dim", "axis", 0)
     for i, t in enumerate(given):
         if t.data.ndim == 0:
-            raise ValueError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
+            raise ShapeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
     skipped = [t.data.shape == (0,) for t in given]
     if all(skipped):
         skipped = [False] * len(given)
@@ -75,7 +76,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
         if not skip and (
             len(shape) != ndim or shape[:d] + shape[d + 1 :] != first[:d] + first[d + 1 :]
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat(): shapes must match except in dimension {d}, got {first} first and "
                 f"{shape} at position {i}"
             )
@@ -116,7 +117,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     shape = given[0].data.shape
     for i, t in enumerate(given):
         if t.data.shape != shape:
-            raise ValueError(
+            raise ShapeError(
                 f"stack(): expects each tensor to be equal size, but got {shape} at entry 0 "
                 f"and {t.data.shape} at entry {i}"
             )

@@ -13,6 +13,7 @@ import numpy as np
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
 from micrograd.tensors.dtypes import result_type
+from micrograd.tensors.errors import DTypeError, ShapeError
 
 __all__ = ["argsort", "sort", "topk", "tril", "triu", "where"]
 
@@ -43,7 +44,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """
     condition = _tensor_arg(condition, "where")
     if condition.data.dtype.kind != "b":
-        raise TypeError(
+        raise DTypeError(
             f"where() expects condition to be a boolean tensor, got dtype {condition.data.dtype}"
         )
     if input is None and other is None:
@@ -57,7 +58,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     try:
         data = np.where(cond, a, b).astype(dtype, copy=False)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"where(): shapes do not broadcast: condition {cond.shape}, input "
             f"{np.shape(a)}, other {np.shape(b)}"
         ) from None
@@ -106,7 +107,7 @@ def _triangle(input: Tensor, diagonal: int, lower: bool) -> Tensor:
     name = "tril" if lower else "triu"
     input = _tensor_arg(input, name)
     if input.data.ndim < 2:
-        raise ValueError(
+        raise ShapeError(
             f"{name}(): input must have at least 2 dimensions, got shape {input.data.shape}"
         )
     if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):

@@ -18,6 +18,7 @@ import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, _view, method
+from micrograd.tensors.errors import ShapeError
 
 
 def _shape_arg(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -50,7 +51,7 @@ def _reshaped(self: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
     try:
         data = self.data.reshape(shape)
     except ValueError:
-        raise RuntimeError(
+        raise ShapeError(
             f"{name}(): shape {list(shape)} is invalid for input of size {self.data.size} "
             f"(a tensor of shape {tuple(self.data.shape)})"
         ) from None

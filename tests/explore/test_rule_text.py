@@ -122,6 +122,21 @@ CASES = {
         F.embedding(ints(6, 5), p(6, 2), padding_idx=0, scale_grad_by_freq=True),
     ),
     "mse l1": lambda: (F.mse_loss(p(3, 4), p(3, 4)), F.l1_loss(p(3, 4), p(3, 4), reduction="sum")),
+    "huber smooth_l1": lambda: (
+        F.huber_loss(p(3, 4), p(3, 4), delta=0.5),
+        F.smooth_l1_loss(p(3, 4), p(3, 4), beta=0.7, reduction="sum"),
+    ),
+    "hardtanh": lambda: F.hardtanh(p(3, 4), -0.5, 0.5),
+    "cumsum logsumexp": lambda: (
+        p(3, 4).cumsum(1),
+        p(3, 4).logsumexp(1),
+        p(3, 4).logsumexp(0, keepdim=True),
+    ),
+    "norm": lambda: (
+        p(3, 4).norm(dim=1),
+        p(3, 4).norm(dim=0, keepdim=True),
+        p(3, 4).norm(p=1, dim=1),
+    ),
     "binary cross-entropy": lambda: (
         F.binary_cross_entropy(p(5, low=0.05, high=0.95), p(5, low=0, high=1)),
         F.binary_cross_entropy(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from micrograd.nn.functional._args import tensor_arg
 from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import ShapeError
 
 _tensor = tensor_arg
 
@@ -29,14 +30,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     _tensor(weight, "linear weight")
     x_shape, w_shape = input.data.shape, weight.data.shape  # .data's: cheaper than properties
     if len(w_shape) != 2:
-        raise ValueError(f"linear weight must have shape (out, in), got {w_shape}")
+        raise ShapeError(f"linear weight must have shape (out, in), got {w_shape}")
     if not x_shape or x_shape[-1] != w_shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"linear with a weight of shape {w_shape} expects inputs of shape "
             f"(..., {w_shape[1]}), got {x_shape}"
         )
     if bias is not None and _tensor(bias, "linear bias").data.shape != w_shape[:1]:
-        raise ValueError(
+        raise ShapeError(
             f"linear bias must have shape ({w_shape[0]},) for a weight of shape {w_shape}, "
             f"got {bias.shape}"
         )

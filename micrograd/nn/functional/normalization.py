@@ -23,11 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.nn.functional._args import float_arg
 from micrograd.nn.functional._args import tensor_arg as _tensor
 from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors._rows import col_sum, row_dot, row_sum
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import ShapeError
 
 
 def layer_norm(
@@ -44,17 +46,17 @@ def layer_norm(
     >>> layer_norm(Tensor([[1.0, 3.0]]), (2,)).data.round(4)
     array([[-1.,  1.]])
     """
-    _tensor(input, "layer_norm input")
+    float_arg(input, "layer_norm input")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.shape[input.ndim - k :] != shape or k > input.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: normalized_shape={list(shape)} expects an input of shape "
             f"(*, {', '.join(map(str, shape))}), got {input.shape}"
         )
     for t, name in ((weight, "weight"), (bias, "bias")):
         if t is not None and _tensor(t, f"layer_norm {name}").shape != shape:
-            raise ValueError(
+            raise ShapeError(
                 f"layer_norm {name} must have shape normalized_shape={shape}, got {t.shape}"
             )
     return _layer_norm(input, k, weight, bias, float(eps))
@@ -74,9 +76,9 @@ def batch_norm(
     ``* weight + bias`` (C,). Training: with the batch's statistics, updating the running
     ones in place (momentum, unbiased variance) as PyTorch; evaluation: with the running ones.
     """
-    _tensor(input, "batch_norm input")
+    float_arg(input, "batch_norm input")
     if input.ndim < 2:
-        raise ValueError(f"batch_norm expects an input of shape (N, C, ...), got {input.shape}")
+        raise ShapeError(f"batch_norm expects an input of shape (N, C, ...), got {input.shape}")
     channels = input.shape[1]
     stats = []
     for t, name in (
@@ -86,7 +88,7 @@ def batch_norm(
         (bias, "bias"),
     ):
         if t is not None and _tensor(t, f"batch_norm {name}").shape != (channels,):
-            raise ValueError(
+            raise ShapeError(
                 f"batch_norm {name} must have shape ({channels},) for an input of shape "
                 f"{input.shape}, got {t.shape}"
             )
@@ -108,7 +110,7 @@ def normalize(
     input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
 ) -> Tensor:
     """input / max(||input||_p, eps) along ``dim``: unit p-norm vectors (p >= 1, finite)."""
-    _tensor(input, "normalize input")
+    float_arg(input, "normalize input")
     if out is not None:
         raise TypeError("normalize: out= is not supported; use the returned tensor")
     if not (math.isfinite(p) and p >= 1):

@@ -28,7 +28,7 @@ def embedding(
     PyTorch); ``sparse=True`` gives the same gradient, dense.
 
     >>> embedding(Tensor([[0, 2]]), Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])).shape
-    (1, 2, 2)
+    Size([1, 2, 2])
     """
     _tensor(weight, "embedding weight")
     if weight.ndim != 2:
