@@ -28,7 +28,7 @@ def tensor_copy(mlp: MLP) -> Sequential:
     >>> copy = tensor_copy(scalar)
     >>> neuron = scalar.layers[0].neurons[1]
     >>> copy[0].weight.shape, copy[0].weight[1].tolist() == [w.data for w in neuron.w]
-    ((4, 2), True)
+    (Size([4, 2]), True)
     """
     if not isinstance(mlp, MLP):
         raise TypeError(f"tensor_copy expects a scalar nn.MLP, got {type(mlp).__name__}")

@@ -4,7 +4,7 @@
 >>> from micrograd.tensors import Tensor
 >>> layer = Linear(3, 2)
 >>> layer(Tensor(np.ones((4, 3)))).shape
-(4, 2)
+Size([4, 2])
 >>> layer
 Linear(in_features=3, out_features=2, bias=True)
 """

@@ -4,7 +4,7 @@
 >>> from micrograd.tensors import Tensor
 >>> table = Embedding(27, 10)              # 27 characters, 10 numbers each
 >>> table.weight.shape
-(27, 10)
+Size([27, 10])
 >>> table
 Embedding(27, 10)
 """

@@ -27,6 +27,7 @@ import numpy as np
 from micrograd import _validate
 from micrograd.engine import Value
 from micrograd.tensors import Tensor
+from micrograd.tensors.dtypes import is_float
 
 Parameter = Value | Tensor
 Check = Callable[[str, Any], Any]
@@ -302,7 +303,9 @@ def _as_groups(params: object, owner: str) -> list[dict[str, Any]]:
 
 
 def _check_params(params: object, where: str) -> list[Parameter]:
-    """A group's ``params`` as a list of distinct trainable Values or leaf Tensors."""
+    """A group's ``params`` as a list of distinct Values or leaf Tensors. A frozen tensor
+    (``requires_grad=False``) is welcome, as in PyTorch: it gets no gradient, and ``step``
+    skips a parameter whose grad is None, so a layer frozen now can be unfrozen later."""
     if isinstance(params, (Value, Tensor)):
         return [params]  # PyTorch accepts a single parameter in a group
     if isinstance(params, (set, frozenset)):
@@ -330,12 +333,7 @@ def _check_params(params: object, where: str) -> list[Parameter]:
                     f"{where}: params[{i}] is computed from other tensors (op "
                     f"{p._op!r}); only leaf tensors can be optimized"
                 )
-            if not p.requires_grad:
-                raise ValueError(
-                    f"{where}: params[{i}] is a Tensor with requires_grad=False, "
-                    "so it would never get a gradient"
-                )
-            if not np.issubdtype(p.dtype, np.floating):
+            if not is_float(p.dtype):
                 raise TypeError(f"{where}: params[{i}] has dtype {p.dtype}; it must be float")
         if id(p) in seen:
             raise ValueError(

@@ -13,7 +13,8 @@ import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import Tensor, _constant, _result, method
-from micrograd.tensors.ops import Operand, _promoted
+from micrograd.tensors.errors import DTypeError
+from micrograd.tensors.ops import Operand, _int_range, _promoted, _refused, _wrapped
 
 
 def _compare(self: Tensor, other: Any, ufunc: np.ufunc) -> Tensor:
@@ -25,7 +26,15 @@ def _compare(self: Tensor, other: Any, ufunc: np.ufunc) -> Tensor:
         a, b = self._data, _constant(other)
         if b is NotImplemented:
             return NotImplemented
-    return _result(ufunc(a, b), "", (), None, False)
+        if type(b) is int and a.dtype.kind in "iu":
+            low, high = _int_range(a.dtype)
+            if not low <= b <= high:  # PyTorch casts it to the tensor's dtype first (wraps):
+                b = _wrapped(b, a.dtype)  # uint8 t == 259 compares t with 3
+    try:
+        data = ufunc(a, b)
+    except ValueError as error:
+        data = _refused(ufunc, a, b, error, ufunc.__name__)
+    return _result(data, "", (), None, False)
 
 
 @method
@@ -74,10 +83,14 @@ def _logical(self: Tensor, other: Any, ufunc: np.ufunc, symbol: str) -> Tensor:
     a = self._data
     for x in (a, b):
         if np.asarray(x).dtype.kind not in "biu":
-            raise TypeError(
+            raise DTypeError(
                 f"{symbol} is only implemented on integer and bool tensors, got {np.result_type(x)}"
             )
-    return _result(ufunc(a, b), "", (), None, False)
+    try:
+        data = ufunc(a, b)
+    except (OverflowError, ValueError) as error:
+        data = _refused(ufunc, a, b, error, symbol)
+    return _result(data, "", (), None, False)
 
 
 @method
@@ -104,7 +117,7 @@ Tensor.__rxor__ = Tensor.__xor__  # type: ignore[attr-defined]
 def __invert__(self) -> Tensor:
     """``~mask``: logical not of a bool tensor (bitwise not of an integer one)."""
     if self._data.dtype.kind not in "biu":
-        raise TypeError(
+        raise DTypeError(
             f"~ (operator.invert) is only implemented on integer and bool tensors, "
             f"got {self._data.dtype}"
         )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors import dtypes
-from micrograd.tensors.core import VJPS, Tensor, _result, method
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method
 from micrograd.tensors.dtypes import (
     CPU,
     TYPE_NAMES,
@@ -36,6 +36,7 @@ def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
 
 
 VJPS["to"] = (lambda g, ans, dtype: g.astype(dtype),)  # ctx = the operand's dtype
+RULE_TEXT["to"] = ("grad.astype(dtype)",)
 
 
 @method

@@ -69,10 +69,11 @@ import numpy as np
 from micrograd.graph import NO_OPERANDS, Operands, topological_order
 from micrograd.tensors._shapes import Size, normalize_dim
 from micrograd.tensors._versions import check_unmodified, new_cell, write_count
-from micrograd.tensors.dtypes import array_from, as_device, get_default_dtype, is_float
+from micrograd.tensors.dtypes import array_from, as_device, as_dtype, get_default_dtype, is_float
+from micrograd.tensors.errors import DTypeError, ShapeError
 from micrograd.tensors.grad_mode import _grad_mode
 
-__all__ = ["Tensor", "VJPS", "method"]
+__all__ = ["RULE_TEXT", "Tensor", "VJPS", "method"]
 
 ndarray = np.ndarray
 Scalar = int | float | np.number
@@ -85,6 +86,19 @@ Rule = Callable[[ndarray, ndarray, Any], ndarray]
 # output and ctx what its forward kept for the rule. A rule may return its gradient in the
 # output's shape: the walk sums it back to the operand's (``unbroadcast``).
 VJPS: dict[str, tuple[Rule, ...]] = {}
+
+# Each rule again, as a learner would write it: one Python expression per operand, entered
+# by the op modules right below the op's VJPS line, which ``micrograd.explore`` shows (with
+# the tensors' names put in) at each step of a tensor graph's backward pass. An expression
+# reads ``grad`` (the output's gradient, g above), ``out`` (the output, ans), the operands'
+# data as ``a``, ``b``, ``c``, ... in order, NumPy as ``np``, and the few named constants
+# and helpers listed in micrograd/explore/rules.py (what a forward kept in ctx, such as a
+# sum's ``dims``, and a few functions such as ``add_at``). ``X if flag else Y`` picks a
+# variant by a named flag, and the page shows only the one taken. Like VJPS, the expression
+# gives the gradient in the output's shape where the walk sums it back. A test
+# (tests/explore/test_rule_text.py) evaluates every entry against its VJPS rule on random
+# inputs, so the two cannot drift apart; the library itself never evaluates them.
+RULE_TEXT: dict[str, tuple[str, ...]] = {}
 
 
 def method(func_or_name: Any) -> Any:
@@ -107,13 +121,20 @@ def method(func_or_name: Any) -> Any:
 class Tensor:
     """An n-dimensional array that records the operations that produced it.
 
-    ``data`` is copied into a new ndarray of ``dtype`` if given. Otherwise NumPy arrays keep
-    their dtype, and Python data follows PyTorch: floats take the default dtype (float32
-    unless ``set_default_dtype`` changed it), ints int64, bools bool. As with
+    ``Tensor(data)``: ``data`` is copied into a new ndarray of ``dtype`` if given. Otherwise
+    NumPy arrays keep their dtype, and Python data follows PyTorch: floats take the default
+    dtype (float32 unless ``set_default_dtype`` changed it), ints int64, bools bool. As with
     ``torch.Tensor``, an ndarray of the default dtype is not copied but shared (a write into
-    either shows in both); ``micrograd.tensor`` always copies. Integer and boolean
-    tensors are data, indices or targets, never differentiable. ``device`` may only be
-    ``'cpu'`` (micrograd's one device).
+    either shows in both); ``micrograd.tensor`` always copies. Integer and boolean tensors
+    are data, indices or targets, never differentiable. ``device`` may
+    only be ``'cpu'`` (micrograd's one device); ``requires_grad``, ``dtype`` and ``device``
+    are keywords.
+
+    ``Tensor(2, 3)`` (two or more ints) or ``Tensor(t.shape)`` (a ``Size``): a tensor of that
+    shape in the default dtype, as PyTorch's legacy constructor makes one, but filled with
+    zeros (PyTorch leaves the memory as it was) so that runs repeat. One int alone is data,
+    as in micrograd until now: ``Tensor(3)`` is the number 3 (PyTorch's would be 3 entries);
+    ``zeros(3)`` says what it means either way.
 
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> loss = (x * x).sum()
@@ -141,13 +162,20 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __init__(
-        self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None
+        self,
+        data: Any = (),
+        *sizes: int,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        device: Any = None,
     ) -> None:
         if isinstance(data, Tensor):
             data = data._data
         as_device(device)  # "cpu" or None; anything else raises, naming what exists
-        if dtype is None and type(data) is ndarray and data.dtype == get_default_dtype():
-            self._data: ndarray = data  # shared, as torch.Tensor(ndarray) shares it
+        if sizes or isinstance(data, Size):  # Tensor(2, 3), Tensor(t.shape)
+            self._data: ndarray = _zeros(data, sizes, dtype)
+        elif dtype is None and type(data) is ndarray and data.dtype == get_default_dtype():
+            self._data = data  # shared, as torch.Tensor(ndarray) shares it
         else:
             self._data = array_from(data, dtype)  # floats follow get_default_dtype()
         self._grad: ndarray | None = None
@@ -166,7 +194,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (floating-point tensors only) and return self."""
         if requires_grad and not is_float(self._data.dtype):
-            raise TypeError(
+            raise DTypeError(
                 f"only floating-point tensors can require grad, this one is {self._data.dtype}; "
                 "create it with float data or dtype=np.float64"
             )
@@ -257,9 +285,10 @@ class Tensor:
     # ----------------------------------------------------------------- array facts
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The length of each dimension, as a plain tuple (``size()`` gives it as a Size)."""
-        return self._data.shape
+    def shape(self) -> Size:
+        """The length of each dimension, as a ``Size``: a tuple, with ``numel()``. (The
+        engine reads ``data.shape``, a plain tuple, which costs less.)"""
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -335,7 +364,13 @@ class Tensor:
 
     # ----------------------------------------------------------------- backpropagation
 
-    def backward(self, gradient: Any = None) -> None:
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
         """Fill ``grad`` of every tensor this one depends on with d(self)/d(tensor) · gradient.
 
         Without ``gradient`` this tensor must have one element (a loss), and the gradient is 1.
@@ -345,7 +380,20 @@ class Tensor:
         holds this call's gradient, replacing any earlier one (treat it as read-only, as a
         leaf's ``grad`` may be a view of it). RuntimeError if a value some rule needs was
         written in place after it was used (see the module's docstring).
+
+        ``inputs`` (a tensor or a sequence of them), as PyTorch's: only these accumulate
+        gradients (an intermediate one too, into its ``grad``); every other ``grad`` stays as
+        it was. ``retain_graph`` changes nothing: micrograd never frees a graph's saved
+        values, so a second ``backward()`` through the same graph runs and accumulates into
+        the leaves again, where PyTorch raises unless ``retain_graph=True`` (so ``explore``
+        can still draw a loss's graph after ``loss.backward()``). ``create_graph=True``
+        (a graph of the backward pass, for gradients of gradients) is not supported.
         """
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): micrograd computes first derivatives only (the "
+                "backward pass records no graph), so gradients of gradients are not supported"
+            )
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: nothing it depends on "
@@ -354,7 +402,7 @@ class Tensor:
         data = self._data
         if gradient is None:
             if data.size != 1:
-                raise ValueError(
+                raise ShapeError(
                     f"backward() without a gradient needs a one-element tensor (a loss); this "
                     f"one has shape {data.shape}: pass gradient= with that shape"
                 )
@@ -364,29 +412,48 @@ class Tensor:
                 gradient = gradient._data
             gradient = np.array(gradient, dtype=data.dtype)  # a copy: the caller's stays theirs
             if gradient.shape != data.shape:
-                raise ValueError(
+                raise ShapeError(
                     f"backward(): gradient has shape {gradient.shape}, "
                     f"but the tensor has shape {data.shape}"
                 )
 
-        backpropagate(self, gradient)
+        if inputs is None:
+            backpropagate(self, gradient)
+        else:
+            _backpropagate_into(self, gradient, _inputs(inputs))
+
+
+def _zeros(first: Any, sizes: tuple[Any, ...], dtype: Any) -> ndarray:
+    """The data of ``Tensor(2, 3)`` or ``Tensor(t.shape)``: zeros of that shape, in ``dtype``
+    or the default dtype."""
+    dims = (*first, *sizes) if isinstance(first, Size) else (first, *sizes)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in dims):
+        raise TypeError(
+            "Tensor() takes data (one argument: a number, a sequence, an array) or sizes "
+            f"(ints, or a Size), got {', '.join(repr(x) for x in (first, *sizes))}"
+        )
+    if any(n < 0 for n in dims):
+        raise ShapeError(f"Tensor(): sizes must be non-negative, got {tuple(map(int, dims))}")
+    return np.zeros(dims, get_default_dtype() if dtype is None else as_dtype(dtype))
 
 
 # --------------------------------------------------------------------- the backward walk
 
 
-def backpropagate(root: Tensor, gradient: ndarray) -> None:
+def backpropagate(root: Tensor, gradient: ndarray, wanted: set[Tensor] | None = None) -> None:
     """The chain rule over the graph ``root`` was computed from, given d(loss)/d(root).
 
     As the scalar engine's ``backward``: visit every node after all the nodes computed from
     it (``topological_order``, shared with ``Value``), and for each operand of each node add
     ``rule(node.grad)``, that operand's share of the node's gradient, to the operand's grad.
+    With ``wanted`` (``backward(inputs=...)``), only to the operands among those.
     """
     order = topological_order(root)
     for node in order:  # this call's gradients replace the last call's, except on leaves
         if node._prev:
             node._grad = None
-    accumulate(root, gradient)
+    if wanted is None or root in wanted:
+        accumulate(root, gradient)
     for node in reversed(order):  # every node after all the nodes computed from it
         g = node._grad
         if not node._prev or g is None:  # a leaf, or nothing flowed back to this node
@@ -395,10 +462,49 @@ def backpropagate(root: Tensor, gradient: ndarray) -> None:
         if node._built_at != write_count[0]:  # something was written in place since it was
             operands = check_unmodified(node)  # built: raise if it read what was overwritten
         for rule, operand in zip(VJPS[node._op], operands):
-            if operand.requires_grad:
+            if operand.requires_grad and (wanted is None or operand in wanted):
                 accumulate(operand, rule(g, node._data, node._ctx), g)  # the chain rule
         if not node._retains_grad:  # passed on: dropped, as PyTorch does
             node._grad = None
+
+
+def _inputs(inputs: Any) -> list[Tensor]:
+    """``backward``'s ``inputs``: a tensor or a non-empty sequence of tensors requiring grad."""
+    tensors = [inputs] if isinstance(inputs, Tensor) else inputs
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise RuntimeError(
+            f"backward(inputs=...) takes a tensor or a non-empty list of tensors, got {inputs!r}"
+        )
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"backward(inputs=...): entry {i} is a {type(t).__name__}, not a Tensor"
+            )
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"backward(inputs=...): entry {i} does not require grad, so it can get no gradient"
+            )
+    return list(tensors)
+
+
+def _backpropagate_into(root: Tensor, gradient: ndarray, inputs: list[Tensor]) -> None:
+    """``backward(inputs=...)``: the walk, passing gradients only to the nodes from which one
+    of ``inputs`` can be reached. An intermediate tensor among the inputs keeps its gradient
+    (as ``retain_grad`` does), added to what it held, as PyTorch's."""
+    wanted: set[Tensor] = set(inputs)
+    for node in topological_order(root):  # each node after its operands
+        if any(operand in wanted for operand in node._prev):
+            wanted.add(node)
+    kept = [(t, t._grad, t._retains_grad) for t in set(inputs) if t._prev]
+    for t, _, _ in kept:
+        t._retains_grad = True
+    try:
+        backpropagate(root, gradient, wanted)
+    finally:
+        for t, before, retains in kept:
+            t._retains_grad = retains
+            if before is not None:
+                t._grad = before if t._grad is None else before + t._grad
 
 
 def accumulate(tensor: Tensor, grad: ndarray, given: ndarray | None = None) -> None:

@@ -181,6 +181,8 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
         raise TypeError(f"Tensor data must be numeric, got {type(data).__name__}: {data!r}")
     if dtype is not None:
         dtype = as_dtype(dtype)
+        if dtype.kind in "iu" and not isinstance(data, (np.ndarray, np.generic)):
+            return cast_numbers(array_from(data), dtype, "tensor()")  # PyTorch's range check
     try:
         array = np.array(data, dtype=dtype)
     except (TypeError, ValueError, OverflowError) as error:
@@ -201,6 +203,25 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
         elif kind == "i" and array.dtype != int64:  # int32 on some platforms
             array = array.astype(int64)
     return array
+
+
+def cast_numbers(values: Any, dtype: np.dtype, where: str) -> np.ndarray:
+    """``values`` (a number or an array of numbers) cast into ``dtype`` as PyTorch casts the
+    numbers it is given (tensor data, fill values): into an integer dtype, a number out of
+    its range is a RuntimeError, except that a negative int goes into an unsigned dtype
+    modulo 2**bits (-1 as uint8 is 255), as PyTorch allows; floats are truncated."""
+    array = np.asarray(values)
+    if dtype.kind in "iu" and array.dtype.kind in "iuf" and array.size:
+        info = np.iinfo(dtype)
+        low = -int(info.max) if dtype.kind == "u" and array.dtype.kind != "f" else int(info.min)
+        if not (low <= array.min() and array.max() <= info.max):  # False for nan too
+            bad = array[(array < low) | (array > info.max) | (array != array)].flat[0]
+            raise RuntimeError(
+                f"{where}: value {bad} cannot be converted to type {dtype} without overflow"
+            )
+        if array.dtype.kind == "i" and dtype.kind == "u":
+            return array.astype(np.int64).astype(dtype)  # wraps, as a C cast does
+    return array.astype(dtype)
 
 
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:

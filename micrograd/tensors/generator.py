@@ -112,7 +112,15 @@ default_generator = Generator()
 
 def manual_seed(seed: int) -> Generator:
     """Reseed the default generator: every draw after it repeats run after run. Returns it.
-    (Not PyTorch's numbers for the same seed: see the module's docstring.)"""
+    (Not PyTorch's numbers for the same seed: see the module's docstring.)
+
+    As PyTorch's, ``seed`` is read with ``int()`` first: ``manual_seed(1.5)`` is seed 1,
+    ``manual_seed("3")`` seed 3 (``Generator.manual_seed`` takes ints only, as PyTorch's).
+    """
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise type(error)(f"manual_seed(): {error}") from None
     return default_generator.manual_seed(seed)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors.core import (
+    RULE_TEXT,
     VJPS,
     Scalar,
     Tensor,
@@ -26,6 +27,7 @@ from micrograd.tensors.core import (
     method,
     ndarray,
 )
+from micrograd.tensors.dtypes import cast_numbers
 from micrograd.tensors.inplace import _inplace_target, _record, _recorded, _source, _write
 
 Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
@@ -95,6 +97,7 @@ def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["index"] = (_index_grad,)  # g scattered back, repeats added
+RULE_TEXT["index"] = ("add_at(np.zeros_like(a), index, grad)",)
 
 
 @method
@@ -166,11 +169,7 @@ def _fill_value(value: Any, dtype: np.dtype, op: str) -> tuple[ndarray, Tensor |
         value = _constant(value)
         if value is NotImplemented or isinstance(value, ndarray):
             raise TypeError(f"{op}: value must be a number or a 0-d Tensor, got {value!r}")
-    if dtype.kind in "biu" and not np.isfinite(value):
-        raise RuntimeError(
-            f"{op}: value {value} cannot be converted to type {dtype} without overflow"
-        )
-    return np.asarray(value).astype(dtype), tensor
+    return cast_numbers(value, dtype, op), tensor
 
 
 @method
@@ -199,6 +198,7 @@ VJPS["masked_fill"] = (  # ctx = the mask
     lambda g, ans, m: np.where(m, 0, g),
     lambda g, ans, m: np.where(m, g, 0).sum(),
 )
+RULE_TEXT["masked_fill"] = ("np.where(mask, 0, grad)", "np.where(mask, grad, 0).sum()")
 
 
 @method

@@ -20,6 +20,7 @@ import numpy as np
 
 from micrograd.tensors._versions import Written, as_of, write_count
 from micrograd.tensors.core import (
+    RULE_TEXT,
     VJPS,
     Operands,
     Scalar,
@@ -31,6 +32,7 @@ from micrograd.tensors.core import (
 )
 from micrograd.tensors.dtypes import is_float
 from micrograd.tensors.grad_mode import _grad_mode
+from micrograd.tensors.ops import _quiet
 
 Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
 
@@ -198,6 +200,8 @@ def _written_rest(g: ndarray, ans: ndarray, ctx: Written) -> ndarray:
 
 VJPS["setitem"] = (_written_rest, lambda g, ans, ctx: g[ctx.index])  # (old, value)
 VJPS["inplace"] = (lambda g, ans, ctx: g,)  # (the result computed from old)
+RULE_TEXT["setitem"] = ("index_put(grad, index, 0)", "grad[index]")
+RULE_TEXT["inplace"] = ("grad",)
 
 
 def _inplace(
@@ -237,14 +241,17 @@ def mul_(self, other: Any) -> Tensor:
 
 @method
 def div_(self, other: Any) -> Tensor:
-    """In place: self /= other (a float tensor: true division). Returns self."""
-    return _inplace(self, other, "div_", np.true_divide, lambda old: old / other)
+    """In place: self /= other (a float tensor: true division; by 0, inf or nan quietly, as
+    ``/``). Returns self."""
+    with _quiet():
+        return _inplace(self, other, "div_", np.true_divide, lambda old: old / other)
 
 
 @method
 def pow_(self, exponent: Any) -> Tensor:
-    """In place: self **= exponent. Returns self."""
-    return _inplace(self, exponent, "pow_", np.power, lambda old: old**exponent)
+    """In place: self **= exponent (inf or nan quietly, as ``**``). Returns self."""
+    with _quiet():
+        return _inplace(self, exponent, "pow_", np.power, lambda old: old**exponent)
 
 
 # ``t += v`` is ``t.add_(v)`` as in PyTorch: the tensor itself changes (a parameter stays the

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, ndarray
+from micrograd.tensors._shapes import alias, normalize_dim
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, ndarray
 from micrograd.tensors.dtypes import result_type
+from micrograd.tensors.errors import ShapeError
 
 __all__ = ["cat", "concat", "concatenate", "stack"]
 
@@ -49,14 +50,6 @@ def _tensors(tensors: Any, name: str) -> list[Tensor]:
     return list(tensors)
 
 
-def _dim(dim: Any, axis: Any, name: str) -> Any:
-    if axis is not None:
-        if dim not in (None, 0):
-            raise TypeError(f"{name}(): give dim or its alias axis, not both")
-        return axis
-    return 0 if dim is None else dim
-
-
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """The tensors joined along ``dim``: their shapes must match in every other dimension.
     Mixed dtypes promote as in PyTorch (float32 with int64 gives float32). A 1-D empty
@@ -64,13 +57,13 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
 
     >>> a, b = Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]])
     >>> cat([a, b]).shape, cat((a, b), dim=1).tolist()
-    ((2, 2), [[1.0, 2.0, 3.0, 4.0]])
+    (Size([2, 2]), [[1.0, 2.0, 3.0, 4.0]])
     """
     given = _tensors(tensors, "cat")
-    dim = _dim(dim, axis, "cat")
+    dim = alias(dim, axis, "dim", "axis", 0)
     for i, t in enumerate(given):
         if t._data.ndim == 0:
-            raise ValueError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
+            raise ShapeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
     skipped = [t._data.shape == (0,) for t in given]
     if all(skipped):
         skipped = [False] * len(given)
@@ -83,7 +76,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
         if not skip and (
             len(shape) != ndim or shape[:d] + shape[d + 1 :] != first[:d] + first[d + 1 :]
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat(): shapes must match except in dimension {d}, got {first} first and "
                 f"{shape} at position {i}"
             )
@@ -107,6 +100,7 @@ def _cat_grad(i: int, g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["cat"] = EachOperand(_cat_grad)
+RULE_TEXT["cat"] = ("np.zeros(0) if skipped else grad[span]",)  # every operand: its span
 
 concat = concatenate = cat  # PyTorch's aliases
 
@@ -119,11 +113,11 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     [[1.0, 3.0], [2.0, 4.0]]
     """
     given = _tensors(tensors, "stack")
-    dim = _dim(dim, axis, "stack")
+    dim = alias(dim, axis, "dim", "axis", 0)
     shape = given[0]._data.shape
     for i, t in enumerate(given):
         if t._data.shape != shape:
-            raise ValueError(
+            raise ShapeError(
                 f"stack(): expects each tensor to be equal size, but got {shape} at entry 0 "
                 f"and {t._data.shape} at entry {i}"
             )
@@ -133,3 +127,4 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
 
 
 VJPS["stack"] = EachOperand(lambda i, g, ans, d: g[(slice(None),) * d + (i,)])
+RULE_TEXT["stack"] = ("grad[span]",)

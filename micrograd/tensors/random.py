@@ -22,6 +22,7 @@ import numpy as np
 from micrograd.tensors.core import Tensor, method, ndarray
 from micrograd.tensors.creation import _int, _leaf, _size
 from micrograd.tensors.dtypes import as_device, as_dtype, get_default_dtype, is_float
+from micrograd.tensors.errors import DTypeError, ShapeError
 from micrograd.tensors.generator import Generator
 from micrograd.tensors.generator import numpy_generator as _numpy
 from micrograd.tensors.indexing import _inplace_target
@@ -43,7 +44,7 @@ __all__ = [
 def _float_dtype(dtype: Any, name: str) -> np.dtype:
     d = get_default_dtype() if dtype is None else as_dtype(dtype)
     if not is_float(d):
-        raise TypeError(f"{name}() makes floating-point numbers: dtype {d} is not one")
+        raise DTypeError(f"{name}() makes floating-point numbers: dtype {d} is not one")
     return d
 
 
@@ -61,30 +62,33 @@ def _uniform(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) 
 
 
 def rand(
-    *size: int | tuple[int, ...],
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Uniform numbers in [0, 1), of ``size`` (ints or one sequence)."""
+    """Uniform numbers in [0, 1), of ``size`` (ints, one sequence, or ``size=``)."""
     as_device(device)
-    shape, d = _size(size, "rand"), _float_dtype(dtype, "rand")
+    shape, d = _size(sizes, "rand", size), _float_dtype(dtype, "rand")
     return _leaf(_uniform(_numpy(generator), shape, d), requires_grad)
 
 
 def randn(
-    *size: int | tuple[int, ...],
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Standard normal numbers (mean 0, variance 1), of ``size`` (ints or one sequence).
+    """Standard normal numbers (mean 0, variance 1), of ``size`` (ints, one sequence, or
+    ``size=``).
     Drawn in float64, then rounded to ``dtype``: the same seed gives the same numbers in
     float32 and float64, up to that rounding."""
     as_device(device)
-    shape, d = _size(size, "randn"), _float_dtype(dtype, "randn")
+    shape, d = _size(sizes, "randn", size), _float_dtype(dtype, "randn")
     return _leaf(_numpy(generator).standard_normal(shape).astype(d, copy=False), requires_grad)
 
 
@@ -101,7 +105,7 @@ def randint(
     unless ``dtype``.
 
     >>> randint(0, 27, (2, 3), generator=Generator().manual_seed(0)).shape
-    (2, 3)
+    Size([2, 3])
     """
     unknown = set(kwargs) - {"low", "high", "size"}
     if unknown:
@@ -168,7 +172,7 @@ def normal(
             raise TypeError("normal(): give size only when mean and std are numbers")
         d = np.result_type(*(t._data for t in tensors)) if dtype is None else as_dtype(dtype)
         if not is_float(d):
-            raise TypeError(f"normal(): mean and std must be floating-point tensors, not {d}")
+            raise DTypeError(f"normal(): mean and std must be floating-point tensors, not {d}")
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     else:
         if size is None:
@@ -218,9 +222,9 @@ def multinomial(
         raise TypeError(f"multinomial() needs a tensor, got {type(input).__name__}")
     w = input._data
     if not is_float(w.dtype):
-        raise TypeError(f"multinomial() needs floating-point weights, got dtype {w.dtype}")
+        raise DTypeError(f"multinomial() needs floating-point weights, got dtype {w.dtype}")
     if w.ndim not in (1, 2):
-        raise ValueError(f"multinomial(): input must be 1-D or 2-D, got shape {w.shape}")
+        raise ShapeError(f"multinomial(): input must be 1-D or 2-D, got shape {w.shape}")
     n = _int(num_samples, "multinomial(): num_samples")
     if n <= 0:
         raise ValueError(f"multinomial(): cannot draw num_samples={n} <= 0 samples")
@@ -312,7 +316,7 @@ def _fill_in_place(self: Tensor, values: ndarray, name: str) -> Tensor:
     """Write ``values`` into ``self`` under the rules of every in-place op (indexing's): not
     into a tensor that requires grad while graphs are recorded, counted as a version."""
     if not is_float(self._data.dtype):
-        raise TypeError(f"{name} fills floating-point tensors, this one is {self._data.dtype}")
+        raise DTypeError(f"{name} fills floating-point tensors, this one is {self._data.dtype}")
     _inplace_target(self, name)[...] = values
     self._bump_version()
     return self

@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max/min, amax/amin, argmax/argmin, var, std, prod.
+"""Reductions: sum, mean, max/min, amax/amin, argmax/argmin, var, std, prod, logsumexp; and
+the running sum, cumsum.
 
 PyTorch's signatures: ``dim`` is None (every dim), an int or a tuple of ints (max, min and
 prod take one int), negative dims count from the end, and ``keepdim`` keeps the reduced dims
@@ -15,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import alias, kept_shape, normalize_dim, reduce_dims
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
-from micrograd.tensors.dtypes import is_float
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.dtypes import as_dtype, is_float
+from micrograd.tensors.errors import DTypeError
+from micrograd.tensors.ops import _float, _quiet
 
 Dim = int | tuple[int, ...] | list[int] | None
 
@@ -37,7 +40,7 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 def _float_only(self: Tensor, name: str) -> None:
     if not is_float(self._data.dtype):
-        raise RuntimeError(
+        raise DTypeError(
             f"{name}(): needs a floating-point tensor, got {self._data.dtype} "
             "(convert it first, e.g. with .float() or .double())"
         )
@@ -79,6 +82,9 @@ def _sum_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["sum"] = (_sum_grad,)
+RULE_TEXT["sum"] = (
+    "np.ones_like(a) * grad if kept else np.ones_like(a) * np.expand_dims(grad, dims)",
+)
 
 
 @method
@@ -170,6 +176,11 @@ def _select_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["select"] = (_select_grad,)
+RULE_TEXT["select"] = (
+    "one_hot(picked, n, d) * grad if kept"
+    " else one_hot(picked, n, d) * np.expand_dims(grad, d) if not scalar"
+    " else (one_hot(picked, n, d) * np.expand_dims(grad, d)).reshape(a.shape)",
+)
 
 
 @method
@@ -224,6 +235,11 @@ def _amax_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["amax"] = (_amax_grad,)
+RULE_TEXT["amax"] = (  # the entries that tie for the max share grad
+    "(a == out) * grad / (a == out).sum(dims, keepdims=True) if kept"
+    " else (a == np.expand_dims(out, dims)) * np.expand_dims(grad, dims)"
+    " / (a == np.expand_dims(out, dims)).sum(dims, keepdims=True)",
+)
 
 
 @method
@@ -338,6 +354,7 @@ def _std_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
 
 
 VJPS["std"] = (_std_grad,)
+RULE_TEXT["std"] = ("np.where(out == 0, 0.0, grad / (2 * out))",)
 
 
 @method
@@ -382,3 +399,77 @@ def _prod_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["prod"] = (_prod_grad,)
+RULE_TEXT["prod"] = (
+    "grad * prod_of_others(a, d) if kept else np.expand_dims(grad, d) * prod_of_others(a, d)",
+)
+
+
+# --------------------------------------------------------------------- cumsum, logsumexp
+
+
+@method
+def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sums along ``dim``: entry i is the sum of entries 0..i. Integer and bool
+    tensors sum to int64, as PyTorch; ``dtype`` casts the input first.
+
+    >>> Tensor([[1.0, 2.0, 3.0]]).cumsum(1).tolist()
+    [[1.0, 3.0, 6.0]]
+    """
+    x = self._data if dtype is None else self._data.astype(as_dtype(dtype))
+    d = normalize_dim(dim, x.ndim)
+    total = np.int64 if x.dtype.kind in "biu" else None
+    data = np.cumsum(x, axis=d if x.ndim else None, dtype=total)  # a 0-d x comes back 1-D
+    return _result(data.reshape(x.shape), "cumsum", (self,), d, self.requires_grad)
+
+
+def _cumsum_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
+    # entry i of the input is in every running sum from i on: its gradient is the sum of g
+    # over those, a running sum of g taken from the end
+    if g.ndim == 0:
+        return g
+    return np.flip(np.cumsum(np.flip(g, d), axis=d), d)
+
+
+VJPS["cumsum"] = (_cumsum_grad,)
+RULE_TEXT["cumsum"] = ("np.flip(np.cumsum(np.flip(grad, d), axis=d), d)",)
+
+
+@method
+def logsumexp(self, dim: Dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``dim`` (an int or a tuple), without forming exp of a large
+    number: computed as m + log(sum(exp(x - m))), m the largest entry. -inf for all -inf
+    entries (or none); integer tensors give floats, as in PyTorch.
+
+    Fused: one node whose rule is g * exp(x - ans), softmax times g.
+
+    >>> round(Tensor([1000.0, 1000.0]).logsumexp(0).item(), 4)
+    1000.6932
+    """
+    x = _float(self._data)
+    dims = reduce_dims(dim, x.ndim)
+    m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0)  # an all -inf (or an inf) row: no shift, no inf - inf
+    with _quiet():  # log(0) of an all -inf row is -inf, as PyTorch's
+        out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True))
+    out += m
+    if not keepdim:
+        out = out.reshape([n for i, n in enumerate(x.shape) if dims is not None and i not in dims])
+    return _result(out, "logsumexp", (self,), (x, dims, keepdim), self.requires_grad)
+
+
+def _logsumexp_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    x, dims, keepdim = ctx  # d/dx = exp(x - ans), the softmax over dims
+    if not (keepdim or dims is None):
+        kept = kept_shape(x.shape, dims)
+        g, ans = g.reshape(kept), ans.reshape(kept)
+    with _quiet():  # an all -inf row: -inf - -inf, nan as PyTorch's
+        grad = np.exp(x - ans)
+        grad *= g
+    return grad
+
+
+VJPS["logsumexp"] = (_logsumexp_grad,)
+RULE_TEXT["logsumexp"] = (
+    "np.exp(a - out) * grad if kept"
+    " else np.exp(a - np.expand_dims(out, dims)) * np.expand_dims(grad, dims)",
+)

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
 from micrograd.tensors.dtypes import result_type
+from micrograd.tensors.errors import DTypeError, ShapeError
 
 __all__ = ["argsort", "sort", "topk", "tril", "triu", "where"]
 
@@ -43,7 +44,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """
     condition = _tensor_arg(condition, "where")
     if condition._data.dtype.kind != "b":
-        raise TypeError(
+        raise DTypeError(
             f"where() expects condition to be a boolean tensor, got dtype {condition._data.dtype}"
         )
     if input is None and other is None:
@@ -57,7 +58,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     try:
         data = np.where(cond, a, b).astype(dtype, copy=False)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"where(): shapes do not broadcast: condition {cond.shape}, input "
             f"{np.shape(a)}, other {np.shape(b)}"
         ) from None
@@ -88,6 +89,9 @@ def _where_other(g: ndarray, ans: ndarray, cond: ndarray) -> ndarray:
 VJPS["where"] = (_where_input, _where_other)  # ctx = condition
 VJPS["where_input"] = (_where_input,)  # other was a number
 VJPS["where_other"] = (_where_other,)  # input was a number
+RULE_TEXT["where"] = ("np.where(cond, grad, 0)", "np.where(cond, 0, grad)")
+RULE_TEXT["where_input"] = ("np.where(cond, grad, 0)",)
+RULE_TEXT["where_other"] = ("np.where(cond, 0, grad)",)
 
 
 @method("where")
@@ -103,7 +107,7 @@ def _triangle(input: Tensor, diagonal: int, lower: bool) -> Tensor:
     name = "tril" if lower else "triu"
     input = _tensor_arg(input, name)
     if input._data.ndim < 2:
-        raise ValueError(
+        raise ShapeError(
             f"{name}(): input must have at least 2 dimensions, got shape {input._data.shape}"
         )
     if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
@@ -124,6 +128,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 VJPS["tril"] = (lambda g, ans, k: np.tril(g, k),)  # the kept entries pass their gradient
+RULE_TEXT["tril"] = ("np.tril(grad, k)",)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -132,6 +137,7 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 VJPS["triu"] = (lambda g, ans, k: np.triu(g, k),)
+RULE_TEXT["triu"] = ("np.triu(grad, k)",)
 
 method(tril)
 method(triu)
@@ -198,6 +204,7 @@ def topk(
 
 
 VJPS["topk"] = (_sorted_grad,)
+RULE_TEXT["topk"] = ("grad.copy() if scalar else scatter(np.zeros_like(a), d, order, grad)",)
 
 
 def sort(
@@ -215,6 +222,7 @@ def sort(
 
 
 VJPS["sort"] = (_sorted_grad,)
+RULE_TEXT["sort"] = ("grad.copy() if scalar else scatter(np.zeros_like(a), d, order, grad)",)
 
 
 def argsort(

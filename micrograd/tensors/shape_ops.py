@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, _view, method
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, _view, method
+from micrograd.tensors.errors import ShapeError
 
 
 def _shape_arg(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -50,7 +51,7 @@ def _reshaped(self: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
     try:
         data = self._data.reshape(shape)
     except ValueError:
-        raise RuntimeError(
+        raise ShapeError(
             f"{name}(): shape {list(shape)} is invalid for input of size {self._data.size} "
             f"(a tensor of shape {tuple(self._data.shape)})"
         ) from None
@@ -58,6 +59,7 @@ def _reshaped(self: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
 
 
 VJPS["reshape"] = (lambda g, ans, shape: g.reshape(shape),)  # ctx = a.shape
+RULE_TEXT["reshape"] = ("grad.reshape(a.shape)",)
 
 
 @method
@@ -108,6 +110,7 @@ def clone(self) -> Tensor:
 
 
 VJPS["copy"] = (lambda g, ans, ctx: g,)
+RULE_TEXT["copy"] = ("grad",)
 
 
 # --------------------------------------------------------------------- reordering dims
@@ -125,6 +128,7 @@ def transpose(self, dim0: int, dim1: int) -> Tensor:
 
 
 VJPS["transpose"] = (lambda g, ans, dims: g.swapaxes(*dims),)  # the swap is its own inverse
+RULE_TEXT["transpose"] = ("grad.swapaxes(d0, d1)",)
 Tensor.swapaxes = Tensor.swapdims = Tensor.transpose  # type: ignore[attr-defined]
 
 
@@ -146,6 +150,7 @@ def permute(self, *dims: int | tuple[int, ...]) -> Tensor:
 
 
 VJPS["permute"] = (lambda g, ans, inverse: g.transpose(inverse),)  # None: reverse all
+RULE_TEXT["permute"] = ("grad.transpose(inverse)",)
 
 
 def _reversed_dims(self: Tensor) -> Tensor:
@@ -207,6 +212,7 @@ def expand(self, *sizes: int | tuple[int, ...]) -> Tensor:
 
 
 VJPS["expand"] = (lambda g, ans, ctx: g,)  # backward sums g back to the input's shape
+RULE_TEXT["expand"] = ("grad",)
 
 
 @method
@@ -227,6 +233,7 @@ def roll(self, shifts: int | tuple[int, ...], dims: int | tuple[int, ...] | None
 
 
 VJPS["roll"] = (lambda g, ans, ctx: np.roll(g, np.negative(ctx[0]), axis=ctx[1]),)
+RULE_TEXT["roll"] = ("np.roll(grad, np.negative(shifts), axis=dims)",)
 
 
 # --------------------------------------------------------------------- splitting

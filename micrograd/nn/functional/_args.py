@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors import Tensor
+from micrograd.tensors.dtypes import is_float
+from micrograd.tensors.errors import DTypeError
 from micrograd.tensors.generator import numpy_generator
 
 
@@ -19,12 +21,25 @@ def tensor_arg(x: Any, name: str) -> Tensor:
     return x
 
 
+def float_arg(x: Any, name: str) -> Tensor:
+    """``x`` itself if it is a floating-point Tensor; a TypeError naming the argument if it
+    is no Tensor, a DTypeError naming its dtype if it holds integers or bools (the network
+    ops PyTorch implements for floats only: activations, normalizations, losses)."""
+    tensor_arg(x, name)
+    if x._data.dtype.kind != "f" and not is_float(x._data.dtype):  # is_float: bfloat16
+        raise DTypeError(
+            f"{name} must be a floating-point tensor, got {x._data.dtype} (PyTorch refuses it "
+            "too): convert it first with .float() or .double()"
+        )
+    return x
+
+
 def index_array(x: Any, name: str) -> np.ndarray:
     """Integer indices (a Tensor, array or nested list of ints) as an ndarray; a TypeError
     naming the dtype for anything else (floats, booleans, strings)."""
     array = x._data if isinstance(x, Tensor) else np.asarray(x)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer indices, got dtype {array.dtype}")
+        raise DTypeError(f"{name} must hold integer indices, got dtype {array.dtype}")
     return array
 
 

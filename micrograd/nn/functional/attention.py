@@ -10,7 +10,7 @@ The checks of query, key, value and mask, the forward and the rule, in one place
 >>> from micrograd import Tensor
 >>> q = Tensor(np.ones((2, 3, 4)))
 >>> scaled_dot_product_attention(q, q, Tensor(np.ones((2, 3, 5))), is_causal=True).shape
-(2, 3, 5)
+Size([2, 3, 5])
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import numpy as np
 
 from micrograd.nn.functional._args import _uniform
 from micrograd.nn.functional._args import tensor_arg as _tensor
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import DTypeError, ShapeError
 
 
 def scaled_dot_product_attention(
@@ -48,13 +49,13 @@ def scaled_dot_product_attention(
     """
     for t, name in ((query, "query"), (key, "key"), (value, "value")):
         if _tensor(t, f"scaled_dot_product_attention {name}").ndim < 2:
-            raise ValueError(
+            raise ShapeError(
                 f"scaled_dot_product_attention {name} needs at least 2 dims (..., L, E), "
                 f"got {t.shape}"
             )
     q, k, v = query.shape, key.shape, value.shape
     if q[-1] != k[-1] or k[-2] != v[-2]:
-        raise ValueError(
+        raise ShapeError(
             f"scaled_dot_product_attention: query {q}, key {k} and value {v} do not fit: "
             "query and key need the same last dim, key and value the same second-to-last"
         )
@@ -66,7 +67,7 @@ def scaled_dot_product_attention(
     try:
         lead = np.broadcast_shapes(q[:-2], k[:-2], v[:-2])
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"scaled_dot_product_attention: the leading dims of query {q}, key {k} and "
             f"value {v} do not broadcast"
         ) from None
@@ -94,11 +95,11 @@ def _attention_mask(mask: Any, is_causal: bool, shape: tuple[int, ...], dtype: A
     else:
         array, keep_tensor = np.asarray(mask._data if isinstance(mask, Tensor) else mask), False
     if array.dtype.kind not in "bf":
-        raise TypeError(f"attn_mask must be boolean or floating point, got dtype {array.dtype}")
+        raise DTypeError(f"attn_mask must be boolean or floating point, got dtype {array.dtype}")
     try:
         np.broadcast_shapes(array.shape, shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"attn_mask of shape {array.shape} does not broadcast to the attention weights' "
             f"shape {shape}"
         ) from None
@@ -209,3 +210,16 @@ def _attention_grad_mask(g: ndarray, ans: ndarray, ctx: list) -> ndarray:
 
 VJPS["attention"] = (_attention_grad_q, _attention_grad_k, _attention_grad_v)
 VJPS["attention_mask"] = VJPS["attention"] + (_attention_grad_mask,)
+RULE_TEXT["attention"] = (  # (q, k, v): out = softmax(q @ k.T * scale + mask) @ v
+    "scale * softmax_backward(weights, grad @ c.swapaxes(-1, -2)) @ b if no_dropout"
+    " else scale * softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep) @ b",
+    "scale * softmax_backward(weights, grad @ c.swapaxes(-1, -2)).swapaxes(-1, -2) @ a"
+    " if no_dropout"
+    " else scale * softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep)"
+    ".swapaxes(-1, -2) @ a",
+    "weights.swapaxes(-1, -2) @ grad if no_dropout else (weights * keep).swapaxes(-1, -2) @ grad",
+)
+RULE_TEXT["attention_mask"] = RULE_TEXT["attention"] + (  # a float mask, added to the scores
+    "softmax_backward(weights, grad @ c.swapaxes(-1, -2)) if no_dropout"
+    " else softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep)",
+)

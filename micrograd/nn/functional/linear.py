@@ -6,8 +6,9 @@ One node with its own rule, where the composite (transpose, matmul, add) takes t
 from __future__ import annotations
 
 from micrograd.nn.functional._args import tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import ShapeError
 
 _tensor = tensor_arg
 
@@ -29,14 +30,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     _tensor(weight, "linear weight")
     x_shape, w_shape = input._data.shape, weight._data.shape  # the arrays': cheaper than properties
     if len(w_shape) != 2:
-        raise ValueError(f"linear weight must have shape (out, in), got {w_shape}")
+        raise ShapeError(f"linear weight must have shape (out, in), got {w_shape}")
     if not x_shape or x_shape[-1] != w_shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"linear with a weight of shape {w_shape} expects inputs of shape "
             f"(..., {w_shape[1]}), got {x_shape}"
         )
     if bias is not None and _tensor(bias, "linear bias")._data.shape != w_shape[:1]:
-        raise ValueError(
+        raise ShapeError(
             f"linear bias must have shape ({w_shape[0]},) for a weight of shape {w_shape}, "
             f"got {bias.shape}"
         )
@@ -91,3 +92,8 @@ def _linear_grad_w(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
 
 
 VJPS["linear"] = (_linear_grad_x, _linear_grad_w, lambda g, ans, ctx: g)  # ans = x @ w.T + b
+RULE_TEXT["linear"] = (  # (x, W, b): out = x @ W.T + b
+    "grad @ b",
+    "grad.T @ a if flat else grad.reshape(-1, grad.shape[-1]).T @ a.reshape(-1, a.shape[-1])",
+    "grad",
+)

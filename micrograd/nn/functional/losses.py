@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.nn.functional._args import check_reduction, tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.nn.functional._args import check_reduction, float_arg
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import DTypeError, ShapeError
 
 # --------------------------------------------------------------------- argument checks
 
@@ -43,7 +44,7 @@ def _target(target: Any, name: str, like: Tensor) -> Tensor | np.ndarray:
                 f"{name} must be a Tensor or an array of numbers, got {type(target).__name__}"
             ) from None
     if target.shape != like.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name} has shape {tuple(target.shape)} but the input has shape {like.shape}; "
             "they must match (reshape one of them)"
         )
@@ -64,16 +65,16 @@ def _constant(x: Any, name: str, like: Tensor, shape: tuple[int, ...]) -> np.nda
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"{name} of shape {array.shape} does not broadcast to shape {shape}")
+        raise ShapeError(f"{name} of shape {array.shape} does not broadcast to shape {shape}")
     return array
 
 
 def _classes(x: Tensor, name: str) -> int:
     if x.ndim == 0:
-        raise ValueError(f"{name} expects an input of shape (N, C, ...) or (C,), got ()")
+        raise ShapeError(f"{name} expects an input of shape (N, C, ...) or (C,), got ()")
     classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     if classes == 0:
-        raise ValueError(f"{name} input of shape {x.shape} has no classes (dim 1 is empty)")
+        raise ShapeError(f"{name} input of shape {x.shape} has no classes (dim 1 is empty)")
     return classes
 
 
@@ -85,13 +86,13 @@ def _class_indices(
     None if none does (so the loss can skip masking)."""
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(
+        raise DTypeError(
             f"{name} target must hold integer class indices (or class probabilities of the "
             f"input's shape {x.shape}), got dtype {t.dtype} and shape {t.shape}"
         )
     expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
     if t.shape != expected:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: target of shape {t.shape} does not fit an input of shape {x.shape}: "
             f"expected target shape {expected}"
         )
@@ -134,14 +135,14 @@ def cross_entropy(
     >>> round(cross_entropy(Tensor([[0.0, 0.0], [5.0, 0.0]]), [0, -1], ignore_index=-1).item(), 6)
     0.693147
     """
-    x = tensor_arg(input, "cross_entropy input")
+    x = float_arg(input, "cross_entropy input")
     reduction = check_reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     classes = _classes(x, "cross_entropy")
     w = _constant(weight, "cross_entropy weight", x, (classes,))
     if w is not None and w.shape != (classes,):
-        raise ValueError(f"cross_entropy weight must have shape ({classes},), got {w.shape}")
+        raise ShapeError(f"cross_entropy weight must have shape ({classes},), got {w.shape}")
     t = target._data if isinstance(target, Tensor) else target
     if getattr(t, "dtype", None) is not None and t.dtype.kind == "f" and t.shape == x.shape:
         if ignore_index >= 0:
@@ -166,12 +167,12 @@ def nll_loss(
     ``ignore_index`` and ``reduction``; 'mean' divides by the summed weights counted).
     ``nll_loss(log_softmax(x, 1), t)`` equals ``cross_entropy(x, t)``.
     """
-    x = tensor_arg(input, "nll_loss input")
+    x = float_arg(input, "nll_loss input")
     reduction = check_reduction(reduction, size_average, reduce)
     classes = _classes(x, "nll_loss")
     w = _constant(weight, "nll_loss weight", x, (classes,))
     if w is not None and w.shape != (classes,):
-        raise ValueError(f"nll_loss weight must have shape ({classes},), got {w.shape}")
+        raise ShapeError(f"nll_loss weight must have shape ({classes},), got {w.shape}")
     t, ignored = _class_indices(target, x, classes, ignore_index, "nll_loss")
     return _nll_loss(x, t, w, ignored, reduction)
 
@@ -306,6 +307,10 @@ def _cross_entropy_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["cross_entropy"] = (_cross_entropy_grad,)
+RULE_TEXT["cross_entropy"] = (  # softmax minus the one-hot of the targets
+    "(softmax(a, 1) - one_hot(target, classes)) * grad / n if plain"
+    " else (softmax(a, cdim) * y.sum(cdim, keepdims=True) - y) * grad.reshape(gshape) * scale",
+)
 
 
 def _cross_entropy_probs(
@@ -355,6 +360,12 @@ def _cross_entropy_probs_grad_y(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray
 
 
 VJPS["cross_entropy_probs"] = (_cross_entropy_probs_grad_x, _cross_entropy_probs_grad_y)
+RULE_TEXT["cross_entropy_probs"] = (
+    "(softmax(a, cdim) * b.sum(cdim, keepdims=True) - b) * grad.reshape(gshape) * scale if plain"
+    " else (softmax(a, cdim) * yw.sum(cdim, keepdims=True) - yw) * grad.reshape(gshape) * scale",
+    "-log_softmax(a, cdim) * grad.reshape(gshape) * scale * weight if no_smoothing"
+    " else -(1 - smoothing) * log_softmax(a, cdim) * grad.reshape(gshape) * scale * weight",
+)
 
 
 def _nll_loss(
@@ -394,3 +405,7 @@ def _nll_loss_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["nll_loss"] = (_nll_loss_grad,)
+RULE_TEXT["nll_loss"] = (
+    "-one_hot(target, classes) * grad / n if plain"
+    " else -one_hot(target, classes, cdim) * wt * grad.reshape(gshape) * scale",
+)

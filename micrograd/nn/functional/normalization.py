@@ -23,11 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.nn.functional._args import float_arg
 from micrograd.nn.functional._args import tensor_arg as _tensor
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors._rows import col_sum, row_dot, row_sum
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import ShapeError
 
 
 def layer_norm(
@@ -44,17 +46,17 @@ def layer_norm(
     >>> [round(v, 4) for v in layer_norm(Tensor([[1.0, 3.0]]), (2,))[0].tolist()]
     [-1.0, 1.0]
     """
-    _tensor(input, "layer_norm input")
+    float_arg(input, "layer_norm input")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.shape[input.ndim - k :] != shape or k > input.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: normalized_shape={list(shape)} expects an input of shape "
             f"(*, {', '.join(map(str, shape))}), got {input.shape}"
         )
     for t, name in ((weight, "weight"), (bias, "bias")):
         if t is not None and _tensor(t, f"layer_norm {name}").shape != shape:
-            raise ValueError(
+            raise ShapeError(
                 f"layer_norm {name} must have shape normalized_shape={shape}, got {t.shape}"
             )
     return _layer_norm(input, k, weight, bias, float(eps))
@@ -74,9 +76,9 @@ def batch_norm(
     ``* weight + bias`` (C,). Training: with the batch's statistics, updating the running
     ones in place (momentum, unbiased variance) as PyTorch; evaluation: with the running ones.
     """
-    _tensor(input, "batch_norm input")
+    float_arg(input, "batch_norm input")
     if input.ndim < 2:
-        raise ValueError(f"batch_norm expects an input of shape (N, C, ...), got {input.shape}")
+        raise ShapeError(f"batch_norm expects an input of shape (N, C, ...), got {input.shape}")
     channels = input.shape[1]
     stats = []
     for t, name in (
@@ -86,7 +88,7 @@ def batch_norm(
         (bias, "bias"),
     ):
         if t is not None and _tensor(t, f"batch_norm {name}").shape != (channels,):
-            raise ValueError(
+            raise ShapeError(
                 f"batch_norm {name} must have shape ({channels},) for an input of shape "
                 f"{input.shape}, got {t.shape}"
             )
@@ -108,7 +110,7 @@ def normalize(
     input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
 ) -> Tensor:
     """input / max(||input||_p, eps) along ``dim``: unit p-norm vectors (p >= 1, finite)."""
-    _tensor(input, "normalize input")
+    float_arg(input, "normalize input")
     if out is not None:
         raise TypeError("normalize: out= is not supported; use the returned tensor")
     if not (math.isfinite(p) and p >= 1):
@@ -258,6 +260,19 @@ VJPS["layer_norm"] = (_layer_norm_grad_x,)
 VJPS["layer_norm_w"] = (_layer_norm_grad_x, _layer_norm_grad_w)
 VJPS["layer_norm_b"] = (_layer_norm_grad_x, _layer_norm_grad_b)
 VJPS["layer_norm_wb"] = (_layer_norm_grad_x, _layer_norm_grad_w, _layer_norm_grad_b)
+# The normalization rule (module docstring) with gx the gradient of the normalized input.
+_LAYER_NORM_X = (
+    "rstd * (grad - grad.mean(dims, keepdims=True)"
+    " - xhat * (grad * xhat).mean(dims, keepdims=True))"
+)
+_LAYER_NORM_WX = (  # gx = grad * weight
+    "rstd * (grad * b - (grad * b).mean(dims, keepdims=True)"
+    " - xhat * (grad * b * xhat).mean(dims, keepdims=True))"
+)
+RULE_TEXT["layer_norm"] = (_LAYER_NORM_X,)
+RULE_TEXT["layer_norm_w"] = (_LAYER_NORM_WX, "(grad * xhat).sum(lead)")
+RULE_TEXT["layer_norm_b"] = (_LAYER_NORM_X, "grad.sum(lead)")
+RULE_TEXT["layer_norm_wb"] = (_LAYER_NORM_WX, "(grad * xhat).sum(lead)", "grad.sum(lead)")
 
 
 # --------------------------------------------------------------------- batch norm
@@ -340,6 +355,21 @@ VJPS["batch_norm"] = (_batch_norm_grad_x,)
 VJPS["batch_norm_w"] = (_batch_norm_grad_x, _batch_norm_grad_w)
 VJPS["batch_norm_b"] = (_batch_norm_grad_x, _batch_norm_grad_b)
 VJPS["batch_norm_wb"] = (_batch_norm_grad_x, _batch_norm_grad_w, _batch_norm_grad_b)
+# Training: the normalization rule, the batch's statistics depending on x; evaluation: the
+# statistics are constants, an affine map. gx = grad * weight, the weight along the channels.
+_BATCH_NORM_X = (
+    "rstd * (grad - grad.mean(axes, keepdims=True)"
+    " - xhat * (grad * xhat).mean(axes, keepdims=True)) if training else grad * rstd"
+)
+_BATCH_NORM_WX = (
+    "rstd * (grad * b.reshape(kept) - (grad * b.reshape(kept)).mean(axes, keepdims=True)"
+    " - xhat * (grad * b.reshape(kept) * xhat).mean(axes, keepdims=True))"
+    " if training else grad * b.reshape(kept) * rstd"
+)
+RULE_TEXT["batch_norm"] = (_BATCH_NORM_X,)
+RULE_TEXT["batch_norm_w"] = (_BATCH_NORM_WX, "(grad * xhat).sum(axes)")
+RULE_TEXT["batch_norm_b"] = (_BATCH_NORM_X, "grad.sum(axes)")
+RULE_TEXT["batch_norm_wb"] = (_BATCH_NORM_WX, "(grad * xhat).sum(axes)", "grad.sum(axes)")
 
 
 # --------------------------------------------------------------------- Lp normalization
@@ -381,3 +411,10 @@ def _normalize_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["normalize"] = (_normalize_grad,)
+RULE_TEXT["normalize"] = (  # d/dx of x / max(||x||_p, eps), by p
+    "(grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * out) / denom if p_is_2"
+    " else (grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * np.sign(a)) / denom"
+    " if p_is_1"
+    " else (grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * np.sign(a)"
+    " * (np.abs(a) / np.where(norm > 0, norm, 1)) ** (p - 1)) / denom",
+)

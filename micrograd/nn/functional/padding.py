@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from micrograd.nn.functional._args import tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 _tensor = tensor_arg
@@ -101,3 +101,5 @@ def _pad_gather_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 VJPS["pad"] = (_pad_grad,)
 VJPS["pad_gather"] = (_pad_gather_grad,)
+RULE_TEXT["pad"] = ("index_put(np.zeros_like(a), src, grad[dst])",)
+RULE_TEXT["pad_gather"] = ("unpad(grad, maps, a.shape)",)

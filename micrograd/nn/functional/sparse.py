@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.nn.functional._args import index_array, tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 _tensor = tensor_arg
@@ -28,7 +28,7 @@ def embedding(
     PyTorch); ``sparse=True`` gives the same gradient, dense.
 
     >>> embedding(Tensor([[0, 2]]), Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])).shape
-    (1, 2, 2)
+    Size([1, 2, 2])
     """
     _tensor(weight, "embedding weight")
     if weight.ndim != 2:
@@ -134,3 +134,8 @@ def _embedding_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["embedding"] = (_embedding_grad,)
+RULE_TEXT["embedding"] = (
+    "add_at(np.zeros_like(a), index, grad) if plain"
+    " else index_put(add_at(np.zeros_like(a), index, grad / freq), padding_idx, 0) if padded"
+    " else add_at(np.zeros_like(a), index, grad / freq)",
+)
