@@ -1,9 +1,10 @@
-"""What detecting NumPy writes into ``.data`` would cost: the alternative the version counter
-left out (see micrograd/tensors/core.py).
+"""What detecting writes made with NumPy or through ``.data`` would cost: the alternative the
+version counter left out (see micrograd/tensors/core.py).
 
     .venv/bin/python benchmarks/checksum_cost.py
 
-A write made with NumPy (``t.data[0] = 1``) goes around the version counter. Catching it would
+A write made with NumPy (``t.numpy()[0] = 1``) or through ``.data`` (``t.data[0] = 1``: a tensor
+with a version counter of its own, as PyTorch's) goes around the version counter. Catching it would
 take a checksum of every array a rule may read at backward time (the operand values its
 ``ctx`` keeps, and its output), computed when the node is built and again at backward. This
 script builds one graph of each of bench_tensor.py's "ours" steps, lists those arrays, and

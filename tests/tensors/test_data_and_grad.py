@@ -119,7 +119,8 @@ def test_assigning_data_replaces_the_memory_as_pytorch():
 
 
 def test_makemore_part3_statistics_of_grad_and_data():
-    """((lr * p.grad).std() / p.data.std()).log10().item(): PyTorch's unbiased std."""
+    """((lr * p.grad).std() / p.data.std()).log10().item(), p.grad.norm(): PyTorch's numbers
+    (its std is the unbiased one)."""
     rng = np.random.default_rng(0)
     w = rng.standard_normal((10, 4)).astype(np.float32)
     x = rng.standard_normal((8, 10)).astype(np.float32)
@@ -128,7 +129,7 @@ def test_makemore_part3_statistics_of_grad_and_data():
         p = lib.tensor(w, requires_grad=True)
         (lib.tensor(x) @ p).tanh().sum().backward()
         ratio = ((0.1 * p.grad).std() / p.data.std()).log10().item()
-        stats.append((p.grad.std().item(), p.grad.mean().item(), ratio))
+        stats.append((p.grad.std().item(), p.grad.norm().item(), p.grad.mean().item(), ratio))
     np.testing.assert_allclose(stats[0], stats[1], rtol=1e-5)
 
 
