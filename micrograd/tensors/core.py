@@ -11,7 +11,7 @@ chain rule, node by node in reverse topological order (``micrograd.graph``, shar
 ``Value``), asking ``VJPS``, the one table of derivative rules, for each operand's gradient.
 
 This module holds no operation. Each op lives in the module of its kind (``ops``: arithmetic
-and matmul; ``power``: ``**``; ``elementwise``, ``activations``, ``reductions``,
+and matmul; ``power``: ``**``; ``elementwise``, ``softmax``, ``reductions``,
 ``compare``; ``shape_ops``: views; ``indexing``: indexing and in-place writes; ...), with its
 derivative rule right below its forward; the op is attached to ``Tensor`` with ``@method``
 and its rule entered in ``VJPS`` there. The fused network ops that only
@@ -29,32 +29,8 @@ Why the ops look the way they do:
   dispatch layer, no copies, and no graph at all when nothing requires grad or under
   ``no_grad()``.
 
-In-place writes and the version counter (as PyTorch's): a rule may read, at backward time,
-values its forward kept (``*`` keeps both factors, ``exp`` reads its own output). If those
-values were overwritten in between, the gradient would be silently wrong, so
-
-* every tensor has a ``_version``, shared with the tensors that view its memory (``view``,
-  ``transpose``, basic indexing, ``detach``, ...), and bumped by every in-place write made
-  through the API: ``t[i] = v``, the in-place methods (``fill_``, ``masked_fill_``, ``add_``,
-  ...) and the optimizers' ``step`` (through ``_bump_version``);
-* each write is also stamped with a global count of writes (``write_count``), as is each node
-  when it is built; ``backward`` raises PyTorch's RuntimeError when an operand whose values
-  the node kept (its ``ctx`` holds them), or the node's own output, carries a later stamp.
-  A node built after the last write anywhere, the usual case in a training loop, costs
-  backward one comparison;
-* a write into a tensor of a graph (``dlogits[range(n), Yb] -= 1``, ``out += bias``) is
-  recorded as PyTorch records it: the tensor becomes the output of the write, and operations
-  that used it before get their gradients sent to its earlier history (``_versions.Written``).
-
-Stricter than PyTorch, which checks only what the gradients it computes read: here a node
-raises if any operand value it kept, or its output, was written (so ``exp`` and ``+`` alike
-when their output is written, where PyTorch's ``+`` would not mind).
-
-Not detected, as in PyTorch: writes through ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
-which has a version counter of its own, and writes made with NumPy into ``t.numpy()``.
-Catching the latter would take a checksum of every saved array, one more pass over the data
-for each, on every step; the cost is measured in benchmarks/README.md. Use
-``with no_grad(): t[...] = ...`` (or an optimizer, or ``nn.init``) to have a write checked.
+In-place writes and the version counter, PyTorch's check that a rule never reads a value
+written over since its forward ran: ``_versions``.
 """
 
 from __future__ import annotations
