@@ -35,7 +35,7 @@ def old_cross_entropy(logits: Tensor, targets: np.ndarray) -> Tensor:
         raise ValueError("bad targets")
     if np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= classes:
         raise ValueError("target out of range")
-    x = logits.data
+    x = logits._data
     shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
     log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
     rows = np.arange(len(t))

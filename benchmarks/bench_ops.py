@@ -158,7 +158,7 @@ def _check(case: str, dtype: np.dtype) -> None:
     theirs, _ = _side(case, False, dtype)
     rtol, atol = (1e-4, 1e-5) if dtype == np.float32 else (1e-9, 1e-12)
     for a, b in zip(ours(), theirs()):
-        a = a.data if isinstance(a, Tensor) else a
+        a = a.detach().numpy() if isinstance(a, Tensor) else a
         b = b.detach().numpy()
         assert a.dtype == dtype, f"{case}: ours computed {a.dtype}, not {dtype}"
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=case)

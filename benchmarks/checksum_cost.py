@@ -1,9 +1,10 @@
-"""What detecting NumPy writes into ``.data`` would cost: the alternative the version counter
-left out (see micrograd/tensors/core.py).
+"""What detecting writes made with NumPy or through ``.data`` would cost: the alternative the
+version counter left out (see micrograd/tensors/core.py).
 
     .venv/bin/python benchmarks/checksum_cost.py
 
-A write made with NumPy (``t.data[0] = 1``) goes around the version counter. Catching it would
+A write made with NumPy (``t.numpy()[0] = 1``) or through ``.data`` (``t.data[0] = 1``: a tensor
+with a version counter of its own, as PyTorch's) goes around the version counter. Catching it would
 take a checksum of every array a rule may read at backward time (the operand values its
 ``ctx`` keeps, and its output), computed when the node is built and again at backward. This
 script builds one graph of each of bench_tensor.py's "ours" steps, lists those arrays, and
@@ -36,9 +37,9 @@ def kept_arrays(loss: Tensor) -> list[np.ndarray]:
         ctx = node._ctx if type(node._ctx) is tuple else (node._ctx,)
         for operand in node._prev:
             arrays += [
-                k for k in ctx if type(k) is np.ndarray and np.may_share_memory(k, operand.data)
+                k for k in ctx if type(k) is np.ndarray and np.may_share_memory(k, operand._data)
             ]
-        arrays.append(node.data)
+        arrays.append(node._data)
     return arrays
 
 

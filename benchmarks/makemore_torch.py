@@ -11,10 +11,10 @@ same architecture and parameter names) trained by the same loop:
 * the same initial weights: the ones ``micrograd makemore --seed S`` draws, copied into the
   PyTorch model through its ``state_dict``;
 * the same data: names split by ``micrograd.chardata`` with seed S, and the same batches
-  (``micrograd.cli.makemore.batch_generator``);
+  (``micrograd.cli.makemore_evaluate.batch_generator``);
 * the same optimizer: AdamW, lr 5e-4, betas (0.9, 0.99), eps 1e-8, weight decay 0.01;
 * the same evaluation: the mean loss per character over the whole test set and over the same
-  sample of training words (``micrograd.cli.makemore.evaluation_rows``).
+  sample of training words (``micrograd.cli.makemore_evaluate.evaluation_rows``).
 
 Both run on one thread (set before NumPy and PyTorch load). The runs start from the same
 numbers but float rounding differs, so the trajectories drift apart slowly; the target is
@@ -45,7 +45,8 @@ from torch.nn import functional as F  # noqa: E402
 import micrograd  # noqa: E402
 from micrograd import chardata, data  # noqa: E402
 from micrograd.cli import MAKEMORE_STEPS, main  # noqa: E402
-from micrograd.cli.makemore import BETAS, EPS, batch_generator, evaluation_rows  # noqa: E402
+from micrograd.cli.makemore import BETAS, EPS  # noqa: E402
+from micrograd.cli.makemore_evaluate import batch_generator, evaluation_rows  # noqa: E402
 from micrograd.models import ModelConfig, build_model  # noqa: E402
 
 torch.set_num_threads(1)

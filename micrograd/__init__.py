@@ -8,14 +8,69 @@ import numpy as _np
 
 # amp, backends, cuda, distributed, compile, serialization: a CPU library's answers to
 # PyTorch's GPU, distributed, compiler and checkpoint calls (distributed imports nn.parallel,
-# so torch.nn.parallel.DistributedDataParallel resolves)
-from micrograd import amp, backends, cuda, distributed, nn, optim, serialization, utils
+# so torch.nn.parallel.DistributedDataParallel resolves); autograd: backward() and grad()
+from micrograd import amp, autograd, backends, cuda, distributed, nn, optim, serialization, utils
 from micrograd._compile import compile
 from micrograd.amp import autocast
 from micrograd.backends import get_float32_matmul_precision, set_float32_matmul_precision
 from micrograd.draw import draw_dot
 from micrograd.engine import Value, paused_gc
 from micrograd.explore import explore
+
+# Function forms of the tensor methods (torch.exp(t) is t.exp())
+from micrograd.functions import (
+    abs,
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    chunk,
+    clamp,
+    clip,
+    cumsum,
+    eq,
+    exp,
+    flatten,
+    gather,
+    ge,
+    gt,
+    le,
+    log,
+    log10,
+    logical_not,
+    logsumexp,
+    lt,
+    masked_fill,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    ne,
+    norm,
+    numel,
+    permute,
+    pow,
+    prod,
+    relu,
+    reshape,
+    roll,
+    sigmoid,
+    split,
+    sqrt,
+    squeeze,
+    std,
+    sum,
+    t,
+    tanh,
+    transpose,
+    unbind,
+    unsqueeze,
+    var,
+)
 from micrograd.gradcheck import gradcheck
 from micrograd.memory import tune_malloc
 from micrograd.serialization import load, save
@@ -41,7 +96,6 @@ from micrograd.tensors.creation import (
 
 # dtypes and the device
 from micrograd.tensors.dtypes import (
-    bfloat16,
     bool_,
     device,
     finfo,
@@ -60,58 +114,6 @@ from micrograd.tensors.dtypes import (
     uint16,
     uint32,
     uint64,
-)
-
-# Function forms of the tensor methods (torch.exp(t) is t.exp())
-from micrograd.tensors.functions import (
-    abs,
-    all,
-    amax,
-    amin,
-    any,
-    argmax,
-    argmin,
-    chunk,
-    clamp,
-    clip,
-    eq,
-    exp,
-    flatten,
-    gather,
-    ge,
-    gt,
-    le,
-    log,
-    log10,
-    logical_not,
-    lt,
-    masked_fill,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    ne,
-    numel,
-    permute,
-    pow,
-    prod,
-    relu,
-    reshape,
-    roll,
-    sigmoid,
-    split,
-    sqrt,
-    squeeze,
-    std,
-    sum,
-    t,
-    tanh,
-    transpose,
-    unbind,
-    unsqueeze,
-    var,
 )
 
 # Random numbers: where they come from (generators, seeds)
@@ -160,7 +162,7 @@ from micrograd.tensors.random import (
 from micrograd.tensors.selection import argsort, sort, topk, tril, triu, where
 
 # Top-level functions that are no single method
-from micrograd.tensors.toplevel import (
+from micrograd.toplevel import (
     allclose,
     equal,
     is_tensor,
@@ -186,6 +188,7 @@ __all__ = [
     "Size",
     "Tensor",
     "Value",
+    "autograd",
     # a CPU library's answers to GPU, distributed, compiler and checkpoint calls
     "amp",
     "backends",
@@ -332,6 +335,10 @@ __all__ = [
     "histogram",
     "log10",
     "unbind",
+    # sums and norms
+    "cumsum",
+    "logsumexp",
+    "norm",
     # comparisons and elementwise extremes
     "amax",
     "amin",
@@ -347,3 +354,13 @@ __all__ = [
     "ne",
 ]
 __version__ = "1.0.0"
+
+
+def __getattr__(name: str) -> object:
+    """``micrograd.bfloat16``: ``micrograd.tensors.dtypes.bfloat16``, made on first use (its
+    ml_dtypes import takes longer than micrograd's own)."""
+    if name == "bfloat16":
+        from micrograd.tensors import dtypes
+
+        return dtypes.bfloat16
+    raise AttributeError(f"module 'micrograd' has no attribute {name!r}")

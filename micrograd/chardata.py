@@ -136,7 +136,7 @@ class CharDataset:
     def decode(self, ix: Iterable[int] | np.ndarray | Tensor) -> str:
         """The word spelled by indices ``1 .. vocab_size - 1`` (crop at the end token first)."""
         if isinstance(ix, Tensor):
-            ix = ix.data
+            ix = ix.numpy()
         indices = [int(i) for i in np.asarray(ix).reshape(-1)]
         bad = [i for i in indices if i not in self.itos]
         if bad:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
+
 from micrograd import _validate
 from micrograd.graph import topological_order
 from micrograd.render import GraphDrawing, RendererNotFound, find_renderer
@@ -186,6 +188,7 @@ def _record_label(node: Any) -> str:
     data, grad = node.data, getattr(node, "grad", None)
     if isinstance(data, (int, float)):  # a scalar Value: the lecture's label
         return f"{{ {label} | data {data:.4f} | grad {_scalar(grad)} }}"
+    data, grad = np.asarray(data), None if grad is None else np.asarray(grad)
     shape = tuple(getattr(data, "shape", ()))
     return (
         f"{{ {label} | shape {_escape_record(str(shape))} | data {_summary(data)} "

@@ -18,6 +18,7 @@ import numpy as np
 
 from micrograd.engine import Value
 from micrograd.graph import topological_order
+from micrograd.tensors import Tensor
 
 __all__ = ["GradcheckError", "gradcheck"]
 
@@ -66,9 +67,11 @@ def gradcheck(
 ) -> bool:
     """True if backward's gradient of ``fn`` matches central finite differences at ``inputs``.
 
-    ``inputs`` are ``Value``s or ``Tensor``s (floating point, ``requires_grad=True``; float64
-    recommended, since ``eps=1e-6`` is below float32's resolution). ``fn(*inputs)`` must
-    return a ``Value`` or a ``Tensor``. An entry passes when
+    ``inputs`` are ``Value``s or ``Tensor``s (floating point, ``requires_grad=True``). As with
+    PyTorch's gradcheck they should be float64 (``eps=1e-6`` is below float32's resolution),
+    and a float32 input, the default dtype's, is warned about: make them with
+    ``dtype=micrograd.float64``, or ``set_default_dtype(micrograd.float64)`` first.
+    ``fn(*inputs)`` must return a ``Value`` or a ``Tensor``. An entry passes when
     ``|analytic - numeric| <= atol + rtol * |numeric|`` (NumPy's ``isclose``); otherwise
     ``GradcheckError`` (an ``AssertionError``) names the worst entry.
 
@@ -109,7 +112,7 @@ def gradcheck(
         for x, operands in zip(inputs, saved_operands):
             x._prev = operands
         for node, grad in saved_grads:
-            node.grad = grad
+            _set_grad(node, grad)
     _compare(inputs, analytic, numeric, atol, rtol)
     return True
 
@@ -128,8 +131,8 @@ def _analytic_grads(
     cotangent = _cotangent(out)
     graph = topological_order(out)
     in_graph = {id(node) for node in graph}
-    saved += [(node, _copy(node.grad)) for node in graph]
-    saved += [(x, _copy(x.grad)) for x in inputs if id(x) not in in_graph]
+    saved += [(node, _grad_of(node)) for node in graph]
+    saved += [(x, _grad_of(x)) for x in inputs if id(x) not in in_graph]
     for x in inputs:
         x.grad = 0.0 if isinstance(x, Value) else None
     if isinstance(out, Value):
@@ -139,7 +142,7 @@ def _analytic_grads(
     # else: a Tensor that depends on no input needing grad has zero gradient everywhere.
     grads = []
     for x in inputs:
-        shape = np.shape(x.data)
+        shape = () if isinstance(x, Value) else x.shape
         grads.append(np.zeros(shape) if x.grad is None else np.array(x.grad, dtype=np.float64))
     return grads, cotangent
 
@@ -161,7 +164,7 @@ def _numeric_grads(
                 x.data = original
             grads.append(np.array((plus - minus) / (step_up - step_down)))
             continue
-        data = x.data
+        data = x._data  # perturbed in place, and restored
         grad = np.zeros(data.shape)
         for index in np.ndindex(data.shape):
             original = data[index].copy()
@@ -184,8 +187,8 @@ def _objective(out: Any, cotangent: np.ndarray | None) -> float:
         if not isinstance(out, Value):
             raise TypeError(f"gradcheck: fn returned a Value, then a {type(out).__name__}")
         return out.data
-    data = getattr(out, "data", None)
-    if not isinstance(data, np.ndarray) or data.shape != cotangent.shape:
+    data = out._data if isinstance(out, Tensor) else None
+    if data is None or data.shape != cotangent.shape:
         raise TypeError(
             f"gradcheck: fn returned a Tensor of shape {cotangent.shape}, then "
             f"{type(out).__name__} of shape {np.shape(data)}: its output must keep its shape"
@@ -197,16 +200,25 @@ def _cotangent(out: Any) -> np.ndarray | None:
     """None for a Value output; for a Tensor, ones if it has one element, else fixed noise."""
     if isinstance(out, Value):
         return None
-    if not isinstance(getattr(out, "data", None), np.ndarray) or not hasattr(out, "backward"):
+    if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Value or a Tensor, got {type(out).__name__}")
-    shape = out.data.shape
-    if out.data.size == 1:
+    shape = out.shape
+    if out.numel() == 1:
         return np.ones(shape)
     return np.random.default_rng(_COTANGENT_SEED).standard_normal(shape)
 
 
-def _copy(grad: Any) -> Any:
+def _grad_of(node: Any) -> Any:
+    """A copy of ``node``'s gradient as backward keeps it: a float, an ndarray or None."""
+    grad = node.grad if isinstance(node, Value) else node._grad
     return grad.copy() if isinstance(grad, np.ndarray) else grad
+
+
+def _set_grad(node: Any, grad: Any) -> None:
+    if isinstance(node, Value):
+        node.grad = grad
+    else:
+        node._grad = grad
 
 
 # --------------------------------------------------------------------- verdict
@@ -244,7 +256,7 @@ def _compare(
     x = inputs[i]
     what = f"{type(x).__name__}" + (f" {x.label!r}" if getattr(x, "label", "") else "")
     if not isinstance(x, Value):
-        what += f" of shape {x.data.shape}"
+        what += f" of shape {x.shape}"
     raise GradcheckError(
         f"gradcheck failed for {failed} of {total} entries; worst: input {i} ({what}), "
         f"index {index}: analytic {a:.6g} vs numeric {n:.6g}, abs error {abs_error:.3g}, "
@@ -274,12 +286,12 @@ def _check_arguments(fn: Any, inputs: tuple[Any, ...], eps: Any, atol: Any, rtol
     for i, x in enumerate(inputs):
         if isinstance(x, Value):
             continue
-        data = getattr(x, "data", None)
-        if not isinstance(data, np.ndarray) or not hasattr(x, "backward"):
+        if not isinstance(x, Tensor):
             hint = " (wrap numbers in Value(...))" if isinstance(x, numbers.Number) else ""
             raise TypeError(
                 f"gradcheck: input {i} must be a Value or a Tensor, got {type(x).__name__}{hint}"
             )
+        data = x._data
         if data.dtype.kind != "f":
             raise TypeError(
                 f"gradcheck: input {i} has dtype {data.dtype}; only floating-point "
@@ -295,6 +307,6 @@ def _check_arguments(fn: Any, inputs: tuple[Any, ...], eps: Any, atol: Any, rtol
         if data.dtype.itemsize < 8:
             warnings.warn(
                 f"gradcheck: input {i} is {data.dtype}; finite differences with eps={eps:g} "
-                "are unreliable below float64 (use dtype=np.float64)",
+                "are unreliable below float64 (make it with dtype=micrograd.float64)",
                 stacklevel=3,
             )

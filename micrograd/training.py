@@ -87,7 +87,9 @@ def _scores(model: Module, X: np.ndarray, engine: str) -> np.ndarray:
         raise ValueError("nothing to score: X has no rows")
     if engine == "tensor":
         with no_grad():
-            parts = [model(Tensor(X[i : i + EVAL_ROWS])).data for i in range(0, len(X), EVAL_ROWS)]
+            parts = [
+                model(Tensor(X[i : i + EVAL_ROWS])).numpy() for i in range(0, len(X), EVAL_ROWS)
+            ]
         out = np.concatenate(parts)
     else:
         with paused_gc():  # each row's graph is dropped as soon as its floats are read
@@ -147,7 +149,7 @@ def _tensor_loss(
         total = F.cross_entropy(out, yb)
     if l2:
         total = total + l2 * sum((p * p).sum() for p in model.parameters())
-    return total, out.data
+    return total, out.detach().numpy()
 
 
 # --------------------------------------------------------------------- the loop
@@ -232,7 +234,7 @@ def fit(
                 optimizer.zero_grad()
                 value.backward()
                 optimizer.step()
-                batch_mean = float(value.data)
+                batch_mean = value.data if isinstance(value, Value) else value.item()
                 del value  # free the graph inside the paused collector's block
             if scheduler is not None:
                 scheduler.step()

@@ -1,8 +1,12 @@
-"""Shared test settings: hypothesis profiles sized for a 2-core CI machine."""
+"""Shared test settings: hypothesis profiles sized for a 2-core CI machine, and the default
+dtype (PyTorch's float32 for every test, float64 where a module asks for it)."""
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import micrograd
 
 settings.register_profile(
     "default",
@@ -12,3 +16,19 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def _default_dtype_restored():
+    """Every test starts with PyTorch's default dtype, float32, whatever the last one set."""
+    yield
+    micrograd.set_default_dtype(micrograd.float32)
+
+
+@pytest.fixture
+def float64_default():
+    """float64 as the default dtype for the test: for tests that compare with PyTorch in
+    float64 to tolerances float32 would not meet (``pytestmark`` in their module)."""
+    micrograd.set_default_dtype(micrograd.float64)
+    yield
+    micrograd.set_default_dtype(micrograd.float32)

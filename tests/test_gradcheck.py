@@ -9,6 +9,7 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import micrograd
 import micrograd.tensors as tensor_module
 from micrograd import Value
 from micrograd.gradcheck import GradcheckError, gradcheck
@@ -168,8 +169,8 @@ def test_inputs_data_and_grads_are_left_as_found():
     assert (x.grad, y.grad, w.grad) == (5.0, -3.0, 7.0)
 
     a = tensor((2, 3))
-    before = a.data.copy()
-    a.grad = np.full((2, 3), 4.0)
+    before = a.data.clone()
+    a.grad = Tensor(np.full((2, 3), 4.0))
     assert gradcheck(lambda a: (a * a).sum(), a)
     np.testing.assert_array_equal(a.data, before)
     np.testing.assert_array_equal(a.grad, np.full((2, 3), 4.0))
@@ -191,7 +192,7 @@ def test_left_as_found_after_a_failure_and_after_fn_raises():
         return a.tanh().sum()
 
     a = tensor((2, 2))
-    before = a.data.copy()
+    before = a.data.clone()
     with pytest.raises(RuntimeError, match="boom"):
         gradcheck(breaks_on_third_call, a)
     np.testing.assert_array_equal(a.data, before)
@@ -244,3 +245,17 @@ def test_float32_inputs_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert gradcheck(lambda a: (a * a).sum(), tensor((3,)))
+
+
+def test_default_dtype_inputs_warn_as_in_pytorch_and_float64_ones_pass():
+    """PyTorch's gradcheck warns on its default float32 inputs too; float64 ones pass."""
+    for lib, check in ((micrograd, gradcheck), (torch, torch.autograd.gradcheck)):
+        x = lib.tensor([0.5, -1.5, 2.0], requires_grad=True)
+        inputs = (x,) if lib is micrograd else ((x,),)
+        with pytest.warns(UserWarning, match="float32|double precision"):
+            check(lambda a: (a * a).sum(), *inputs, eps=1e-2, atol=1e-2, rtol=1e-2)
+        x = lib.tensor([0.5, -1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        inputs = (x,) if lib is micrograd else ((x,),)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert check(lambda a: (a.tanh() * a).sum(), *inputs)

@@ -39,7 +39,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from micrograd import _validate
-from micrograd.tensors.dtypes import as_dtype, bfloat16, device, float16
+from micrograd.tensors import dtypes
+from micrograd.tensors.dtypes import as_dtype, device, float16
 from micrograd.tensors.grad_mode import _autocast
 
 __all__ = ["autocast"]
@@ -66,7 +67,7 @@ class autocast:
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device(device_type).type  # raises for a string that is no device
-        self.fast_dtype = bfloat16 if dtype is None else as_dtype(dtype, "autocast dtype")
+        self.fast_dtype = dtypes.bfloat16 if dtype is None else as_dtype(dtype, "autocast dtype")
         self._enabled = _validate.flag("autocast: enabled", enabled)
         _validate.optional_flag("autocast: cache_enabled", cache_enabled)
         if self.device == "cuda" and self._enabled:
@@ -78,7 +79,11 @@ class autocast:
                 stacklevel=2 if type(self).__init__ is autocast.__init__ else 3,
             )
             self._enabled = False
-        if self.device == "cpu" and self._enabled and self.fast_dtype not in (bfloat16, float16):
+        if (
+            self.device == "cpu"
+            and self._enabled
+            and self.fast_dtype not in (dtypes.bfloat16, float16)
+        ):
             warnings.warn(
                 "In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
                 "CPU Autocast only supports dtypes of micrograd.bfloat16, micrograd.float16 "

@@ -136,9 +136,9 @@ class GradScaler:
                     raise TypeError(
                         f"GradScaler works on Tensor parameters, got a {type(p).__name__}"
                     )
-                if p.grad is None:
+                grad = p._grad  # the gradient's own memory: unscaled in place
+                if grad is None:
                     continue
-                grad = np.asarray(p.grad)  # the gradient's own memory: unscaled in place
                 if grad.dtype == np.float16:
                     raise ValueError("Attempting to unscale FP16 gradients.")
                 found_inf = found_inf or not np.isfinite(grad).all()

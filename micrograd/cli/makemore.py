@@ -29,6 +29,14 @@ from tqdm import tqdm
 import micrograd
 from micrograd import chardata, data, plots
 from micrograd.cli.files import prepare_folder, write_atomically
+from micrograd.cli.makemore_evaluate import (
+    EVAL_BATCH,
+    batch_generator,
+    evaluate,
+    evaluation_rows,
+    sample_words,
+    sampling_seed,
+)
 from micrograd.cli.makemore_files import (
     DESCRIPTION_FILE,
     FORMAT,
@@ -39,9 +47,9 @@ from micrograd.cli.makemore_files import (
 )
 from micrograd.cli.makemore_sizes import check_memory
 from micrograd.cli.output import printable, to_json
-from micrograd.cli.usage import MAKEMORE_SEED_MAX, PROG, CommandFailed, UsageError
+from micrograd.cli.usage import PROG, CommandFailed, UsageError
 from micrograd.memory import tune_malloc
-from micrograd.models import ModelConfig, build_model, generate
+from micrograd.models import ModelConfig, build_model
 from micrograd.nn import Module
 from micrograd.optim import AdamW
 from micrograd.serialization import load
@@ -52,7 +60,6 @@ PLOT_FILE = "loss.png"
 SIZES = {"n_layer": 4, "n_head": 4, "n_embd": 64, "n_embd2": 64}
 BETAS = (0.9, 0.99)
 EPS = 1e-8
-EVAL_BATCH = 500  # rows per forward pass when evaluating
 SAMPLES_AFTER_TRAINING = 10  # makemore prints 10 while training, 50 with --sample-only
 SAMPLES_ONLY = 50
 DEFAULT_SEED = 3407  # makemore's
@@ -132,79 +139,6 @@ def _num_samples(args: argparse.Namespace) -> int:
     if args.num_samples is not None:
         return args.num_samples
     return SAMPLES_ONLY if args.sample_only else SAMPLES_AFTER_TRAINING
-
-
-# --------------------------------------------------------------------- evaluating, sampling
-
-
-def batch_generator(seed: int, step: int) -> np.random.Generator:
-    """What draws the training batches after ``step`` steps (a resumed run draws other
-    batches than the steps before it did)."""
-    return np.random.default_rng([seed, step])
-
-
-def sampling_seed(seed: int, step: int) -> int:
-    """The seed of the samples drawn after ``step`` steps: ``seed + step``, wrapped to stay
-    a seed (below 2**64) whatever the seed and step."""
-    return (seed + step) % (MAKEMORE_SEED_MAX + 1)
-
-
-def evaluation_rows(
-    train: chardata.CharDataset, test: chardata.CharDataset, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rows evaluated: the whole test set, and a fixed sample of as many training words."""
-    n = min(len(train), len(test))
-    return np.sort(np.random.default_rng(seed).permutation(len(train))[:n]), np.arange(len(test))
-
-
-@micrograd.no_grad()
-def evaluate(model: Module, dataset: chardata.CharDataset, rows: np.ndarray) -> float:
-    """The mean loss per predicted character over ``rows`` of ``dataset`` (padding left out)."""
-    model.eval()
-    total, count = 0.0, 0
-    for start in range(0, len(rows), EVAL_BATCH):
-        index = rows[start : start + EVAL_BATCH]
-        X, Y = dataset.batch(index)
-        _, loss = model(X, Y)
-        n = int(np.count_nonzero(dataset.Y[index] != chardata.IGNORE))
-        total += loss.item() * n
-        count += n
-    model.train()
-    return total / count
-
-
-@micrograd.no_grad()
-def sample_words(
-    model: Module,
-    train: chardata.CharDataset,
-    test: chardata.CharDataset,
-    num: int,
-    *,
-    top_k: int | None,
-    temperature: float,
-    generator: micrograd.Generator,
-) -> dict[str, list[str]]:
-    """``num`` words sampled from ``model``, sorted as makemore sorts them."""
-    found: dict[str, list[str]] = {"in train": [], "in test": [], "new": []}
-    if num == 0:
-        return found
-    model.eval()
-    start = micrograd.zeros(num, 1, dtype=micrograd.long)
-    rows = generate(
-        model,
-        start,
-        train.block_size - 1,
-        temperature=temperature,
-        do_sample=True,
-        top_k=top_k,
-        generator=generator,
-    )
-    model.train()
-    for row in rows[:, 1:].tolist():  # after the start token
-        word = train.decode(row[: row.index(0)] if 0 in row else row)  # up to the end token
-        kind = "in train" if train.contains(word) else "in test" if test.contains(word) else "new"
-        found[kind].append(word)
-    return found
 
 
 # --------------------------------------------------------------------- the command

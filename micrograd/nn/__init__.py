@@ -6,7 +6,7 @@
 """
 
 from micrograd.nn import functional, init, utils
-from micrograd.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from micrograd.nn.activation import GELU, Hardtanh, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from micrograd.nn.container import ModuleDict, ModuleList, Sequential
 from micrograd.nn.dropout import Dropout
 from micrograd.nn.flatten import Flatten
@@ -21,6 +21,7 @@ from micrograd.nn.sparse import Embedding
 
 __all__ = [
     "GELU",
+    "Hardtanh",
     "MLP",
     "BCELoss",
     "BCEWithLogitsLoss",

@@ -1,13 +1,13 @@
 """Element-wise activations and softmax as modules, as PyTorch's, for ``Sequential`` and
-attributes: ``ReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax``.
+attributes: ``ReLU, Tanh, Sigmoid, GELU, Hardtanh, Softmax, LogSoftmax``.
 
 ``ReLU``, ``Tanh`` and ``Sigmoid`` also take a scalar ``Value`` (its engine has the same
 methods) and return one.
 
 >>> import numpy as np
 >>> from micrograd.tensors import Tensor
->>> ReLU()(Tensor([-1.0, 2.0])).data
-array([0., 2.])
+>>> ReLU()(Tensor([-1.0, 2.0])).tolist()
+[0.0, 2.0]
 >>> GELU(approximate="tanh")
 GELU(approximate='tanh')
 """
@@ -21,7 +21,7 @@ from micrograd.nn import functional as F
 from micrograd.nn.module import Module
 from micrograd.tensors import Tensor
 
-__all__ = ["GELU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ = ["GELU", "Hardtanh", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh"]
 
 
 def _checked(module: Module, x: Any) -> Any:
@@ -75,6 +75,25 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+class Hardtanh(Module):
+    """``x`` clipped to ``[min_val, max_val]`` (-1 and 1 by default), element-wise."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(
+                f"Hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+            )
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"min_val={self.min_val}, max_val={self.max_val}{inplace}"
 
 
 class Softmax(Module):

@@ -7,7 +7,7 @@ and ``state_dict()`` see it under PyTorch's names (``"0.weight"``, ``"h.1.attn.b
 >>> from micrograd.tensors import Tensor
 >>> model = Sequential(Linear(2, 16), ReLU(), Linear(16, 1))
 >>> model(Tensor(np.ones((5, 2)))).shape    # a batch of 5 inputs -> 5 outputs
-(5, 1)
+Size([5, 1])
 >>> [name for name, _ in model.named_parameters()]
 ['0.weight', '0.bias', '2.weight', '2.bias']
 """

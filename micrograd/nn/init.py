@@ -1,5 +1,6 @@
-"""Filling parameters in place, as ``torch.nn.init``: each function writes into the tensor's
-array (no graph is recorded) and returns the tensor.
+"""Filling parameters in place, as ``torch.nn.init``: each function writes into the tensor
+(no graph is recorded, as under PyTorch's ``no_grad``) and returns the tensor. The write counts
+as one, as PyTorch's: a graph that used the old values refuses to backpropagate.
 
 The scales are PyTorch's: ``kaiming_uniform_(w, a=math.sqrt(5))`` is ``Linear``'s default,
 U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Random draws come from ``generator`` when given (a
@@ -11,7 +12,7 @@ generator (``micrograd.manual_seed`` makes them repeat), in :func:`_draw` alone.
 >>> w = Tensor(np.empty((3, 5)))
 >>> kaiming_uniform_(w, a=5 ** 0.5, generator=np.random.default_rng(0)) is w
 True
->>> bool(np.abs(w.data).max() <= 1 / np.sqrt(5))     # fan_in = 5
+>>> bool(w.abs().max() <= 1 / np.sqrt(5))     # fan_in = 5
 True
 >>> _calculate_fan_in_and_fan_out(Tensor(np.empty((8, 4, 3))))   # (out, in, kernel)
 (12, 24)
@@ -26,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors import Tensor
+from micrograd.tensors.dtypes import is_float
 from micrograd.tensors.generator import Generator, numpy_generator
+from micrograd.tensors.grad_mode import no_grad
 
 __all__ = [
     "calculate_gain",
@@ -70,17 +73,15 @@ def _draw(kind: str, shape: tuple[int, ...], generator: Any, a: float, b: float)
 def _tensor(tensor: Any, where: str) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{where} expects a Tensor, got {type(tensor).__name__}")
-    if tensor.data.dtype.kind != "f":
-        raise TypeError(
-            f"nn.init.{where} fills floating-point tensors, this one is {tensor.data.dtype}"
-        )
+    if not is_float(tensor.dtype):
+        raise TypeError(f"nn.init.{where} fills floating-point tensors, this one is {tensor.dtype}")
     return tensor
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    """Write ``values`` into ``tensor``'s array (cast to its dtype): in place, no graph."""
-    tensor.data[...] = values
-    return tensor
+    """Write ``values`` into ``tensor`` (cast to its dtype): in place, no graph."""
+    with no_grad():
+        return tensor.copy_(values)
 
 
 # --------------------------------------------------------------------- plain fills
@@ -168,10 +169,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
     normal draw, as PyTorch (trailing dims flattened; at least 2-D)."""
     if _tensor(tensor, "orthogonal_").ndim < 2:
         raise ValueError(f"nn.init.orthogonal_ needs at least 2 dims, got shape {tensor.shape}")
-    if tensor.data.size == 0:
+    if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor.numel() // rows
     flat = _draw("normal", (rows, cols), generator, 0.0, 1.0)
     if rows < cols:
         flat = flat.T

@@ -4,7 +4,7 @@
 >>> from micrograd.tensors import Tensor
 >>> layer = Linear(3, 2)
 >>> layer(Tensor(np.ones((4, 3)))).shape
-(4, 2)
+Size([4, 2])
 >>> layer
 Linear(in_features=3, out_features=2, bias=True)
 """
@@ -41,7 +41,8 @@ class Linear(Module):
 
     ``weight`` has shape (out_features, in_features) and ``bias`` (out_features,), both
     drawn from U(-1/sqrt(in_features), 1/sqrt(in_features)) as PyTorch's default init
-    (``kaiming_uniform_`` with a = sqrt(5) for the weight). ``dtype``: float64 unless given.
+    (``kaiming_uniform_`` with a = sqrt(5) for the weight). ``dtype``: the default dtype
+    (float32 unless ``set_default_dtype`` changed it) unless given.
     The init draws from micrograd's default generator (``micrograd.manual_seed``), or from
     ``generator`` (keyword only, not in PyTorch): a ``micrograd.Generator`` or a
     ``numpy.random.Generator``.

@@ -29,8 +29,8 @@ entries, named by attribute and position (``"w.2"``, ``"layers.0"``).
 >>> m = Affine()
 >>> [name for name, _ in m.named_parameters()], list(m.state_dict())
 (['scale'], ['scale', 'shift'])
->>> m(Tensor([1.0, 2.0])).data
-array([1., 2.])
+>>> m(Tensor([1.0, 2.0])).tolist()
+[1.0, 2.0]
 >>> m.double().eval().training
 False
 """
@@ -45,7 +45,9 @@ import numpy as np
 
 from micrograd.engine import Value
 from micrograd.nn.parameter import Parameter, parse_to_args
-from micrograd.tensors import Tensor
+from micrograd.tensors import Tensor, dtypes
+from micrograd.tensors.dtypes import is_float
+from micrograd.tensors.grad_mode import no_grad
 
 __all__ = ["IncompatibleKeys", "Module", "StateDictError"]
 
@@ -327,11 +329,11 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    grad = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                    grad = p._grad
                     if grad.flags.writeable:
                         grad[...] = 0
                     else:
-                        p.grad = np.zeros_like(grad)
+                        p._grad = np.zeros_like(grad)
 
     def requires_grad_(self: M, requires_grad: bool = True) -> M:
         """Set ``requires_grad`` of every tensor parameter (to freeze or unfreeze them)."""
@@ -365,13 +367,13 @@ class Module:
         prefix: str = "",
         keep_vars: bool = False,
     ) -> dict[str, Any]:
-        """``{name: array}`` for every parameter and persistent buffer, with PyTorch's names
+        """``{name: tensor}`` for every parameter and persistent buffer, with PyTorch's names
         and order (``"0.weight"``, ``"bn.running_mean"``, ``"bn.num_batches_tracked"``).
 
-        The arrays are copies: changing them does not change the module (PyTorch returns
-        tensors sharing storage). A Tensor gives an array of its shape and dtype, a Value a
-        0-d float64 array. ``keep_vars=True`` gives the Parameters, buffers and Values
-        themselves.
+        As PyTorch's, the tensors are detached from the module's but share their memory: a
+        state dict follows later training steps (save it, or ``clone()`` what you keep), and a
+        write into it is a write into the module. A Value gives a 0-d float64 array (a
+        copy). ``keep_vars=True`` gives the Parameters, buffers and Values themselves.
 
         >>> from micrograd.nn import Neuron
         >>> sd = Neuron(2).state_dict()
@@ -385,7 +387,7 @@ class Module:
             elif isinstance(p, Value):
                 destination[name] = np.array(p.data, dtype=np.float64)
             else:
-                destination[name] = p.data.copy()
+                destination[name] = p.detach()
         return destination
 
     def load_state_dict(
@@ -393,8 +395,9 @@ class Module:
     ) -> IncompatibleKeys:
         """Copy the arrays in ``state_dict`` into this module's parameters and persistent
         buffers, by name (values are cast to each one's dtype and copied in place, so
-        optimizers holding them stay in step; ``assign=True`` makes each tensor take the
-        loaded array and its dtype instead).
+        optimizers holding them stay in step, and a graph built before refuses to
+        backpropagate, as PyTorch's; ``assign=True`` makes each tensor take the loaded array
+        and its dtype instead).
 
         Every entry is checked before anything changes, so a failed load leaves the module
         as it was. ``strict=True``: the names must match ``state_dict()``'s exactly
@@ -433,9 +436,10 @@ class Module:
             if isinstance(target, Value):
                 target.data = float(value)
             elif assign:
-                target.data = np.array(value)
+                target._data = np.array(value)
             else:
-                target.data[...] = value  # in place: optimizers holding the array stay in step
+                with no_grad():  # in place: optimizers holding the array stay in step
+                    target.copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     def _state_entries(self, prefix: str = "") -> dict[str, Any]:
@@ -470,6 +474,14 @@ class Module:
         """Floating-point parameters and buffers to float64."""
         return self._cast(np.dtype(np.float64))
 
+    def half(self: M) -> M:
+        """Floating-point parameters and buffers to float16."""
+        return self._cast(np.dtype(np.float16))
+
+    def bfloat16(self: M) -> M:
+        """Floating-point parameters and buffers to bfloat16 (see ``Tensor.bfloat16``)."""
+        return self._cast(dtypes.bfloat16)
+
     def cpu(self: M) -> M:
         """Already there: micrograd runs on the CPU."""
         return self
@@ -478,10 +490,10 @@ class Module:
         for module in self.modules():
             for registry in (module._parameters, module._buffers):
                 for t in registry.values():
-                    if t is not None and t.data.dtype.kind == "f":
-                        t.data = t.data.astype(dtype, copy=False)
-                        if isinstance(t.grad, np.ndarray):
-                            t.grad = t.grad.astype(dtype, copy=False)
+                    if t is not None and is_float(t.dtype):
+                        t._data = t._data.astype(dtype, copy=False)
+                        if t._grad is not None:
+                            t._grad = t._grad.astype(dtype, copy=False)
         return self
 
     # ----------------------------------------------------------------- printing
@@ -568,23 +580,25 @@ def _check_name(kind: str, name: Any) -> None:
 def _checked_value(name: str, value: Any, target: Any) -> np.ndarray:
     """``value`` as an ndarray that fits ``target`` (its shape; real numbers, or booleans
     for a boolean buffer); TypeError or StateDictError naming the entry otherwise."""
-    if isinstance(value, (Value, Tensor)):
+    if isinstance(value, Value):
         value = value.data
+    elif isinstance(value, Tensor):
+        value = value._data
     try:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError) as e:
         raise TypeError(f"state_dict[{name!r}] is not an array of numbers: {e}") from None
-    is_bool = isinstance(target, Tensor) and target.data.dtype == np.bool_
+    is_bool = isinstance(target, Tensor) and target.dtype == np.bool_
     if is_bool:
         ok = array.dtype == np.bool_
     else:
-        ok = array.dtype != np.bool_ and array.dtype.kind in "iuf"
+        ok = array.dtype != np.bool_ and (array.dtype.kind in "iu" or is_float(array.dtype))
     if not ok:
         wanted = "booleans" if is_bool else "real numbers"
         raise TypeError(
             f"state_dict[{name!r}] must hold {wanted}, got an array of dtype {array.dtype}"
         )
-    shape = () if isinstance(target, Value) else target.data.shape
+    shape = () if isinstance(target, Value) else target.shape
     if array.shape != shape:
         kind = "parameter" if isinstance(target, (Value, Parameter)) else "buffer"
         raise StateDictError(

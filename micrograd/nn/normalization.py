@@ -132,9 +132,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Running mean to zeros, variance to ones, the batch count to zero."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         """The running statistics reset, weight back to ones, bias to zeros."""
@@ -151,9 +151,9 @@ class _BatchNorm(Module):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data += 1  # in place: state_dict and optimizers see it
+            self.num_batches_tracked.add_(1)  # in place: state_dict and optimizers see it
             if self.momentum is None:  # a cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked)
         # Batch statistics in training, and in evaluation too when there are no running ones.
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         # F.batch_norm updates the running statistics in place when it gets them in training.

@@ -5,7 +5,7 @@ make and convert tensors (dtypes, the device, sizes).
 >>> from micrograd.tensors import Tensor
 >>> data = Tensor(np.zeros(3))
 >>> p = Parameter(data)
->>> isinstance(p, Tensor), p.requires_grad, p.data is data.data   # shares data's array
+>>> isinstance(p, Tensor), p.requires_grad, np.shares_memory(p, data)   # shares data's array
 (True, True, True)
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from micrograd._validate import positive_int
 from micrograd.tensors import Tensor
-from micrograd.tensors.dtypes import as_device, as_dtype, device, get_default_dtype
+from micrograd.tensors.dtypes import as_device, as_dtype, device, get_default_dtype, is_float
 
 __all__ = [
     "Parameter",
@@ -44,15 +44,15 @@ class Parameter(Tensor):
         if data is None:
             array = np.empty(0, dtype=get_default_dtype())
         elif isinstance(data, Tensor):
-            array = data.data
+            array = data._data
         elif isinstance(data, np.ndarray):
             array = data
         else:
-            array = Tensor(data).data
+            array = Tensor(data)._data
         # Tensor's constructor checks the data (numeric) and sets every slot; the array it
         # copied is then swapped for the shared one, as PyTorch's Parameter shares storage.
         super().__init__(array, requires_grad=False)
-        self.data = array
+        self._data = array
         if requires_grad:
             self.requires_grad_()
 
@@ -64,7 +64,7 @@ def resolve_dtype(dtype: Any) -> np.dtype:
     """``dtype`` (any form ``micrograd.tensor`` takes) as a floating NumPy dtype; the default
     dtype for None. TypeError naming it otherwise: layers hold learnable, floating, tensors."""
     resolved = get_default_dtype() if dtype is None else as_dtype(dtype)
-    if resolved.kind != "f":
+    if not is_float(resolved):
         raise TypeError(f"a layer's dtype must be a floating-point dtype, got {resolved}")
     return resolved
 
@@ -86,7 +86,7 @@ def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | N
     dtype, place = kwargs.get("dtype"), kwargs.get("device")
     positional = list(args)
     if positional and isinstance(positional[0], Tensor):
-        dtype = positional.pop(0).data.dtype
+        dtype = positional.pop(0).dtype
     if positional and isinstance(positional[0], (str, device)):
         place = positional.pop(0)
     if positional and not isinstance(positional[0], bool):
@@ -97,6 +97,6 @@ def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | N
     if dtype is None:
         return None
     resolved = as_dtype(dtype)
-    if resolved.kind != "f":
+    if not is_float(resolved):
         raise TypeError(f"Module.to only accepts floating-point dtypes, got {resolved}")
     return resolved

@@ -4,7 +4,7 @@
 >>> from micrograd.tensors import Tensor
 >>> table = Embedding(27, 10)              # 27 characters, 10 numbers each
 >>> table.weight.shape
-(27, 10)
+Size([27, 10])
 >>> table
 Embedding(27, 10)
 """
@@ -83,7 +83,7 @@ class Embedding(Module):
         init.normal_(self.weight, generator=generator)
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight[self.padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(

@@ -10,8 +10,8 @@ optimizer's ``step()``; they take Tensor parameters and the scalar engine's ``Va
 >>> (w * w).sum().backward()                     # grad (6, 8): norm 10
 >>> round(clip_grad_norm_([w], max_norm=1.0).item(), 12)
 10.0
->>> np.round(w.grad, 6)                           # scaled to norm 1
-array([0.6, 0.8])
+>>> [round(g, 6) for g in w.grad.tolist()]       # scaled to norm 1
+[0.6, 0.8]
 """
 
 from __future__ import annotations
@@ -53,10 +53,7 @@ def _grad_array(p: Tensor | Value) -> np.ndarray | None:
     """``p``'s gradient as an array that scaling it in place changes (None: no gradient)."""
     if isinstance(p, Value):
         return None  # a float: set back by the caller
-    grad = p.grad
-    if grad is None:
-        return None
-    return grad.data if isinstance(grad, Tensor) else grad
+    return p._grad
 
 
 def _norm(g: np.ndarray, norm_type: float) -> np.floating:
@@ -110,7 +107,7 @@ def clip_grad_norm_(
         if g.flags.writeable:
             g *= g.dtype.type(coef)
         else:
-            p.grad = g * g.dtype.type(coef)
+            p._grad = g * g.dtype.type(coef)
     for p in values:
         p.grad = float(p.grad * coef)
     return Tensor(np.asarray(total, dtype=dtype))
@@ -127,7 +124,7 @@ def clip_grad_value_(parameters: Any, clip_value: float, foreach: bool | None = 
             if g.flags.writeable:
                 np.clip(g, -clip_value, clip_value, out=g)
             else:
-                p.grad = np.clip(g, -clip_value, clip_value)
+                p._grad = np.clip(g, -clip_value, clip_value)
 
 
 def _tensors(parameters: Any, where: str) -> list[Tensor]:
@@ -150,13 +147,13 @@ def vector_to_parameters(vec: Tensor, parameters: Any) -> None:
     if not isinstance(vec, Tensor) or vec.ndim != 1:
         raise TypeError(f"vector_to_parameters expects a 1-D Tensor, got {vec!r:.60}")
     params = _tensors(parameters, "vector_to_parameters")
-    total = sum(p.data.size for p in params)
-    if vec.data.size != total:
+    total = sum(p.numel() for p in params)
+    if vec.numel() != total:
         raise ValueError(
-            f"vector_to_parameters: the vector has {vec.data.size} elements, the parameters {total}"
+            f"vector_to_parameters: the vector has {vec.numel()} elements, the parameters {total}"
         )
     start = 0
     for p in params:
-        n = p.data.size
-        p.data = vec.data[start : start + n].reshape(p.data.shape)
+        n = p.numel()
+        p._data = vec._data[start : start + n].reshape(p.shape)
         start += n

@@ -4,8 +4,9 @@ Each optimizer (:mod:`micrograd.optim.sgd`, :mod:`micrograd.optim.adam`) only sa
 one parameter moves (``_update``); everything around it is here, with PyTorch's API. The same
 code serves both engines:
 
-* a ``Tensor`` parameter's ``.data`` and ``.grad`` are ndarrays; ``.data`` is updated in place,
-  so anything holding the array sees the new values, and the dtype (float32 or float64) is kept;
+* a ``Tensor`` parameter's arrays (``_data``, ``_grad``, what ``.data`` and ``.grad`` show) are
+  read as they are, and ``_data`` is updated in place, so anything holding it sees the new
+  values, and the dtype (float32 or float64) is kept;
 * a ``Value`` parameter's ``.data`` and ``.grad`` are floats. The data is read into a 0-d
   array so the formulas run unchanged, and written back as a plain float.
 
@@ -26,7 +27,7 @@ import numpy as np
 from micrograd import _validate
 from micrograd.engine import Value
 from micrograd.tensors import Tensor
-from micrograd.tensors.dtypes import FLOAT_KINDS
+from micrograd.tensors.dtypes import is_float
 
 Parameter = Value | Tensor
 Check = Callable[[str, Any], Any]
@@ -106,10 +107,10 @@ class Optimizer:
             for p in group["params"]:
                 if isinstance(p, Value):
                     p.grad = 0.0
-                elif set_to_none or p.grad is None:
+                elif set_to_none or p._grad is None:
                     p.grad = None
                 else:
-                    p.grad[...] = 0
+                    p._grad[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (a Tensor whose grad is None is skipped).
@@ -122,10 +123,10 @@ class Optimizer:
             for p in group["params"]:
                 if isinstance(p, Value):  # a 0-d array, so in-place updates work as on a Tensor
                     data, grad = np.array(p.data), np.float64(p.grad)
-                elif p.grad is None:
+                elif p._grad is None:
                     continue
                 else:
-                    data, grad = p.data, p.grad
+                    data, grad = p._data, p._grad
                     if grad.shape != data.shape:
                         raise ValueError(
                             f"{type(self).__name__}.step: a parameter of shape {data.shape} has "
@@ -300,7 +301,7 @@ def _load_buffer(name: str, value: Any, p: Parameter, where: str) -> Any:
         return int(step)
     if isinstance(value, (bool, str)) or value is None:
         return value  # not a buffer: kept as saved
-    dtype, shape = (np.float64, ()) if isinstance(p, Value) else (p.data.dtype, p.data.shape)
+    dtype, shape = (np.float64, ()) if isinstance(p, Value) else (p.dtype, p.shape)
     array = np.asarray(value).astype(dtype, copy=True)
     if array.shape != shape:
         raise ValueError(
@@ -339,7 +340,9 @@ def _as_groups(params: object, owner: str) -> list[dict[str, Any]]:
 
 
 def _check_params(params: object, where: str) -> list[Parameter]:
-    """A group's ``params`` as a list of distinct trainable Values or leaf Tensors."""
+    """A group's ``params`` as a list of distinct Values or leaf Tensors. A frozen tensor
+    (``requires_grad=False``) is welcome, as in PyTorch: it gets no gradient, and ``step``
+    skips a parameter whose grad is None, so a layer frozen now can be unfrozen later."""
     if isinstance(params, (Value, Tensor)):
         return [params]  # PyTorch accepts a single parameter in a group
     if isinstance(params, (set, frozenset)):
@@ -367,13 +370,8 @@ def _check_params(params: object, where: str) -> list[Parameter]:
                     f"{where}: params[{i}] is computed from other tensors (op "
                     f"{p._op!r}); only leaf tensors can be optimized"
                 )
-            if not p.requires_grad:
-                raise ValueError(
-                    f"{where}: params[{i}] is a Tensor with requires_grad=False, "
-                    "so it would never get a gradient"
-                )
-            if p.data.dtype.kind not in FLOAT_KINDS:
-                raise TypeError(f"{where}: params[{i}] has dtype {p.data.dtype}; it must be float")
+            if not is_float(p.dtype):
+                raise TypeError(f"{where}: params[{i}] has dtype {p.dtype}; it must be float")
         if id(p) in seen:
             raise ValueError(
                 f"{where}: params[{i}] appears more than once; it would be updated twice per step"

@@ -26,9 +26,10 @@ import numpy as np
 
 from micrograd.tensors import dtypes
 
-__all__ = ["DTYPE_NAMES", "file_parts", "read_file"]
+__all__ = ["dtype_name", "file_parts", "read_file"]
 
-# safetensors' dtype names; a dtype micrograd gains is one more line here.
+# safetensors' dtype names. A dtype micrograd gains is one more line here; bfloat16 ("BF16") is
+# in dtype_name and _dtype, as it is made only on first use (dtypes.bfloat16).
 # The format is little-endian, as every machine NumPy ships wheels for but IBM's s390x.
 _DTYPES = {
     "BOOL": dtypes.bool_,
@@ -41,11 +42,19 @@ _DTYPES = {
     "U64": dtypes.uint64,
     "I64": dtypes.int64,
     "F16": dtypes.float16,
-    "BF16": dtypes.bfloat16,
     "F32": dtypes.float32,
     "F64": dtypes.float64,
 }
 DTYPE_NAMES = {dtype: name for name, dtype in _DTYPES.items()}
+
+
+def dtype_name(dtype: np.dtype) -> str | None:
+    """safetensors' name for ``dtype`` (``"F32"``), or None if it has none."""
+    return "BF16" if dtypes.is_bfloat16(dtype) else DTYPE_NAMES.get(dtype)
+
+
+def _dtype(name: str) -> np.dtype:
+    return dtypes.bfloat16 if name == "BF16" else _DTYPES[name]
 
 
 _HEADER_LIMIT = 100_000_000  # bytes; safetensors' own limit
@@ -64,7 +73,7 @@ def file_parts(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> list[
         array = arrays[name]
         end = offset + array.nbytes
         header[name] = {
-            "dtype": DTYPE_NAMES[array.dtype],
+            "dtype": dtype_name(array.dtype),
             "shape": list(array.shape),
             "data_offsets": [offset, end],
         }
@@ -165,16 +174,16 @@ def _check_header(
         if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= set(info):
             raise _invalid(path, f"{name!r} lacks a dtype, shape or data_offsets")
         dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
-        if type(dtype) is not str or dtype not in _DTYPES:
+        if type(dtype) is not str or (dtype not in _DTYPES and dtype != "BF16"):
             raise ValueError(f"{path}: unsupported dtype {dtype!r} in the safetensors header")
         if not _naturals(shape) or len(shape) > 32:
             raise _invalid(path, f"{name!r} has the shape {shape!r}")
         if not (_naturals(offsets) and len(offsets) == 2 and offsets[0] <= offsets[1]):
             raise _invalid(path, f"{name!r} has the data_offsets {offsets!r}")
-        nbytes = math.prod(shape) * _DTYPES[dtype].itemsize
+        nbytes = math.prod(shape) * _dtype(dtype).itemsize
         if offsets[1] - offsets[0] != nbytes:
             raise _invalid(path, f"{name!r} has {offsets[1] - offsets[0]} bytes for {nbytes}")
-        entries.append((offsets[0], offsets[1], name, _DTYPES[dtype], tuple(shape), nbytes))
+        entries.append((offsets[0], offsets[1], name, _dtype(dtype), tuple(shape), nbytes))
     entries.sort(key=lambda e: e[:2])
     end = 0
     for begin, stop, name, *_ in entries:

@@ -37,7 +37,7 @@ import numpy as np
 from micrograd.engine import Value
 from micrograd.nn.module import Module
 from micrograd.nn.parameter import Parameter
-from micrograd.serialization._safetensors import DTYPE_NAMES
+from micrograd.serialization._safetensors import dtype_name
 from micrograd.tensors import Tensor
 from micrograd.tensors.creation import from_numpy
 
@@ -122,7 +122,7 @@ class Packer:
 
     def _array(self, owner: Any, array: np.ndarray, where: str, name: str) -> str:
         """Set ``array`` aside under a free name (or the name it already has); return it."""
-        if array.dtype not in DTYPE_NAMES:
+        if dtype_name(array.dtype) is None:
             raise TypeError(
                 f"{where}: a {type(owner).__name__} of dtype {array.dtype} cannot be saved "
                 "(safetensors holds bool, integer and float numbers)"

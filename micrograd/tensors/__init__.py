@@ -11,10 +11,10 @@ from micrograd.tensors import (  # noqa: F401
     compare,
     conversion,
     elementwise,
-    functions,
     indexing,
     interop,
     joining,
+    norms,
     ops,
     power,
     random,
@@ -24,7 +24,7 @@ from micrograd.tensors import (  # noqa: F401
     softmax,
 )
 from micrograd.tensors._shapes import Size
-from micrograd.tensors.core import VJPS, Tensor
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.grad_mode import (
     enable_grad,
     inference_mode,
@@ -34,6 +34,7 @@ from micrograd.tensors.grad_mode import (
 )
 
 __all__ = [
+    "RULE_TEXT",
     "Size",
     "Tensor",
     "VJPS",
@@ -42,5 +43,4 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
-    "functions",
 ]

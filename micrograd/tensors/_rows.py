@@ -1,11 +1,10 @@
 """Reductions along the last axis of a (rows, n) array, each done NumPy's fastest way.
 
-NumPy reduces a contiguous last axis one row at a time, and for the short rows of attention
-and cross-entropy (16 to 64 entries) setting up each row costs more than its arithmetic: a
-row max of (2048, 16) float32 takes ~30 times as long as one pass over the data. So the
-fused ops reduce rows through BLAS (a sum is a product with a vector of ones) and take a
-short row's max from its transposed copy, whose reduction over axis 0 runs elementwise
-across all rows at once (benchmarks/README.md has the measurements).
+NumPy reduces a contiguous last axis one row at a time, and for the short rows of softmax
+over attention scores (16 to 64 entries) setting up each row costs more than its arithmetic.
+So softmax, attention and the normalizations reduce rows through BLAS (a sum is a product
+with a vector of ones) and take a short row's max from its transposed copy, whose reduction
+over axis 0 runs elementwise across all rows at once (benchmarks/README.md measures both).
 """
 
 from __future__ import annotations

@@ -12,10 +12,13 @@ ndarray = np.ndarray
 
 
 class Size(tuple):
-    """A shape, as ``Tensor.size()`` returns it: a tuple of ints, like ``torch.Size``.
+    """A shape, as ``Tensor.shape`` and ``Tensor.size()`` give it: a tuple of ints, like
+    ``torch.Size``, with ``numel()``. Its repr is ``Size([2, 3])``; printed (``str``, an
+    f-string) it reads as the tuple ``(2, 3)``, so that messages naming shapes read as
+    they always have (PyTorch prints ``torch.Size([2, 3])`` both ways).
 
-    >>> Size([2, 3]) == (2, 3), Size([2, 3]).numel()
-    (True, 6)
+    >>> Size([2, 3]) == (2, 3), Size([2, 3]).numel(), f"{Size([2, 3])}"
+    (True, 6, '(2, 3)')
     """
 
     __slots__ = ()
@@ -29,6 +32,8 @@ class Size(tuple):
 
     def __repr__(self) -> str:
         return f"Size({list(self)})"
+
+    __str__ = tuple.__repr__
 
 
 def kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:

@@ -1,11 +1,38 @@
-"""The version counter's bookkeeping (see ``core``'s docstring for what it is for).
+"""The version counter: PyTorch's check that no rule reads a value written over in place.
 
-Each tensor holds a ``_version_cell``, ``[version, stamp of its last write, stamp of the one
-before]``, one list shared with the tensors that view the same memory. Each write through the
-API takes a stamp from one global count of writes, ``write_count``, which also stamps each
-node when it is built (``_built_at``). So ``backward`` can tell, for a node, whether anything
-was written since it was built (one comparison, the usual answer being no) and then which of
-the values its rule reads were.
+In-place writes and the version counter (as PyTorch's): a rule may read, at backward time,
+values its forward kept (``*`` keeps both factors, ``exp`` reads its own output). If those
+values were overwritten in between, the gradient would be silently wrong, so
+
+* every tensor has a ``_version``, shared with the tensors that view its memory (``view``,
+  ``transpose``, basic indexing, ``detach``, ...), and bumped by every in-place write made
+  through the API: ``t[i] = v``, the in-place methods (``fill_``, ``masked_fill_``, ``add_``,
+  ...) and the optimizers' ``step`` (through ``_bump_version``);
+* each write is also stamped with a global count of writes (``write_count``), as is each node
+  when it is built; ``backward`` raises PyTorch's RuntimeError when an operand whose values
+  the node kept (its ``ctx`` holds them), or the node's own output, carries a later stamp.
+  A node built after the last write anywhere, the usual case in a training loop, costs
+  backward one comparison;
+* a write into a tensor of a graph (``dlogits[range(n), Yb] -= 1``, ``out += bias``) is
+  recorded as PyTorch records it: the tensor becomes the output of the write, and operations
+  that used it before get their gradients sent to its earlier history (``_versions.Written``).
+
+Stricter than PyTorch, which checks only what the gradients it computes read: here a node
+raises if any operand value it kept, or its output, was written (so ``exp`` and ``+`` alike
+when their output is written, where PyTorch's ``+`` would not mind).
+
+Not detected, as in PyTorch: writes through ``.data`` (``t.data[0] = 1``, ``t.data -= lr * g``),
+which has a version counter of its own, and writes made with NumPy into ``t.numpy()``.
+Catching the latter would take a checksum of every saved array, one more pass over the data
+for each, on every step; the cost is measured in benchmarks/README.md. Use
+``with no_grad(): t[...] = ...`` (or an optimizer, or ``nn.init``) to have a write checked.
+
+The bookkeeping. Each tensor holds a ``_version_cell``, ``[version, stamp of its last write,
+stamp of the one before]``, one list shared with the tensors that view the same memory. Each
+write through the API takes a stamp from one global count of writes, ``write_count``, which
+also stamps each node when it is built (``_built_at``). So ``backward`` can tell, for a node,
+whether anything was written since it was built (one comparison, the usual answer being no)
+and then which of the values its rule reads were.
 """
 
 from __future__ import annotations
@@ -41,7 +68,7 @@ def check_unmodified(node: _Tensor) -> tuple[_Tensor, ...]:
         operands = tuple(as_of(operand, built) for operand in operands)
     for operand in operands:
         if operand._version_cell[1] > built:
-            array = operand.data
+            array = operand._data
             if any(type(k) is np.ndarray and np.may_share_memory(k, array) for k in kept):
                 _modified(operand, "", built)
     return operands

@@ -13,19 +13,28 @@ import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import Tensor, _constant, _result, method
-from micrograd.tensors.ops import Operand, _promoted
+from micrograd.tensors.errors import DTypeError
+from micrograd.tensors.ops import Operand, _int_range, _promoted, _refused, _wrapped
 
 
 def _compare(self: Tensor, other: Any, ufunc: np.ufunc) -> Tensor:
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
     else:
-        a, b = self.data, _constant(other)
+        a, b = self._data, _constant(other)
         if b is NotImplemented:
             return NotImplemented
-    return _result(ufunc(a, b), "", (), None, False)
+        if type(b) is int and a.dtype.kind in "iu":
+            low, high = _int_range(a.dtype)
+            if not low <= b <= high:  # PyTorch casts it to the tensor's dtype first (wraps):
+                b = _wrapped(b, a.dtype)  # uint8 t == 259 compares t with 3
+    try:
+        data = ufunc(a, b)
+    except ValueError as error:
+        data = _refused(ufunc, a, b, error, ufunc.__name__)
+    return _result(data, "", (), None, False)
 
 
 @method
@@ -66,18 +75,22 @@ Tensor.gt, Tensor.ge = Tensor.__gt__, Tensor.__ge__  # type: ignore[attr-defined
 
 def _logical(self: Tensor, other: Any, ufunc: np.ufunc, symbol: str) -> Tensor:
     if isinstance(other, Tensor):
-        b = other.data
+        b = other._data
     else:
         b = _constant(other)
         if b is NotImplemented:
             return NotImplemented
-    a = self.data
+    a = self._data
     for x in (a, b):
         if np.asarray(x).dtype.kind not in "biu":
-            raise TypeError(
+            raise DTypeError(
                 f"{symbol} is only implemented on integer and bool tensors, got {np.result_type(x)}"
             )
-    return _result(ufunc(a, b), "", (), None, False)
+    try:
+        data = ufunc(a, b)
+    except (OverflowError, ValueError) as error:
+        data = _refused(ufunc, a, b, error, symbol)
+    return _result(data, "", (), None, False)
 
 
 @method
@@ -103,18 +116,18 @@ Tensor.__rxor__ = Tensor.__xor__  # type: ignore[attr-defined]
 @method
 def __invert__(self) -> Tensor:
     """``~mask``: logical not of a bool tensor (bitwise not of an integer one)."""
-    if self.data.dtype.kind not in "biu":
-        raise TypeError(
+    if self._data.dtype.kind not in "biu":
+        raise DTypeError(
             f"~ (operator.invert) is only implemented on integer and bool tensors, "
-            f"got {self.data.dtype}"
+            f"got {self._data.dtype}"
         )
-    return _result(np.invert(self.data), "", (), None, False)
+    return _result(np.invert(self._data), "", (), None, False)
 
 
 @method
 def logical_not(self) -> Tensor:
     """True where the entry is 0 (or False)."""
-    return _result(np.logical_not(self.data), "", (), None, False)
+    return _result(np.logical_not(self._data), "", (), None, False)
 
 
 @method("any")
@@ -130,7 +143,7 @@ def all_(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 def _truth(self: Tensor, reduce: Any, dim: Any, keepdim: bool) -> Tensor:
-    x = self.data
+    x = self._data
     if dim is None:
         return _result(np.asarray(reduce(x)), "", (), None, False)
     axis = normalize_dim(dim, x.ndim) if x.ndim else None
@@ -141,5 +154,5 @@ def _truth(self: Tensor, reduce: Any, dim: Any, keepdim: bool) -> Tensor:
 def __contains__(self, element: Any) -> bool:
     """``element in t``: whether any entry equals it, as in PyTorch."""
     if isinstance(element, Tensor):
-        element = element.data
-    return bool(np.any(self.data == element))
+        element = element._data
+    return bool(np.any(self._data == element))

@@ -1,5 +1,6 @@
 """Changing a tensor's dtype (and its device, of which there is one): ``to``, ``float``,
-``double``, ``long``, ``type``... with the cast's derivative rule beside it.
+``double``, ``half``, ``bfloat16``, ``long``, ``type``... with the cast's derivative rule
+beside it.
 
 A cast between floating-point dtypes is differentiable, as in PyTorch: the gradient is cast
 back to the operand's dtype. A cast to or from an integer or boolean dtype gives a tensor
@@ -13,28 +14,31 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import VJPS, Tensor, _result, method
+from micrograd.tensors import dtypes
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method
 from micrograd.tensors.dtypes import (
     CPU,
-    FLOAT_KINDS,
     TYPE_NAMES,
     as_device,
     as_dtype,
     device,
     float32,
+    is_float,
+    type_name,
 )
 
 
 def _cast(self: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
     """``self`` as ``dtype``: self itself if it already is (unless ``copy``)."""
-    if dtype == self.data.dtype and not copy:
+    if dtype == self._data.dtype and not copy:
         return self
-    data = self.data.astype(dtype)  # always a new array
-    differentiable = dtype.kind in FLOAT_KINDS and self.data.dtype.kind in FLOAT_KINDS
-    return _result(data, "to", (self,), self.data.dtype, self.requires_grad and differentiable)
+    data = self._data.astype(dtype)  # always a new array
+    differentiable = is_float(dtype) and is_float(self._data.dtype)
+    return _result(data, "to", (self,), self._data.dtype, self.requires_grad and differentiable)
 
 
 VJPS["to"] = (lambda g, ans, dtype: g.astype(dtype),)  # ctx = the operand's dtype
+RULE_TEXT["to"] = ("grad.astype(dtype)",)
 
 
 def in_float32(op: Callable[..., Tensor], dtype: np.dtype, *operands: Any, **kwargs: Any) -> Tensor:
@@ -50,7 +54,7 @@ def in_float32(op: Callable[..., Tensor], dtype: np.dtype, *operands: Any, **kwa
     """
 
     def rounded_up(x: Any) -> Any:
-        if not isinstance(x, Tensor) or x.data.dtype.kind not in FLOAT_KINDS:
+        if not isinstance(x, Tensor) or not is_float(x._data.dtype):
             return x
         return _cast(_cast(x, dtype), float32)
 
@@ -75,7 +79,7 @@ def to(self, *args: Any, **kwargs: Any) -> Tensor:
     if positional and isinstance(positional[0], Tensor):
         if len(positional) > 1 or dtype is not None:
             raise TypeError("to(other): give only the other tensor (and copy=)")
-        dtype = positional.pop(0).data.dtype
+        dtype = positional.pop(0)._data.dtype
     if positional and (isinstance(positional[0], (str, device)) or positional[0] is None):
         place = positional.pop(0)  # a device comes first, as in to(device, dtype)
     if positional and not isinstance(positional[0], bool):
@@ -89,7 +93,7 @@ def to(self, *args: Any, **kwargs: Any) -> Tensor:
         )
     copy = bool(kwargs.get("copy", positional[1] if len(positional) == 2 else False))
     as_device(place)
-    return _cast(self, self.data.dtype if dtype is None else as_dtype(dtype), copy)
+    return _cast(self, self._data.dtype if dtype is None else as_dtype(dtype), copy)
 
 
 @method("float")
@@ -108,6 +112,14 @@ def double(self) -> Tensor:
 def half(self) -> Tensor:
     """``self.to(float16)``."""
     return _cast(self, np.dtype(np.float16))
+
+
+@method
+def bfloat16(self) -> Tensor:
+    """``self.to(bfloat16)``: float32's range with 8 bits of precision (ml_dtypes' bfloat16).
+    NumPy computes on it slowly, element by element: convert back with ``float()`` to compute
+    fast."""
+    return _cast(self, dtypes.bfloat16)  # ml_dtypes is imported here, on first use
 
 
 @method
@@ -146,12 +158,14 @@ def to_type(self, dtype: Any = None) -> Tensor | str:
     dtype or such a name, ``self.to(dtype)``.
 
     >>> Tensor([1.0]).type(), Tensor([1.0]).type("torch.LongTensor").dtype
-    ('torch.DoubleTensor', dtype('int64'))
+    ('torch.FloatTensor', dtype('int64'))
     """
     if dtype is None:
-        return "torch." + TYPE_NAMES[self.data.dtype]
+        return "torch." + type_name(self._data.dtype)
     if isinstance(dtype, str) and dtype.startswith("torch."):
         by_name = {f"torch.{name}": d for d, name in TYPE_NAMES.items()}
+        if dtype == "torch.BFloat16Tensor":
+            by_name[dtype] = dtypes.bfloat16
         if dtype not in by_name:
             raise TypeError(f"type(): unknown tensor type {dtype!r}")
         dtype = by_name[dtype]
@@ -163,19 +177,19 @@ def type_as(self, other: Tensor) -> Tensor:
     """``self.to(other.dtype)``."""
     if not isinstance(other, Tensor):
         raise TypeError(f"type_as() needs a tensor, got {type(other).__name__}")
-    return _cast(self, other.data.dtype)
+    return _cast(self, other._data.dtype)
 
 
 @method
 def is_floating_point(self) -> bool:
     """True for float16, bfloat16, float32 and float64 tensors."""
-    return self.data.dtype.kind in FLOAT_KINDS
+    return is_float(self._data.dtype)
 
 
 @method
 def element_size(self) -> int:
     """Bytes per element (8 for float64)."""
-    return self.data.dtype.itemsize
+    return self._data.dtype.itemsize
 
 
 @method

@@ -1,11 +1,12 @@
 """Making tensors, as PyTorch does: ``tensor``, ``zeros``, ``ones``, ``full``, ``arange``,
 ``linspace``, ``eye`` and their ``*_like`` forms.
 
-Sizes are given as PyTorch takes them, one int each (``zeros(2, 3)``) or one sequence
-(``zeros((2, 3))``, ``zeros(t.shape)``). Every function takes ``dtype=`` (any of
-``micrograd.float32``, ``micrograd.long``...), ``device=`` (only ``'cpu'`` exists) and
-``requires_grad=``. Without ``dtype``, floats take the default dtype (``get_default_dtype()``,
-float64 unless changed), Python ints int64 and bools bool, as in PyTorch.
+Sizes are given as PyTorch takes them, one int each (``zeros(2, 3)``), one sequence
+(``zeros((2, 3))``, ``zeros(t.shape)``) or the keyword ``size=`` (``zeros(size=(2, 3))``).
+Every function takes ``dtype=`` (any of ``micrograd.float32``, ``micrograd.long``...),
+``device=`` (only ``'cpu'`` exists) and ``requires_grad=``. Without ``dtype``, floats take
+the default dtype (``get_default_dtype()``, float32 unless changed), Python ints int64 and
+bools bool, as in PyTorch.
 
 The new tensors are leaves: nothing here records a graph.
 """
@@ -21,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors.core import Tensor, _result, ndarray
-from micrograd.tensors.dtypes import array_from, as_device, as_dtype, get_default_dtype
+from micrograd.tensors.dtypes import (
+    array_from,
+    as_device,
+    as_dtype,
+    cast_numbers,
+    get_default_dtype,
+)
+from micrograd.tensors.errors import ShapeError
 
 __all__ = [
     "arange",
@@ -51,8 +59,8 @@ def _leaf(data: ndarray, requires_grad: bool) -> Tensor:
 
 def _int(n: Any, what: str) -> int:
     """``n`` as a Python int: ints, NumPy ints and one-element integer tensors."""
-    if isinstance(n, Tensor) and n.data.size == 1 and n.data.dtype.kind in "iu":
-        return int(n.data.item())
+    if isinstance(n, Tensor) and n._data.size == 1 and n._data.dtype.kind in "iu":
+        return int(n._data.item())
     if isinstance(n, bool):
         raise TypeError(f"{what} must be an int, got bool: {n}")
     try:
@@ -61,13 +69,18 @@ def _int(n: Any, what: str) -> int:
         raise TypeError(f"{what} must be an int, got {type(n).__name__}: {n!r}") from None
 
 
-def _size(size: tuple, name: str) -> tuple[int, ...]:
-    """A creation function's size, given as ints or one sequence of ints, checked."""
+def _size(size: tuple, name: str, keyword: Any = None) -> tuple[int, ...]:
+    """A creation function's size, given as ints or one sequence of ints (``size``, the
+    positional arguments) or as the keyword ``size=`` (``keyword``), checked."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{name}(): give the size as arguments or as size=, not both")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     dims = tuple(_int(n, f"{name}(): each size") for n in size)
     if any(n < 0 for n in dims):
-        raise ValueError(f"{name}(): sizes must be non-negative, got {dims}")
+        raise ShapeError(f"{name}(): sizes must be non-negative, got {dims}")
     return dims
 
 
@@ -86,7 +99,7 @@ def tensor(
     ints int64, bools bool; arrays and tensors keep theirs.
 
     >>> tensor([1, 2]).dtype, tensor([1.0, 2]).dtype, tensor(True).dtype
-    (dtype('int64'), dtype('float64'), dtype('bool'))
+    (dtype('int64'), dtype('float32'), dtype('bool'))
     """
     as_device(device)
     if isinstance(data, Tensor):
@@ -97,7 +110,7 @@ def tensor(
             UserWarning,
             stacklevel=2,
         )
-        data = data.data
+        data = data._data
     return _leaf(array_from(data, dtype), requires_grad)
 
 
@@ -129,31 +142,43 @@ def from_numpy(ndarray_: ndarray) -> Tensor:
 
 
 def zeros(
-    *size: int | tuple[int, ...], dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of ``size`` filled with 0 (default dtype unless ``dtype``).
 
-    >>> zeros(2, 3).shape, zeros((2,), dtype=int).tolist()
-    ((2, 3), [0, 0])
+    >>> zeros(2, 3).shape, zeros((2,), dtype=int).tolist(), zeros(size=(1, 2)).tolist()
+    (Size([2, 3]), [0, 0], [[0.0, 0.0]])
     """
     as_device(device)
-    return _leaf(np.zeros(_size(size, "zeros"), _dtype_or_default(dtype)), requires_grad)
+    return _leaf(np.zeros(_size(sizes, "zeros", size), _dtype_or_default(dtype)), requires_grad)
 
 
 def ones(
-    *size: int | tuple[int, ...], dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of ``size`` filled with 1 (default dtype unless ``dtype``)."""
     as_device(device)
-    return _leaf(np.ones(_size(size, "ones"), _dtype_or_default(dtype)), requires_grad)
+    return _leaf(np.ones(_size(sizes, "ones", size), _dtype_or_default(dtype)), requires_grad)
 
 
 def empty(
-    *size: int | tuple[int, ...], dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of ``size`` whose values are whatever the memory held: fill it before use."""
     as_device(device)
-    return _leaf(np.empty(_size(size, "empty"), _dtype_or_default(dtype)), requires_grad)
+    return _leaf(np.empty(_size(sizes, "empty", size), _dtype_or_default(dtype)), requires_grad)
 
 
 def _fill_dtype(fill_value: Any) -> np.dtype:
@@ -169,11 +194,11 @@ def _fill_dtype(fill_value: Any) -> np.dtype:
 
 def _fill(fill_value: Any) -> Any:
     if isinstance(fill_value, Tensor):
-        if fill_value.data.size != 1:
-            raise ValueError(
+        if fill_value._data.size != 1:
+            raise ShapeError(
                 f"fill_value must be a number or a one-element tensor, got shape {fill_value.shape}"
             )
-        return fill_value.data.item()
+        return fill_value._data.item()
     return fill_value
 
 
@@ -189,20 +214,20 @@ def full(
     for a bool, int64 for an int, the default dtype for a float, as PyTorch.
 
     >>> full((2,), 7).tolist(), full((1,), 0.5).dtype
-    ([7, 7], dtype('float64'))
+    ([7, 7], dtype('float32'))
     """
     as_device(device)
     fill_value = _fill(fill_value)
     d = _fill_dtype(fill_value) if dtype is None else as_dtype(dtype)
     shape = _size(size if isinstance(size, (tuple, list)) else (size,), "full")
-    return _leaf(np.full(shape, fill_value, d), requires_grad)
+    return _leaf(np.full(shape, cast_numbers(fill_value, d, "full()"), d), requires_grad)
 
 
 def _like(input: Any, dtype: Any, device: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}() needs a tensor, got {type(input).__name__}")
     as_device(device)
-    return input.data.shape, input.data.dtype if dtype is None else as_dtype(dtype)
+    return input._data.shape, input._data.dtype if dtype is None else as_dtype(dtype)
 
 
 def zeros_like(
@@ -240,7 +265,9 @@ def full_like(
     """``fill_value`` in ``input``'s shape and dtype (or ``dtype``); a float into an integer
     dtype is truncated, as in PyTorch."""
     shape, d = _like(input, dtype, device, "full_like")
-    return _leaf(np.full(shape, _fill(fill_value), d), requires_grad)
+    return _leaf(
+        np.full(shape, cast_numbers(_fill(fill_value), d, "full_like()"), d), requires_grad
+    )
 
 
 # --------------------------------------------------------------------- ranges
@@ -248,9 +275,9 @@ def full_like(
 
 def _number(x: Any, what: str) -> int | float:
     if isinstance(x, Tensor):
-        if x.data.size != 1:
+        if x._data.size != 1:
             raise ValueError(f"{what} must be a number or a one-element tensor, got {x.shape}")
-        return x.data.item()
+        return x._data.item()
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.number)):
         raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r}")
     return x.item() if isinstance(x, np.generic) else x
@@ -312,11 +339,12 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (default dtype
-    unless ``dtype``). Computed in float64 with PyTorch's formula; PyTorch's vectorised loop
-    may still round a value differently in its last bit.
+    unless ``dtype``); one step is ``[start]`` and none ``[]``, as in PyTorch and NumPy.
+    Computed in float64 with PyTorch's formula; PyTorch's vectorised loop may still round a
+    value differently in its last bit.
 
-    >>> linspace(0, 1, 5).tolist()
-    [0.0, 0.25, 0.5, 0.75, 1.0]
+    >>> linspace(0, 1, 5).tolist(), linspace(0, 1, 1).tolist()
+    ([0.0, 0.25, 0.5, 0.75, 1.0], [0.0])
     """
     as_device(device)
     start, end = _number(start, "linspace(): start"), _number(end, "linspace(): end")
@@ -326,11 +354,14 @@ def linspace(
     d = _dtype_or_default(dtype)
     if d.kind in "biu":  # PyTorch reads the ends in the integer type first
         start, end = int(start), int(end)
-    # PyTorch's formula, in float64: the first half counts up from start, the second half
-    # down from end, so both ends are exact.
-    i = np.arange(steps, dtype=np.float64)
-    step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    data = np.where(i < steps // 2, start + step * i, end - step * (steps - 1 - i))
+    if steps == 1:  # start alone: the formula below would give end (its second half is all)
+        data = np.full(1, start, np.float64)
+    else:
+        # PyTorch's formula, in float64: the first half counts up from start, the second
+        # half down from end, so both ends are exact.
+        i = np.arange(steps, dtype=np.float64)
+        step = (end - start) / (steps - 1) if steps > 1 else 0.0
+        data = np.where(i < steps // 2, start + step * i, end - step * (steps - 1 - i))
     return _leaf(data.astype(d), requires_grad)
 
 

@@ -2,13 +2,18 @@
 
 A dtype is a NumPy dtype object, so ``t.dtype == micrograd.float32`` and
 ``t.dtype == np.float32`` both hold for a float32 tensor, and ``dtype=`` takes either.
+``bfloat16`` is ml_dtypes' (the NumPy extension JAX uses), made on first use: importing
+ml_dtypes takes about 0.6 s, twice micrograd's own import, so a program that never names
+bfloat16 never pays for it. NumPy gives ml_dtypes' dtypes the kind ``'V'`` (void), so "is it a
+float" is asked through ``is_float``, never ``dtype.kind == 'f'`` alone.
 PyTorch's short aliases (``micrograd.float`` is float32, ``double`` float64, ``long`` int64,
 ``int`` int32, ``half`` float16, ``bool``) are defined in ``micrograd/__init__.py``: written
 here they would shadow the builtins this module uses.
 
-The default dtype, what Python floats become, is float64 (PyTorch's is float32): learners
-compare gradients with finite differences and with PyTorch in float64, where rounding does
-not hide a wrong rule. ``set_default_dtype(micrograd.float32)`` switches, for speed.
+The default dtype, what Python floats become and what layers and ``zeros``, ``randn``... make,
+is float32, as PyTorch's. ``set_default_dtype(micrograd.float64)`` switches: for comparing
+gradients with finite differences (``gradcheck`` wants float64 inputs), where float32's
+rounding could hide a wrong rule. Tensors made from NumPy arrays keep the arrays' dtype.
 
 micrograd computes on the CPU only; ``device`` exists so that code written for PyTorch
 (``device='cpu'``, ``x.to(device)``, ``torch.device('cuda' if ... else 'cpu')``) runs as is.
@@ -16,15 +21,15 @@ micrograd computes on the CPU only; ``device`` exists so that code written for P
 
 from __future__ import annotations
 
+import functools
 import numbers
 import operator
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
 __all__ = [
-    "bfloat16",
+    "bfloat16",  # noqa: F822 (made on first use by __getattr__ below)
     "bool_",
     "device",
     "finfo",
@@ -47,9 +52,6 @@ __all__ = [
 ]
 
 float16 = np.dtype(np.float16)
-# bfloat16, float32's exponent with 8 bits of mantissa, comes from ml_dtypes (the NumPy extension
-# JAX uses). NumPy gives such extension dtypes the kind "V", not "f": see is_float.
-bfloat16 = np.dtype(ml_dtypes.bfloat16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int8 = np.dtype(np.int8)
@@ -62,17 +64,15 @@ uint32 = np.dtype(np.uint32)
 uint64 = np.dtype(np.uint64)
 bool_ = np.dtype(np.bool_)
 
-SUPPORTED = (float16, bfloat16, float32, float64, int8, int16, int32, int64, uint8, uint16)
-SUPPORTED += (uint32, uint64, bool_)
-# NumPy's kind of the floating-point dtypes: "f", and "V" for the extension type bfloat16
-# (micrograd makes no other "V" dtype, so `dtype.kind in FLOAT_KINDS` asks "floating point?").
-FLOAT_KINDS = "fV"
-_NAMES = "float16, bfloat16, float32, float64, int8 to int64, uint8 to uint64 and bool"
+SUPPORTED = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64)
+SUPPORTED += (bool_,)
+_NAMES = (
+    "float16, bfloat16, float32, float64, int8, int16, int32, int64, uint8 (to uint64) and bool"
+)
 
 # PyTorch's legacy tensor type names, for Tensor.type(): 'torch.FloatTensor' and the like.
 TYPE_NAMES = {
     float16: "HalfTensor",
-    bfloat16: "BFloat16Tensor",
     float32: "FloatTensor",
     float64: "DoubleTensor",
     int8: "CharTensor",
@@ -87,19 +87,48 @@ TYPE_NAMES = {
 }
 
 
+def __getattr__(name: str) -> Any:
+    """``bfloat16``, imported on first use (a module ``__getattr__``, PEP 562)."""
+    if name == "bfloat16":
+        return _bfloat16()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _bfloat16() -> np.dtype:
+    import ml_dtypes
+
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def is_bfloat16(dtype: np.dtype) -> bool:
+    """True for bfloat16 (checked by name: no need to import ml_dtypes to say no)."""
+    return dtype.kind == "V" and dtype.name == "bfloat16"
+
+
+def is_float(dtype: np.dtype) -> bool:
+    """True for the floating-point dtypes: float16, bfloat16, float32, float64."""
+    return dtype.kind == "f" or is_bfloat16(dtype)
+
+
+def type_name(dtype: np.dtype) -> str:
+    """PyTorch's legacy tensor type name of ``dtype``: ``'FloatTensor'`` for float32."""
+    return "BFloat16Tensor" if is_bfloat16(dtype) else TYPE_NAMES[dtype]
+
+
 class _Default:
-    dtype = float64  # process-wide, as PyTorch's (not per thread)
+    dtype = float32  # process-wide, as PyTorch's (not per thread)
 
 
 _default = _Default()
 
 
 def get_default_dtype() -> np.dtype:
-    """The dtype Python floats become, and that ``zeros``, ``randn``... make (float64 unless
+    """The dtype Python floats become, and that ``zeros``, ``randn``... make (float32 unless
     ``set_default_dtype`` changed it).
 
     >>> get_default_dtype()
-    dtype('float64')
+    dtype('float32')
     """
     return _default.dtype
 
@@ -107,12 +136,12 @@ def get_default_dtype() -> np.dtype:
 def set_default_dtype(d: Any) -> None:
     """Make ``d`` (a floating-point dtype) what Python floats and the creation functions give.
 
-    >>> set_default_dtype(float32); get_default_dtype()
-    dtype('float32')
-    >>> set_default_dtype(float64)
+    >>> set_default_dtype(float64); get_default_dtype()
+    dtype('float64')
+    >>> set_default_dtype(float32)
     """
     d = as_dtype(d)
-    if d.kind != "f":
+    if not is_float(d):
         raise TypeError(
             f"set_default_dtype: only floating-point dtypes can be the default, got {d}"
         )
@@ -127,7 +156,7 @@ def as_dtype(dtype: Any, where: str = "dtype") -> np.dtype:
             d = None
         else:
             try:
-                d = np.dtype(dtype)
+                d = _bfloat16() if dtype == "bfloat16" else np.dtype(dtype)
             except (TypeError, ValueError):
                 d = None
         if d is None:
@@ -136,7 +165,7 @@ def as_dtype(dtype: Any, where: str = "dtype") -> np.dtype:
                 f"got {type(dtype).__name__}: {dtype!r}"
             )
         dtype = d
-    if dtype not in SUPPORTED:
+    if dtype not in SUPPORTED and not is_bfloat16(dtype):
         raise TypeError(f"{where} {dtype} is not supported: micrograd's dtypes are {_NAMES}")
     return dtype
 
@@ -152,6 +181,8 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
         raise TypeError(f"Tensor data must be numeric, got {type(data).__name__}: {data!r}")
     if dtype is not None:
         dtype = as_dtype(dtype)
+        if dtype.kind in "iu" and not isinstance(data, (np.ndarray, np.generic)):
+            return cast_numbers(array_from(data), dtype, "tensor()")  # PyTorch's range check
     try:
         array = np.array(data, dtype=dtype)
     except (TypeError, ValueError, OverflowError) as error:
@@ -160,7 +191,7 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
             f"got {type(data).__name__}: {error}"
         ) from None
     kind = array.dtype.kind
-    if kind not in "biufV" or array.dtype not in SUPPORTED:
+    if not (kind in "biuf" and array.dtype in SUPPORTED or is_bfloat16(array.dtype)):
         raise TypeError(
             f"Tensor data must be numeric, got {type(data).__name__} of dtype {array.dtype}"
         )
@@ -174,12 +205,30 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
+def cast_numbers(values: Any, dtype: np.dtype, where: str) -> np.ndarray:
+    """``values`` (a number or an array of numbers) cast into ``dtype`` as PyTorch casts the
+    numbers it is given (tensor data, fill values): into an integer dtype, a number out of
+    its range is a RuntimeError, except that a negative int goes into an unsigned dtype
+    modulo 2**bits (-1 as uint8 is 255), as PyTorch allows; floats are truncated."""
+    array = np.asarray(values)
+    if dtype.kind in "iu" and array.dtype.kind in "iuf" and array.size:
+        info = np.iinfo(dtype)
+        low = -int(info.max) if dtype.kind == "u" and array.dtype.kind != "f" else int(info.min)
+        if not (low <= array.min() and array.max() <= info.max):  # False for nan too
+            bad = array[(array < low) | (array > info.max) | (array != array)].flat[0]
+            raise RuntimeError(
+                f"{where}: value {bad} cannot be converted to type {dtype} without overflow"
+            )
+        if array.dtype.kind == "i" and dtype.kind == "u":
+            return array.astype(np.int64).astype(dtype)  # wraps, as a C cast does
+    return array.astype(dtype)
+
+
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
     """PyTorch's promoteTypes: bool < integers < floats, and an integer with a float gives
     the float (NumPy would widen int64 + float32 to float64)."""
-    a_float, b_float = a.kind in FLOAT_KINDS, b.kind in FLOAT_KINDS
-    if a_float != b_float:
-        return a if a_float else b
+    if is_float(a) != is_float(b):
+        return a if is_float(a) else b
     return np.result_type(a, b)
 
 
@@ -188,9 +237,9 @@ def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None
     # float): PyTorch's combine_categories.
     if higher is None or lower is None:
         return lower if higher is None else higher
-    if higher.kind in FLOAT_KINDS:
+    if is_float(higher):
         return higher
-    if higher.kind == "b" or lower.kind in FLOAT_KINDS:
+    if higher.kind == "b" or is_float(lower):
         return _promote(higher, lower)
     return higher
 
@@ -205,7 +254,7 @@ def result_type(*operands: Any) -> np.dtype:
     >>> result_type(np.zeros(2, np.float32), np.zeros(2, np.int64), 0.5)
     dtype('float32')
     >>> result_type(np.zeros(2, np.int64), 0.5)
-    dtype('float64')
+    dtype('float32')
     """
     tiers: list[np.dtype | None] = [None, None, None]  # dimensioned, 0-d, Python numbers
     for x in operands:
@@ -234,7 +283,7 @@ def is_floating_point(input: Any) -> bool:
         raise TypeError(
             f"is_floating_point() needs a tensor, got {type(input).__name__}: {input!r}"
         )
-    return dtype.kind in FLOAT_KINDS
+    return is_float(dtype)
 
 
 def finfo(dtype: Any = None) -> np.finfo:
@@ -245,7 +294,7 @@ def finfo(dtype: Any = None) -> np.finfo:
     1.1920928955078125e-07
     """
     d = _default.dtype if dtype is None else as_dtype(dtype)
-    if d.kind not in FLOAT_KINDS:
+    if not is_float(d):
         raise TypeError(f"finfo needs a floating-point dtype, got {d}; use iinfo for integers")
     return np.finfo(d)
 

@@ -1,7 +1,9 @@
 """Elementwise functions: each op's forward, then its rule.
 
 exp, log, sqrt, tanh and sigmoid give floats for integer input, as in PyTorch; abs, relu and
-clamp keep the input's dtype. Derivatives at the edges (0, NaN) follow PyTorch's choices.
+clamp keep the input's dtype. Derivatives at the edges (0, NaN) follow PyTorch's choices, and
+so do the values past them: ``exp(1000)`` is inf, ``log(0)`` -inf, ``sqrt(-1)`` nan, without
+NumPy's warnings (``ops._quiet``).
 """
 
 from __future__ import annotations
@@ -11,53 +13,90 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
-from micrograd.tensors.ops import Operand, _float, _promoted, _wrap
+from micrograd.tensors.core import (
+    RULE_TEXT,
+    VJPS,
+    Scalar,
+    Tensor,
+    _constant,
+    _result,
+    method,
+    ndarray,
+)
+from micrograd.tensors.errors import broadcast_error
+from micrograd.tensors.ops import Operand, _float, _promoted, _quiet, _refused, _wrap
 
 
 @method
 def exp(self) -> Tensor:
-    """Elementwise e**x."""
-    return _result(np.exp(_float(self.data)), "exp", (self,), None, self.requires_grad)
+    """Elementwise e**x (inf past the dtype's largest number)."""
+    with _quiet():
+        data = np.exp(_float(self._data))
+    return _result(data, "exp", (self,), None, self.requires_grad)
 
 
 VJPS["exp"] = (lambda g, ans, ctx: g * ans,)
+RULE_TEXT["exp"] = ("grad * out",)
 
 
 @method
 def log(self) -> Tensor:
-    """Elementwise natural logarithm (NumPy's -inf at 0 and nan below, with a warning)."""
-    x = _float(self.data)
-    return _result(np.log(x), "log", (self,), x, self.requires_grad)
+    """Elementwise natural logarithm: -inf at 0 and nan below, as PyTorch's."""
+    x = _float(self._data)
+    with _quiet():
+        data = np.log(x)
+    return _result(data, "log", (self,), x, self.requires_grad)
 
 
-VJPS["log"] = (lambda g, ans, a: g / a,)
+def _log_grad(g: ndarray, ans: ndarray, a: ndarray) -> ndarray:
+    with _quiet():  # inf at 0, as PyTorch's
+        return g / a
+
+
+VJPS["log"] = (_log_grad,)
+RULE_TEXT["log"] = ("grad / a",)
 
 
 @method
 def log10(self) -> Tensor:
     """Elementwise base-10 logarithm (the lectures plot ``loss.log10()``)."""
-    x = _float(self.data)
-    return _result(np.log10(x), "log10", (self,), x, self.requires_grad)
+    x = _float(self._data)
+    with _quiet():
+        data = np.log10(x)
+    return _result(data, "log10", (self,), x, self.requires_grad)
 
 
-VJPS["log10"] = (lambda g, ans, a: g / (a * math.log(10)),)  # a Python float: keeps float32
+def _log10_grad(g: ndarray, ans: ndarray, a: ndarray) -> ndarray:
+    with _quiet():
+        return g / (a * math.log(10))  # a Python float: keeps float32
+
+
+VJPS["log10"] = (_log10_grad,)
+RULE_TEXT["log10"] = ("grad / (a * math.log(10))",)
 
 
 @method
 def sqrt(self) -> Tensor:
     """Elementwise square root. A primitive rather than ``x ** 0.5``: NumPy's sqrt rounds
-    as PyTorch's, and its rule reuses the output."""
-    return _result(np.sqrt(_float(self.data)), "sqrt", (self,), None, self.requires_grad)
+    as PyTorch's, and its rule reuses the output. nan below 0, as PyTorch's."""
+    with _quiet():
+        data = np.sqrt(_float(self._data))
+    return _result(data, "sqrt", (self,), None, self.requires_grad)
 
 
-VJPS["sqrt"] = (lambda g, ans, ctx: g / (2 * ans),)  # inf at 0, as in PyTorch
+def _sqrt_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
+    with _quiet():  # inf at 0, as PyTorch's
+        return g / (2 * ans)
+
+
+VJPS["sqrt"] = (_sqrt_grad,)
+RULE_TEXT["sqrt"] = ("grad / (2 * out)",)
 
 
 @method("abs")
 def abs_(self) -> Tensor:
     """Elementwise |x|; its derivative is sign(x), taken as 0 at 0 and at NaN (PyTorch's)."""
-    return _result(np.abs(self.data), "abs", (self,), self.data, self.requires_grad)
+    return _result(np.abs(self._data), "abs", (self,), self._data, self.requires_grad)
 
 
 def _abs_grad(g: ndarray, ans: ndarray, a: ndarray) -> ndarray:
@@ -66,13 +105,14 @@ def _abs_grad(g: ndarray, ans: ndarray, a: ndarray) -> ndarray:
 
 
 VJPS["abs"] = (_abs_grad,)
+RULE_TEXT["abs"] = ("grad * np.sign(a)",)
 Tensor.__abs__ = Tensor.abs  # type: ignore[attr-defined]
 
 
 @method
 def tanh(self) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    return _result(np.tanh(_float(self.data)), "tanh", (self,), None, self.requires_grad)
+    return _result(np.tanh(_float(self._data)), "tanh", (self,), None, self.requires_grad)
 
 
 def _tanh_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
@@ -84,13 +124,14 @@ def _tanh_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
 
 
 VJPS["tanh"] = (_tanh_grad,)
+RULE_TEXT["tanh"] = ("grad * (1 - out**2)",)
 
 
 @method
 def relu(self) -> Tensor:
     """Elementwise max(x, 0). Its derivative is 0 at 0 and 1 at NaN, as PyTorch's (which
     lets the gradient through wherever the output is not <= 0)."""
-    return _result(np.maximum(self.data, 0), "relu", (self,), None, self.requires_grad)
+    return _result(np.maximum(self._data, 0), "relu", (self,), None, self.requires_grad)
 
 
 def _relu_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
@@ -102,6 +143,7 @@ def _relu_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
 
 
 VJPS["relu"] = (_relu_grad,)
+RULE_TEXT["relu"] = ("grad * (out > 0)",)
 
 
 @method
@@ -111,13 +153,14 @@ def sigmoid(self) -> Tensor:
     A primitive rather than a composite: one node instead of four, and the forward pass
     below never exponentiates a positive number, so it cannot overflow.
     """
-    x = _float(self.data)
+    x = _float(self._data)
     e = np.exp(-np.abs(x))  # in (0, 1]
     r = 1 / (1 + e)
     return _result(np.where(x >= 0, r, e * r), "sigmoid", (self,), None, self.requires_grad)
 
 
 VJPS["sigmoid"] = (lambda g, ans, ctx: g * (ans * (1 - ans)),)
+RULE_TEXT["sigmoid"] = ("grad * (out * (1 - out))",)
 
 
 @method
@@ -130,8 +173,8 @@ def clamp(self, min: Operand | None = None, max: Operand | None = None) -> Tenso
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_by_tensors(self, min, max)
     lo, hi = (None if b is None else _bound(b) for b in (min, max))
-    data = np.clip(self.data, lo, hi)
-    return _result(data, "clamp", (self,), (self.data, lo, hi), self.requires_grad)
+    data = np.clip(self._data, lo, hi)
+    return _result(data, "clamp", (self,), (self._data, lo, hi), self.requires_grad)
 
 
 def _bound(b: Any) -> Scalar:
@@ -150,6 +193,11 @@ def _clamp_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["clamp"] = (_clamp_grad,)
+RULE_TEXT["clamp"] = (
+    "grad * (a <= hi) if no_min"
+    " else grad * (a >= lo) if no_max"
+    " else grad * ((a >= lo) & (a <= hi))",
+)
 Tensor.clip = Tensor.clamp  # type: ignore[attr-defined]
 
 
@@ -159,13 +207,17 @@ def _clamp_by_tensors(self: Tensor, lo: Any, hi: Any) -> Tensor:
         None if b is None else b if isinstance(b, Tensor) else _wrap(_bound(b)) for b in (lo, hi)
     )
     bounds = [b for b in (lo_t, hi_t) if b is not None]
-    lo_a = None if lo_t is None else lo_t.data
-    hi_a = None if hi_t is None else hi_t.data
-    data = np.clip(self.data, lo_a, hi_a)
+    lo_a = None if lo_t is None else lo_t._data
+    hi_a = None if hi_t is None else hi_t._data
+    try:
+        data = np.clip(self._data, lo_a, hi_a)
+    except ValueError:
+        shapes = [np.shape(x) for x in (self._data, lo_a, hi_a) if x is not None]
+        raise broadcast_error("clamp", *shapes) from None
     requires_grad = self.requires_grad or any(b.requires_grad for b in bounds)
     prev = (self, *bounds)
     op = "clamp_lo_hi" if len(bounds) == 2 else "clamp_lo" if lo_t is not None else "clamp_hi"
-    return _result(data, op, prev, (self.data, lo_a, hi_a), requires_grad)
+    return _result(data, op, prev, (self._data, lo_a, hi_a), requires_grad)
 
 
 def _clamp_lo_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
@@ -183,6 +235,13 @@ def _clamp_hi_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 VJPS["clamp_lo_hi"] = (_clamp_grad, _clamp_lo_grad, _clamp_hi_grad)
 VJPS["clamp_lo"] = (_clamp_grad, _clamp_lo_grad)
 VJPS["clamp_hi"] = (_clamp_grad, _clamp_hi_grad)
+RULE_TEXT["clamp_lo_hi"] = (
+    "grad * ((a >= b) & (a <= c))",
+    "grad * ((a < b) & (b < c))",
+    "grad * ((a > c) | (c < b))",
+)
+RULE_TEXT["clamp_lo"] = ("grad * (a >= b)", "grad * (a < b)")
+RULE_TEXT["clamp_hi"] = ("grad * (a <= b)", "grad * (a > b)")
 
 
 @method
@@ -200,11 +259,15 @@ def minimum(self, other: Tensor) -> Tensor:
 def _extremum(self: Tensor, other: Any, ufunc: np.ufunc, op: str) -> Tensor:
     if not isinstance(other, Tensor):
         raise TypeError(f"{op}(): other must be a Tensor, got {type(other).__name__}")
-    a, b = self.data, other.data
+    a, b = self._data, other._data
     if a.dtype is not b.dtype:
         a, b = _promoted(a, b)
     requires_grad = self.requires_grad or other.requires_grad
-    return _result(ufunc(a, b), op, (self, other), (a, b), requires_grad)
+    try:
+        data = ufunc(a, b)
+    except ValueError as error:
+        data = _refused(ufunc, a, b, error, op)
+    return _result(data, op, (self, other), (a, b), requires_grad)
 
 
 def _share(g: ndarray, mine: ndarray, ties: ndarray) -> ndarray:
@@ -219,4 +282,12 @@ VJPS["maximum"] = (
 VJPS["minimum"] = (
     lambda g, ans, ctx: _share(g, ctx[0] < ctx[1], ctx[0] == ctx[1]),
     lambda g, ans, ctx: _share(g, ctx[1] < ctx[0], ctx[0] == ctx[1]),
+)
+RULE_TEXT["maximum"] = (
+    "np.where(a == b, grad * 0.5, grad * (a > b))",
+    "np.where(a == b, grad * 0.5, grad * (b > a))",
+)
+RULE_TEXT["minimum"] = (
+    "np.where(a == b, grad * 0.5, grad * (a < b))",
+    "np.where(a == b, grad * 0.5, grad * (b < a))",
 )

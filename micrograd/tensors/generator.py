@@ -41,7 +41,7 @@ class Generator:
     >>> g = Generator().manual_seed(42)
     >>> a = randn(3, generator=g)
     >>> b = randn(3, generator=g.manual_seed(42))
-    >>> bool((a.data == b.data).all())
+    >>> bool((a == b).all())
     True
     """
 
@@ -83,7 +83,7 @@ class Generator:
 
     def set_state(self, new_state: Tensor) -> Generator:
         """Go back to a state ``get_state`` returned; returns the generator."""
-        raw = new_state.data if isinstance(new_state, Tensor) else None
+        raw = new_state._data if isinstance(new_state, Tensor) else None
         if raw is None or raw.dtype != np.uint8 or raw.shape != (45,):
             raise ValueError(
                 "set_state() needs a state from Generator.get_state() (a uint8 tensor of 45 bytes)"
@@ -112,7 +112,15 @@ default_generator = Generator()
 
 def manual_seed(seed: int) -> Generator:
     """Reseed the default generator: every draw after it repeats run after run. Returns it.
-    (Not PyTorch's numbers for the same seed: see the module's docstring.)"""
+    (Not PyTorch's numbers for the same seed: see the module's docstring.)
+
+    As PyTorch's, ``seed`` is read with ``int()`` first: ``manual_seed(1.5)`` is seed 1,
+    ``manual_seed("3")`` seed 3 (``Generator.manual_seed`` takes ints only, as PyTorch's).
+    """
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise type(error)(f"manual_seed(): {error}") from None
     return default_generator.manual_seed(seed)
 
 

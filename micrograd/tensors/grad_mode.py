@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from micrograd.tensors.dtypes import FLOAT_KINDS, bfloat16, device, float16, float64
+from micrograd.tensors import dtypes
+from micrograd.tensors.dtypes import device, float64, is_bfloat16, is_float
 
 __all__ = [
     "no_grad",
@@ -167,10 +168,11 @@ class set_grad_enabled(_Mode):
 class _Autocast(threading.local):
     """CPU autocast in this thread, as ``micrograd.autocast`` sets it: whether it is on, and
     the 16-bit dtype (bfloat16 unless asked otherwise) that the ops on PyTorch's CPU list of
-    lower-precision ops compute in."""
+    lower-precision ops compute in (None until an ``autocast`` sets it: bfloat16, which is
+    made on first use, see dtypes)."""
 
     enabled = False
-    dtype = bfloat16
+    dtype: np.dtype | None = None
 
 
 _autocast = _Autocast()
@@ -188,12 +190,11 @@ def lower_precision(*operands: np.ndarray | None) -> np.dtype | None:
     usual path costs one attribute read and two dtype comparisons.
     """
     present = [x for x in operands if x is not None]
-    if _autocast.enabled and all(
-        x.dtype.kind in FLOAT_KINDS and x.dtype != float64 for x in present
-    ):
+    if _autocast.enabled and all(is_float(x.dtype) and x.dtype != float64 for x in present):
         return _autocast.dtype
-    if any(x.dtype is bfloat16 for x in present):
-        return bfloat16
+    for x in present:
+        if is_bfloat16(x.dtype):
+            return x.dtype
     return None
 
 
@@ -210,8 +211,9 @@ def is_autocast_enabled(device_type: str | None = None) -> bool:
     return device(device_type).type == "cpu" and _autocast.enabled
 
 
-# The 16-bit dtype autocast uses on each device type unless told otherwise (PyTorch's).
-_DEFAULT_AUTOCAST_DTYPES = {"cuda": float16, "hpu": bfloat16, "xla": bfloat16}
+# The 16-bit dtype autocast uses on each device type unless told otherwise (PyTorch's;
+# float16 for the rest, CUDA's). Names: bfloat16 is made on first use (see dtypes).
+_DEFAULT_AUTOCAST_DTYPES = {"cpu": "bfloat16", "hpu": "bfloat16", "xla": "bfloat16"}
 
 
 def get_autocast_dtype(device_type: str) -> np.dtype:
@@ -223,6 +225,6 @@ def get_autocast_dtype(device_type: str) -> np.dtype:
     dtype(bfloat16)
     """
     kind = device(device_type).type
-    if kind == "cpu":
+    if kind == "cpu" and _autocast.dtype is not None:
         return _autocast.dtype
-    return _DEFAULT_AUTOCAST_DTYPES.get(kind, float16)
+    return dtypes.as_dtype(_DEFAULT_AUTOCAST_DTYPES.get(kind, "float16"))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors.core import Tensor, _result
+from micrograd.tensors.errors import DTypeError, ShapeError
 
 __all__ = ["histogram"]
 
@@ -21,11 +22,11 @@ histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
 
 
 def _floats(x: Any, name: str) -> np.ndarray:
-    data = x.data if isinstance(x, Tensor) else x
+    data = x._data if isinstance(x, Tensor) else x
     if not isinstance(data, np.ndarray):
         raise TypeError(f"histogram(): {name} must be a Tensor, got {type(x).__name__}")
     if data.dtype.kind != "f":
-        raise RuntimeError(
+        raise DTypeError(
             f"histogram(): {name} must be a floating-point tensor, got {data.dtype} "
             "(convert it first, e.g. with .float() or .double())"
         )
@@ -66,7 +67,7 @@ def histogram(
         bins_arg = int(bins)
     w = None if weight is None else _floats(weight, "weight")
     if w is not None and w.shape != x.shape:
-        raise ValueError(
+        raise ShapeError(
             f"histogram(): weight must have the input's shape {x.shape}, got {w.shape}"
         )
     if range is not None and not range[0] <= range[1]:

@@ -19,6 +19,7 @@ import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.core import (
+    RULE_TEXT,
     VJPS,
     Scalar,
     Tensor,
@@ -28,6 +29,8 @@ from micrograd.tensors.core import (
     method,
     ndarray,
 )
+from micrograd.tensors.dtypes import cast_numbers
+from micrograd.tensors.errors import DTypeError, ShapeError
 from micrograd.tensors.inplace import _inplace_target, _record, _recorded, _source, _write
 
 Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
@@ -47,7 +50,7 @@ def _index_array(array: ndarray, keep: bool) -> ndarray:
 
 def _index_item(item: Any, keep: bool) -> Any:
     if isinstance(item, Tensor):
-        return _index_array(item.data, keep)
+        return _index_array(item._data, keep)
     if isinstance(item, (list, ndarray)):
         return _index_array(np.asarray(item), keep)
     if isinstance(item, (float, np.floating)):
@@ -78,12 +81,12 @@ def __getitem__(self, index: Index) -> Tensor:
     """``t[index]``. Ints and slices give a view (sharing memory); integer tensors, lists
     and bool masks a copy. Where an integer index repeats an entry, its gradients add up."""
     index = _converted(index, keep=self.requires_grad)
-    data = self.data[index]
+    data = self._data[index]
     if _is_basic_index(index):
         if type(data) is not ndarray:  # every dim indexed by an int: a 0-d view, not a copy
-            data = self.data[(*index, ...) if type(index) is tuple else (index, ...)]
-        return _view(data, "index", self, (self.data.shape, index, True))
-    return _result(data, "index", (self,), (self.data.shape, index, False), self.requires_grad)
+            data = self._data[(*index, ...) if type(index) is tuple else (index, ...)]
+        return _view(data, "index", self, (self._data.shape, index, True))
+    return _result(data, "index", (self,), (self._data.shape, index, False), self.requires_grad)
 
 
 def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
@@ -97,6 +100,7 @@ def _index_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["index"] = (_index_grad,)  # g scattered back, repeats added
+RULE_TEXT["index"] = ("add_at(np.zeros_like(a), index, grad)",)
 
 
 @method
@@ -117,12 +121,12 @@ def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tenso
         raise TypeError(f"gather(): argument 'index' must be a Tensor, not {type(index).__name__}")
     if not isinstance(sparse_grad, (bool, np.bool_)):
         raise TypeError(f"gather(): sparse_grad must be True or False, got {sparse_grad!r}")
-    positions = index.data
+    positions = index._data
     if positions.dtype not in (np.int64, np.int32):
-        raise RuntimeError(f"gather(): Expected dtype int32/int64 for index, got {positions.dtype}")
-    shape = self.data.shape
+        raise DTypeError(f"gather(): Expected dtype int32/int64 for index, got {positions.dtype}")
+    shape = self._data.shape
     if positions.ndim != len(shape):
-        raise RuntimeError(
+        raise ShapeError(
             f"gather(): Index tensor must have the same number of dimensions as input tensor "
             f"(index {tuple(positions.shape)}, input {tuple(shape)})"
         )
@@ -131,7 +135,7 @@ def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tenso
         shape, positions = (1,), positions.reshape(1)
     for i, (n, m) in enumerate(zip(positions.shape, shape, strict=True)):
         if i != d and n > m:
-            raise RuntimeError(
+            raise ShapeError(
                 f"gather(): Size does not match at dimension {i} expected index "
                 f"{list(positions.shape)} to be no larger than self {list(shape)} apart from "
                 f"dimension {d}"
@@ -143,8 +147,8 @@ def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tenso
         )
     where = list(np.ogrid[tuple(slice(n) for n in positions.shape)])
     where[d] = positions
-    source = self if self.data.ndim else self.reshape(1)
-    return source[tuple(where)].reshape(index.data.shape)
+    source = self if self._data.ndim else self.reshape(1)
+    return source[tuple(where)].reshape(index._data.shape)
 
 
 @method
@@ -157,8 +161,8 @@ def __setitem__(self, index: Index, value: Any) -> None:
     if _recorded(self, value, op):
         index = _converted(index, keep=True)
         grad_value = isinstance(value, Tensor) and value.requires_grad
-        source = value.data if grad_value else _source(value, op)
-        _record(self, op, lambda old: _assigned(old.data, index, source), index, grad_value, value)
+        source = value._data if grad_value else _source(value, op)
+        _record(self, op, lambda old: _assigned(old._data, index, source), index, grad_value, value)
         return
     data = _inplace_target(self, op)
     _assign(data, _converted(index, keep=False), _source(value, op))
@@ -194,7 +198,7 @@ def _assign(data: ndarray, index: Index, source: Any) -> None:
 
 
 def _mask(mask: Any, op: str) -> ndarray:
-    m = mask.data if isinstance(mask, Tensor) else mask
+    m = mask._data if isinstance(mask, Tensor) else mask
     if not isinstance(m, ndarray):
         raise TypeError(f"{op}: mask must be a bool Tensor, got {type(mask).__name__}")
     if m.dtype.kind != "b":
@@ -206,21 +210,17 @@ def _fill_value(value: Any, dtype: np.dtype, op: str) -> tuple[ndarray, Tensor |
     """The fill value as a 0-d array of ``dtype``, and the value tensor if it is one."""
     tensor = value if isinstance(value, Tensor) else None
     if tensor is not None:
-        if tensor.data.ndim != 0:
+        if tensor._data.ndim != 0:
             raise RuntimeError(
                 f"{op} only supports a 0-dimensional value tensor, but got one of shape "
-                f"{tensor.data.shape}"
+                f"{tensor._data.shape}"
             )
-        value = tensor.data
+        value = tensor._data
     else:
         value = _constant(value)
         if value is NotImplemented or isinstance(value, ndarray):
             raise TypeError(f"{op}: value must be a number or a 0-d Tensor, got {value!r}")
-    if dtype.kind in "biu" and not np.isfinite(value):
-        raise RuntimeError(
-            f"{op}: value {value} cannot be converted to type {dtype} without overflow"
-        )
-    return np.asarray(value).astype(dtype), tensor
+    return cast_numbers(value, dtype, op), tensor
 
 
 @method
@@ -229,7 +229,7 @@ def masked_fill(self, mask: Tensor, value: Scalar | Tensor) -> Tensor:
     value may be ±inf (the causal mask of attention) or a 0-d tensor; the gradient is 0
     where the value was filled in."""
     m = _mask(mask, "masked_fill")
-    x = self.data
+    x = self._data
     fill, tensor = _fill_value(value, x.dtype, "masked_fill")
     try:
         data = np.where(m, fill, x)
@@ -249,6 +249,7 @@ VJPS["masked_fill"] = (  # ctx = the mask
     lambda g, ans, m: np.where(m, 0, g),
     lambda g, ans, m: np.where(m, g, 0).sum(),
 )
+RULE_TEXT["masked_fill"] = ("np.where(mask, 0, grad)", "np.where(mask, grad, 0).sum()")
 
 
 @method

@@ -20,6 +20,7 @@ import numpy as np
 
 from micrograd.tensors._versions import Written, as_of, write_count
 from micrograd.tensors.core import (
+    RULE_TEXT,
     VJPS,
     Operands,
     Scalar,
@@ -29,7 +30,9 @@ from micrograd.tensors.core import (
     method,
     ndarray,
 )
+from micrograd.tensors.dtypes import is_float
 from micrograd.tensors.grad_mode import _grad_mode
+from micrograd.tensors.ops import _quiet
 
 Index = Any  # int, slice, None, Ellipsis, Tensor, ndarray, list, or a tuple of them
 
@@ -47,16 +50,16 @@ def _recorded(tensor: Tensor, value: Any, op: str) -> bool:
         )
     if not (tensor.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
         return False
-    if tensor.data.dtype.kind != "f":
+    if not is_float(tensor._data.dtype):
         raise RuntimeError(
-            f"{op}: the value requires grad, and a {tensor.data.dtype} tensor cannot hold "
+            f"{op}: the value requires grad, and a {tensor._data.dtype} tensor cannot hold "
             "values that require grad (only floating-point tensors can)"
         )
     return True
 
 
 def _inplace_target(tensor: Tensor, op: str) -> ndarray:
-    """``tensor.data`` after checking that an in-place write (``op``) that is not recorded
+    """``tensor._data`` after checking that an in-place write (``op``) that is not recorded
     in the graph may go there (see ``_recorded``)."""
     if tensor.requires_grad and _grad_mode.enabled:
         _recorded(tensor, None, op)  # a leaf: raises
@@ -68,8 +71,8 @@ def _inplace_target(tensor: Tensor, op: str) -> ndarray:
 
 
 def _writeable(tensor: Tensor, op: str) -> ndarray:
-    """``tensor.data``, if it is not a read-only view."""
-    data = tensor.data
+    """``tensor._data``, if it is not a read-only view."""
+    data = tensor._data
     if not data.flags.writeable:
         raise RuntimeError(
             f"{op}: this tensor is a read-only view (more than one element may refer to the "
@@ -87,7 +90,7 @@ def _source(value: Any, op: str) -> Any:
                 f"{op}: the value requires grad, and a gradient cannot flow through an in-place "
                 "write; build the result out of place (masked_fill, cat, where) instead"
             )
-        return value.data
+        return value._data
     source = _constant(value)
     if source is NotImplemented:
         if isinstance(value, (list, tuple)):
@@ -158,11 +161,11 @@ def _record(
                 f"{op}: result type {result.dtype} can't be cast to the desired output type "
                 f"{data.dtype}"
             )
-        new, prev, name = result.data.astype(data.dtype), (result,), "inplace"
+        new, prev, name = result._data.astype(data.dtype), (result,), "inplace"
     else:  # t[index] = value: result is the new values
         value = old if value is self else value  # t[...] = t
         new, prev, name = result, (old, value) if grad_value else (old,), "setitem"
-    self.data, self.grad, self.requires_grad = new, None, True
+    self._data, self._grad, self.requires_grad = new, None, True
     self._prev, self._op = Operands(prev), name
     self._ctx = Written(old, stamp, index)
     self._bump_version()
@@ -197,6 +200,8 @@ def _written_rest(g: ndarray, ans: ndarray, ctx: Written) -> ndarray:
 
 VJPS["setitem"] = (_written_rest, lambda g, ans, ctx: g[ctx.index])  # (old, value)
 VJPS["inplace"] = (lambda g, ans, ctx: g,)  # (the result computed from old)
+RULE_TEXT["setitem"] = ("index_put(grad, index, 0)", "grad[index]")
+RULE_TEXT["inplace"] = ("grad",)
 
 
 def _inplace(
@@ -236,14 +241,17 @@ def mul_(self, other: Any) -> Tensor:
 
 @method
 def div_(self, other: Any) -> Tensor:
-    """In place: self /= other (a float tensor: true division). Returns self."""
-    return _inplace(self, other, "div_", np.true_divide, lambda old: old / other)
+    """In place: self /= other (a float tensor: true division; by 0, inf or nan quietly, as
+    ``/``). Returns self."""
+    with _quiet():
+        return _inplace(self, other, "div_", np.true_divide, lambda old: old / other)
 
 
 @method
 def pow_(self, exponent: Any) -> Tensor:
-    """In place: self **= exponent. Returns self."""
-    return _inplace(self, exponent, "pow_", np.power, lambda old: old**exponent)
+    """In place: self **= exponent (inf or nan quietly, as ``**``). Returns self."""
+    with _quiet():
+        return _inplace(self, exponent, "pow_", np.power, lambda old: old**exponent)
 
 
 # ``t += v`` is ``t.add_(v)`` as in PyTorch: the tensor itself changes (a parameter stays the

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, ndarray
+from micrograd.tensors._shapes import alias, normalize_dim
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, ndarray
 from micrograd.tensors.dtypes import result_type
+from micrograd.tensors.errors import ShapeError
 
 __all__ = ["cat", "concat", "concatenate", "stack"]
 
@@ -49,14 +50,6 @@ def _tensors(tensors: Any, name: str) -> list[Tensor]:
     return list(tensors)
 
 
-def _dim(dim: Any, axis: Any, name: str) -> Any:
-    if axis is not None:
-        if dim not in (None, 0):
-            raise TypeError(f"{name}(): give dim or its alias axis, not both")
-        return axis
-    return 0 if dim is None else dim
-
-
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """The tensors joined along ``dim``: their shapes must match in every other dimension.
     Mixed dtypes promote as in PyTorch (float32 with int64 gives float32). A 1-D empty
@@ -64,38 +57,38 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
 
     >>> a, b = Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]])
     >>> cat([a, b]).shape, cat((a, b), dim=1).tolist()
-    ((2, 2), [[1.0, 2.0, 3.0, 4.0]])
+    (Size([2, 2]), [[1.0, 2.0, 3.0, 4.0]])
     """
     given = _tensors(tensors, "cat")
-    dim = _dim(dim, axis, "cat")
+    dim = alias(dim, axis, "dim", "axis", 0)
     for i, t in enumerate(given):
-        if t.data.ndim == 0:
-            raise ValueError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
-    skipped = [t.data.shape == (0,) for t in given]
+        if t._data.ndim == 0:
+            raise ShapeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
+    skipped = [t._data.shape == (0,) for t in given]
     if all(skipped):
         skipped = [False] * len(given)
     parts = [t for t, skip in zip(given, skipped) if not skip]
-    ndim = parts[0].data.ndim
+    ndim = parts[0]._data.ndim
     d = normalize_dim(dim, ndim)
-    first = parts[0].data.shape
+    first = parts[0]._data.shape
     for i, (t, skip) in enumerate(zip(given, skipped)):
-        shape = t.data.shape
+        shape = t._data.shape
         if not skip and (
             len(shape) != ndim or shape[:d] + shape[d + 1 :] != first[:d] + first[d + 1 :]
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat(): shapes must match except in dimension {d}, got {first} first and "
                 f"{shape} at position {i}"
             )
-    out = result_type(*(t.data for t in given))  # the skipped ones count here
-    data = np.concatenate([t.data for t in parts], axis=d, dtype=out)
+    out = result_type(*(t._data for t in given))  # the skipped ones count here
+    data = np.concatenate([t._data for t in parts], axis=d, dtype=out)
     spans, start = [], 0  # operand i is ans's slice spans[i] along d (None: a skipped one)
     for t, skip in zip(given, skipped):
         if skip:
             spans.append(None)
         else:
-            spans.append((start, start + t.data.shape[d]))
-            start += t.data.shape[d]
+            spans.append((start, start + t._data.shape[d]))
+            start += t._data.shape[d]
     return _result(data, "cat", tuple(given), (d, spans), any(t.requires_grad for t in given))
 
 
@@ -107,6 +100,7 @@ def _cat_grad(i: int, g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["cat"] = EachOperand(_cat_grad)
+RULE_TEXT["cat"] = ("np.zeros(0) if skipped else grad[span]",)  # every operand: its span
 
 concat = concatenate = cat  # PyTorch's aliases
 
@@ -119,17 +113,18 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
     [[1.0, 3.0], [2.0, 4.0]]
     """
     given = _tensors(tensors, "stack")
-    dim = _dim(dim, axis, "stack")
-    shape = given[0].data.shape
+    dim = alias(dim, axis, "dim", "axis", 0)
+    shape = given[0]._data.shape
     for i, t in enumerate(given):
-        if t.data.shape != shape:
-            raise ValueError(
+        if t._data.shape != shape:
+            raise ShapeError(
                 f"stack(): expects each tensor to be equal size, but got {shape} at entry 0 "
-                f"and {t.data.shape} at entry {i}"
+                f"and {t._data.shape} at entry {i}"
             )
     d = normalize_dim(dim, len(shape) + 1)
-    data = np.stack([t.data for t in given], axis=d, dtype=result_type(*(t.data for t in given)))
+    data = np.stack([t._data for t in given], axis=d, dtype=result_type(*(t._data for t in given)))
     return _result(data, "stack", tuple(given), d, any(t.requires_grad for t in given))
 
 
 VJPS["stack"] = EachOperand(lambda i, g, ans, d: g[(slice(None),) * d + (i,)])
+RULE_TEXT["stack"] = ("grad[span]",)

@@ -1,27 +1,44 @@
 """Arithmetic and matmul: each op's forward, then its rule (powers, ``**``, are in ``power``).
 
 A number (or NumPy scalar, or ndarray) operand is a constant: it is not a parent. Dtypes
-follow PyTorch: integer tensors stay integer under ``+ - * // %``, true division and the
-float functions (``exp``, ``sqrt``, ...) give floats, and mixing dtypes gives the dtype
-PyTorch would (``_promoted``).
+follow PyTorch: integer tensors stay integer under ``+ - * // %``, true division, the float
+functions (``exp``, ``sqrt``, ...) and a float number operand give the default dtype
+(``tensor([1, 2]) / 2`` and ``tensor([1, 2]) * 0.5`` are float32, where NumPy would give
+float64), and mixing dtypes gives the dtype PyTorch would (``_promoted``). An integer
+tensor's arithmetic wraps around, as PyTorch's does, also with a number past its dtype's range
+(uint8 ``0 - 1`` is 255: ``_refused``).
+
+Division by zero gives inf or nan, as in PyTorch, without NumPy's warning (``_quiet``).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
 
 import numpy as np
 
 from micrograd.tensors.conversion import in_float32
-from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
-from micrograd.tensors.dtypes import FLOAT_KINDS, bfloat16
+from micrograd.tensors.core import (
+    RULE_TEXT,
+    VJPS,
+    Scalar,
+    Tensor,
+    _constant,
+    _result,
+    method,
+    ndarray,
+)
+from micrograd.tensors.dtypes import get_default_dtype, is_float
+from micrograd.tensors.errors import ShapeError, broadcast_error
 from micrograd.tensors.grad_mode import _autocast, lower_precision
 
 Operand = Tensor | Scalar | ndarray
 
 # bool < integer < float: in a mixed operation the higher kind decides the result's dtype
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}  # "V": bfloat16
-FLOAT = np.dtype(np.float64)  # what integer data becomes in true division and exp, log, ...
+# ("V", NumPy's kind for extension dtypes, is bfloat16's: the only one micrograd takes)
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}
 
 
 def _promoted(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
@@ -39,9 +56,58 @@ def _promoted(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
     return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
 
 
+def _quiet() -> np.errstate:
+    """NumPy's floating-point warnings off, for one operation that can make inf or nan by
+    its nature: PyTorch returns ``1 / 0``, ``log(0)``, ``sqrt(-1)`` and ``exp(1000)``
+    quietly. Used only by the ops that can (division, ``exp``, ``log``, ``sqrt``, powers) and
+    their rules: an errstate costs about 1 us, a tenth of a small training step if every op
+    paid it, and ``np.seterr`` at import would change the user's whole process. (``+``,
+    ``*`` and matmul still warn when they overflow past the dtype's largest number.)"""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
+def _wrapped(n: int, dtype: np.dtype) -> np.generic:
+    """The Python int ``n`` cast into the integer ``dtype`` as PyTorch casts a number for an
+    integer tensor: modulo 2**bits (-1 as uint8 is 255, 300 as int8 is 44)."""
+    if not -(2**63) <= n < 2**64:
+        raise OverflowError(f"the number {n} is too big for a tensor's integer dtype (int64)")
+    return np.uint64(n % 2**64).astype(dtype if dtype.kind in "iu" else np.int64)
+
+
+@functools.lru_cache(maxsize=16)
+def _int_range(dtype: np.dtype) -> tuple[int, int]:
+    """The least and greatest value of an integer dtype."""
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
+
+
+def _refused(ufunc: np.ufunc, a: Any, b: Any, error: Exception, op: str) -> ndarray:
+    """``ufunc(a, b)`` after NumPy refused it with ``error``, PyTorch's way: a Python int
+    past the range of an integer tensor's dtype (``uint8 - 1``, ``int8 * 300``) is wrapped
+    into it, as PyTorch does, and computed; operands that do not broadcast are a
+    ShapeError naming both shapes. Anything else is raised as it was."""
+    if isinstance(error, OverflowError) and isinstance(b, int):
+        return ufunc(a, _wrapped(b, np.asarray(a).dtype))
+    if isinstance(error, OverflowError) and isinstance(a, int):  # n ** t
+        return ufunc(_wrapped(a, np.asarray(b).dtype), b)
+    if isinstance(error, ValueError) and np.ndim(a) and np.ndim(b):
+        try:
+            np.broadcast_shapes(np.shape(a), np.shape(b))
+        except ValueError:
+            raise broadcast_error(op, np.shape(a), np.shape(b)) from None
+    raise error
+
+
 def _float(x: ndarray) -> ndarray:
-    """``x`` as floats: integer and bool data become FLOAT, as PyTorch's float functions do."""
-    return x if x.dtype.kind in FLOAT_KINDS else x.astype(FLOAT)
+    """``x`` as floats: integer and bool data become the default dtype, as PyTorch's float
+    functions do."""
+    return x if x.dtype.kind == "f" or is_float(x.dtype) else x.astype(get_default_dtype())
+
+
+def _meeting(x: ndarray, number: Any) -> ndarray:
+    """``x`` ready to be combined with ``number`` (a constant operand): integer and bool data
+    meeting a Python float become the default dtype first, as PyTorch's result is."""
+    return _float(x) if type(number) is float else x
 
 
 def _wrap(x: Any) -> Tensor | Any:
@@ -56,62 +122,99 @@ def _wrap(x: Any) -> Tensor | Any:
 @method
 def __add__(self, other: Operand) -> Tensor:
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
-        return _result(a + b, "+", (self, other), None, self.requires_grad or other.requires_grad)
+        try:
+            data = a + b
+        except ValueError as error:
+            data = _refused(np.add, a, b, error, "+")
+        return _result(data, "+", (self, other), None, self.requires_grad or other.requires_grad)
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
-    return _result(self.data + other, "+", (self,), None, self.requires_grad)
+    a = _meeting(self._data, other)
+    try:
+        data = a + other
+    except (OverflowError, ValueError) as error:
+        data = _refused(np.add, a, other, error, "+")
+    return _result(data, "+", (self,), None, self.requires_grad)
 
 
 VJPS["+"] = (lambda g, ans, ctx: g, lambda g, ans, ctx: g)  # ans = a + b
+RULE_TEXT["+"] = ("grad", "grad")
 
 
 @method
 def __mul__(self, other: Operand) -> Tensor:
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
-        return _result(a * b, "*", (self, other), (a, b), self.requires_grad or other.requires_grad)
+        try:
+            data = a * b
+        except ValueError as error:
+            data = _refused(np.multiply, a, b, error, "*")
+        return _result(data, "*", (self, other), (a, b), self.requires_grad or other.requires_grad)
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
-    return _result(self.data * other, "*", (self,), (self.data, other), self.requires_grad)
+    a = _meeting(self._data, other)
+    try:
+        data = a * other
+    except (OverflowError, ValueError) as error:
+        data = _refused(np.multiply, a, other, error, "*")
+    return _result(data, "*", (self,), (a, other), self.requires_grad)
 
 
 VJPS["*"] = (  # ans = a * b, ctx = (a, b)
     lambda g, ans, ctx: g * ctx[1],
     lambda g, ans, ctx: g * ctx[0],
 )
+RULE_TEXT["*"] = ("grad * b", "grad * a")  # b: the number in x * 2
 
 
 @method
 def __truediv__(self, other: Operand) -> Tensor:
     """True division: integer tensors divide into floats, as in PyTorch (``[1, 2] / 2`` is
-    ``[0.5, 1.0]``). A primitive rather than ``a * b**-1``: one node instead of two, and
-    the quotient rounds exactly as PyTorch's."""
+    ``[0.5, 1.0]``), and dividing by zero gives inf, or nan for 0 / 0, quietly. A primitive
+    rather than ``a * b**-1``: one node instead of two, and the quotient rounds exactly as
+    PyTorch's."""
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
         a, b = _float(a), _float(b)
-        return _result(a / b, "/", (self, other), (a, b), self.requires_grad or other.requires_grad)
+        requires_grad = self.requires_grad or other.requires_grad
+        return _result(_divide(a, b), "/", (self, other), (a, b), requires_grad)
     other = _constant(other)
     if other is NotImplemented:
         return NotImplemented
-    if not isinstance(other, ndarray) and other == 0:
-        raise ZeroDivisionError("Tensor division by the number 0")
-    a = _float(self.data)
-    return _result(a / other, "/", (self,), (a, other), self.requires_grad)
+    a = _float(self._data)
+    return _result(_divide(a, other), "/", (self,), (a, other), self.requires_grad)
 
 
-VJPS["/"] = (  # ans = a / b, ctx = (a, b)
-    lambda g, ans, ctx: g / ctx[1],
-    lambda g, ans, ctx: -g * ctx[0] / (ctx[1] * ctx[1]),
-)
+def _divide(a: ndarray, b: Any) -> ndarray:
+    """``a / b``, inf or nan where b is 0 without NumPy's warning. Dividing by a number
+    ``1 <= |b| < inf`` can make neither (nor overflow), so that common case (``x / 2``,
+    ``/ n``, ``/ math.sqrt(d)``) skips ``_quiet``'s cost."""
+    if (type(b) is float or type(b) is int) and 1 <= abs(b) < math.inf:
+        return a / b
+    try:
+        with _quiet():
+            return a / b
+    except ValueError as error:
+        return _refused(np.true_divide, a, b, error, "/")
+
+
+def _divide_grad_b(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
+    a, b = ctx  # d(a / b)/db = -a / b**2
+    with _quiet():
+        return -g * a / (b * b)
+
+
+VJPS["/"] = (lambda g, ans, ctx: _divide(g, ctx[1]), _divide_grad_b)  # ans = a / b, ctx = (a, b)
+RULE_TEXT["/"] = ("grad / b", "-grad * a / (b * b)")
 
 
 @method
@@ -135,18 +238,23 @@ def __mod__(self, other: Operand) -> Tensor:
 
 def _integer_division(self: Tensor, other: Operand, ufunc: np.ufunc, op: str) -> Tensor:
     if isinstance(other, Tensor):
-        a, b = self.data, other.data
+        a, b = self._data, other._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
         prev, requires_grad = (self, other), self.requires_grad or other.requires_grad
     else:
-        a, b = self.data, _constant(other)
+        b = _constant(other)
         if b is NotImplemented:
             return NotImplemented
-        prev, requires_grad = (self,), self.requires_grad
+        a, prev, requires_grad = _meeting(self._data, b), (self,), self.requires_grad
     if a.dtype.kind in "biu" and np.asarray(b).dtype.kind in "biu" and np.any(np.equal(b, 0)):
         raise ZeroDivisionError(f"integer {'//' if op == 'floordiv' else '%'} by zero")
-    return _result(ufunc(a, b), op, prev, (a, b), requires_grad)
+    try:
+        with _quiet():  # float x // 0 is ±inf, int8 -128 // -1 wraps to -128, as in PyTorch
+            data = ufunc(a, b)
+    except (OverflowError, ValueError) as error:
+        data = _refused(ufunc, a, b, error, "//" if op == "floordiv" else "%")
+    return _result(data, op, prev, (a, b), requires_grad)
 
 
 def _no_floordiv_grad(g: ndarray, ans: ndarray, ctx: Any) -> ndarray:
@@ -157,10 +265,16 @@ def _no_floordiv_grad(g: ndarray, ans: ndarray, ctx: Any) -> ndarray:
 
 
 VJPS["floordiv"] = (_no_floordiv_grad, _no_floordiv_grad)
-VJPS["mod"] = (  # ans = a - b * floor(a / b), ctx = (a, b)
-    lambda g, ans, ctx: g,
-    lambda g, ans, ctx: -g * np.floor_divide(ctx[0], ctx[1]),
-)
+RULE_TEXT["floordiv"] = ("no_derivative('//')", "no_derivative('//')")
+
+
+def _mod_grad_b(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    with _quiet():  # floor(a / 0) is inf or nan, as PyTorch's
+        return -g * np.floor_divide(ctx[0], ctx[1])
+
+
+VJPS["mod"] = (lambda g, ans, ctx: g, _mod_grad_b)  # ans = a - b * floor(a / b), ctx = (a, b)
+RULE_TEXT["mod"] = ("grad", "-grad * np.floor_divide(a, b)")
 
 
 @method
@@ -185,8 +299,9 @@ def __matmul__(self, other: Tensor | ndarray) -> Tensor:
         if not isinstance(other, ndarray):
             return NotImplemented
         other = _result(other, "", (), None, False)
-    a, b = self.data, other.data
-    if _autocast.enabled or a.dtype is bfloat16 or b.dtype is bfloat16:
+    a, b = self._data, other._data
+    # kind "V" is bfloat16's (dtypes.is_bfloat16, read inline: `@` is on every step's path)
+    if _autocast.enabled or a.dtype.kind == "V" or b.dtype.kind == "V":
         low = lower_precision(a, b)
         if low is not None:
             return in_float32(_matmul, low, self, other)
@@ -194,15 +309,16 @@ def __matmul__(self, other: Tensor | ndarray) -> Tensor:
 
 
 def _matmul(self: Tensor, other: Tensor) -> Tensor:
-    a, b = self.data, other.data
+    """``self @ other`` in the operands' own dtype (``__matmul__`` checked autocast first)."""
+    a, b = self._data, other._data
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise ShapeError(
             f"matmul needs operands of at least 1 dimension, got shapes {a.shape} and {b.shape}"
         )
     try:
         data = a @ b
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: shapes {a.shape} and {b.shape} do not fit: the last axis of the first "
             f"({a.shape[-1]}) must equal the "
             f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the second "
@@ -241,6 +357,16 @@ def _matmul_grad_b(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
 
 
 VJPS["@"] = (_matmul_grad_a, _matmul_grad_b)  # g @ b.T, a.T @ g
+RULE_TEXT["@"] = (  # matrices; then a vector, as matmul reads one: a row (a), a column (b)
+    "grad @ b.swapaxes(-1, -2) if not (a_vector or b_vector)"
+    " else grad * b if a_vector and b_vector"
+    " else grad[..., None] * b if b_vector"
+    " else (grad[..., None, :] @ b.swapaxes(-1, -2))[..., 0, :]",
+    "a.swapaxes(-1, -2) @ grad if not (a_vector or b_vector)"
+    " else grad * a if a_vector and b_vector"
+    " else a[:, None] * grad[..., None, :] if a_vector"
+    " else (a.swapaxes(-1, -2) @ grad[..., None])[..., 0]",
+)
 Tensor.matmul = Tensor.__matmul__  # type: ignore[attr-defined]
 
 
@@ -253,7 +379,7 @@ Tensor.__rmul__ = Tensor.__mul__
 
 @method
 def __neg__(self) -> Tensor:  # -self
-    if self.data.dtype.kind == "b":
+    if self._data.dtype.kind == "b":
         raise RuntimeError("negation, the `-` operator, on a bool tensor is not supported; use ~")
     return self * -1
 

@@ -3,7 +3,9 @@ each op's forward, then its rule.
 
 A number exponent of a float tensor is taken by multiplication where it can be
 (``_scalar_power``), since NumPy's pow takes its general path for all but a few exponents.
-Dtypes follow ``ops``: an integer tensor stays integer, and mixed dtypes give PyTorch's.
+Dtypes follow ``ops``: an integer tensor stays integer (with a float number, the default
+dtype), and mixed dtypes give PyTorch's.
+Powers that give inf or nan (``0 ** -1``, ``(-1) ** 0.5``) give them quietly, as PyTorch.
 """
 
 from __future__ import annotations
@@ -12,8 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors.core import VJPS, Scalar, Tensor, _constant, _result, method, ndarray
-from micrograd.tensors.ops import Operand, _promoted
+from micrograd.tensors.core import (
+    RULE_TEXT,
+    VJPS,
+    Scalar,
+    Tensor,
+    _constant,
+    _result,
+    method,
+    ndarray,
+)
+from micrograd.tensors.ops import Operand, _meeting, _promoted, _quiet, _refused
 
 
 @method
@@ -21,7 +32,7 @@ def __pow__(self, exponent: Operand) -> Tensor:
     """``self ** exponent`` for a number or a tensor exponent (integers stay integers; a
     negative integer power of an integer tensor is an error, as in PyTorch)."""
     if isinstance(exponent, Tensor):
-        a, b = self.data, exponent.data
+        a, b = self._data, exponent._data
         if a.dtype is not b.dtype:
             a, b = _promoted(a, b)
         requires_grad = self.requires_grad or exponent.requires_grad
@@ -33,20 +44,25 @@ def __pow__(self, exponent: Operand) -> Tensor:
             "Tensor ** exponent: the exponent must be a number or a Tensor, "
             f"got {type(exponent).__name__}"
         )
-    return _result(
-        _scalar_power(self.data, exponent),
-        "**",
-        (self,),
-        (self.data, exponent),
-        self.requires_grad,
-    )
+    a = _meeting(self._data, exponent)
+    return _result(_scalar_power(a, exponent), "**", (self,), (a, exponent), self.requires_grad)
 
 
 def _power(a: ndarray, b: Any) -> ndarray:
+    """``a ** b``, inf and nan quietly; PyTorch's errors for what it refuses."""
     try:
-        return a**b
-    except ValueError as error:  # NumPy: "Integers to negative integer powers are not allowed."
-        raise RuntimeError(str(error)) from None
+        with _quiet():
+            return a**b
+    except OverflowError as error:  # a number past the range of an integer tensor's dtype
+        if isinstance(a, ndarray):  # t ** n: PyTorch refuses such an n
+            raise RuntimeError(
+                f"value {b} cannot be converted to type {a.dtype} without overflow"
+            ) from None
+        return _refused(np.power, a, b, error, "**")  # n ** t: PyTorch wraps n
+    except ValueError as error:
+        if "negative integer powers" in str(error):  # PyTorch's words too
+            raise RuntimeError(str(error)) from None
+        return _refused(np.power, a, b, error, "**")  # shapes that do not broadcast
 
 
 # Integer exponents of float arrays up to this size are taken by multiplication (within about
@@ -61,11 +77,13 @@ def _scalar_power(a: ndarray, n: int | float) -> ndarray:
     product (benchmarks/README.md). 3 and -2 are computed as PyTorch does, ``(x * x) * x``
     and ``1 / (x * x)``, so they round alike; other integers by repeated squaring, a few
     roundings, where PyTorch calls pow. -0.5 is 1 / sqrt(x), PyTorch's rsqrt."""
-    if a.dtype.kind != "f" or a.ndim == 0 or n in (0, 1, -1, 2, 0.5):
+    if n in (0, 1, 2):  # NumPy's own fast cases, which cannot divide or take a root: no _quiet
+        return a**n
+    if a.dtype.kind != "f" or a.ndim == 0 or n in (-1, 0.5):
         return _power(a, n)
     if n == -0.5:
-        out = np.sqrt(a)
-        with np.errstate(divide="ignore"):
+        with _quiet():  # 1 / sqrt(0) is inf, sqrt(-1) nan
+            out = np.sqrt(a)
             return np.divide(1, out, out=out)
     if not (type(n) is int or (type(n) is float and n.is_integer())):
         return _power(a, n)
@@ -78,7 +96,7 @@ def _scalar_power(a: ndarray, n: int | float) -> ndarray:
         return _power(a, n)
     out = a * a if k == -2 else _product_power(a, abs(k))
     if k < 0:
-        with np.errstate(divide="ignore"):  # 1 / 0 is inf, as 0 ** -k
+        with _quiet():  # 1 / 0 is inf, as 0 ** -k
             np.divide(1, out, out=out)
     return out
 
@@ -102,11 +120,16 @@ def _pow_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
         return np.zeros_like(g)
     grad = _scalar_power(a, n - 1)  # a fresh array: g * (n * a ** (n - 1)) formed in it
     grad *= n
-    grad *= g
+    if n < 1:  # a ** (n - 1) is inf where a is 0, and inf times a zero g PyTorch's nan
+        with _quiet():
+            grad *= g
+    else:
+        grad *= g
     return grad
 
 
 VJPS["**"] = (_pow_grad,)
+RULE_TEXT["**"] = ("np.zeros_like(grad) if zero_exponent else grad * n * a ** (n - 1)",)
 
 
 def _pow_grad_base(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
@@ -122,6 +145,10 @@ def _pow_grad_exponent(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["pow"] = (_pow_grad_base, _pow_grad_exponent)
+RULE_TEXT["pow"] = (
+    "np.where(b == 0, 0.0, grad * (b * a ** (b - 1)))",
+    "np.where((a == 0) & (b >= 0), 0.0, grad * (out * np.log(a)))",
+)
 
 
 @method
@@ -130,16 +157,19 @@ def __rpow__(self, base: Scalar) -> Tensor:
     base = _constant(base)
     if base is NotImplemented or isinstance(base, ndarray):
         return NotImplemented
-    return _result(_power(base, self.data), "rpow", (self,), base, self.requires_grad)
+    exponent = _meeting(self._data, base)
+    return _result(_power(base, exponent), "rpow", (self,), base, self.requires_grad)
 
 
 def _rpow_grad(g: ndarray, ans: ndarray, base: Scalar) -> ndarray:
     if base == 0:  # d(0**x)/dx: 0 where x >= 0, as PyTorch takes it
         return np.zeros_like(g) if g.dtype.kind == "f" else np.zeros(g.shape)
-    return g * (ans * np.log(base))
+    with _quiet():  # log of a negative base: nan, as PyTorch
+        return g * (ans * np.log(base))
 
 
 VJPS["rpow"] = (_rpow_grad,)
+RULE_TEXT["rpow"] = ("np.zeros_like(grad) if zero_base else grad * (out * np.log(base))",)
 
 
 @method

@@ -21,7 +21,8 @@ import numpy as np
 
 from micrograd.tensors.core import Tensor, method, ndarray
 from micrograd.tensors.creation import _int, _leaf, _size
-from micrograd.tensors.dtypes import FLOAT_KINDS, as_device, as_dtype, get_default_dtype
+from micrograd.tensors.dtypes import as_device, as_dtype, get_default_dtype, is_float
+from micrograd.tensors.errors import DTypeError, ShapeError
 from micrograd.tensors.generator import Generator
 from micrograd.tensors.generator import numpy_generator as _numpy
 from micrograd.tensors.indexing import _inplace_target
@@ -42,8 +43,8 @@ __all__ = [
 
 def _float_dtype(dtype: Any, name: str) -> np.dtype:
     d = get_default_dtype() if dtype is None else as_dtype(dtype)
-    if d.kind != "f":
-        raise TypeError(f"{name}() makes floating-point numbers: dtype {d} is not one")
+    if not is_float(d):
+        raise DTypeError(f"{name}() makes floating-point numbers: dtype {d} is not one")
     return d
 
 
@@ -61,30 +62,33 @@ def _uniform(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) 
 
 
 def rand(
-    *size: int | tuple[int, ...],
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Uniform numbers in [0, 1), of ``size`` (ints or one sequence)."""
+    """Uniform numbers in [0, 1), of ``size`` (ints, one sequence, or ``size=``)."""
     as_device(device)
-    shape, d = _size(size, "rand"), _float_dtype(dtype, "rand")
+    shape, d = _size(sizes, "rand", size), _float_dtype(dtype, "rand")
     return _leaf(_uniform(_numpy(generator), shape, d), requires_grad)
 
 
 def randn(
-    *size: int | tuple[int, ...],
+    *sizes: int | tuple[int, ...],
+    size: Any = None,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Standard normal numbers (mean 0, variance 1), of ``size`` (ints or one sequence).
+    """Standard normal numbers (mean 0, variance 1), of ``size`` (ints, one sequence, or
+    ``size=``).
     Drawn in float64, then rounded to ``dtype``: the same seed gives the same numbers in
     float32 and float64, up to that rounding."""
     as_device(device)
-    shape, d = _size(size, "randn"), _float_dtype(dtype, "randn")
+    shape, d = _size(sizes, "randn", size), _float_dtype(dtype, "randn")
     return _leaf(_numpy(generator).standard_normal(shape).astype(d, copy=False), requires_grad)
 
 
@@ -101,7 +105,7 @@ def randint(
     unless ``dtype``.
 
     >>> randint(0, 27, (2, 3), generator=Generator().manual_seed(0)).shape
-    (2, 3)
+    Size([2, 3])
     """
     unknown = set(kwargs) - {"low", "high", "size"}
     if unknown:
@@ -159,16 +163,16 @@ def normal(
     is required) or tensors, which broadcast together and give the shape and dtype."""
     as_device(device)
     tensors = [x for x in (mean, std) if isinstance(x, Tensor)]
-    m = mean.data if isinstance(mean, Tensor) else float(mean)
-    s = std.data if isinstance(std, Tensor) else float(std)
+    m = mean._data if isinstance(mean, Tensor) else float(mean)
+    s = std._data if isinstance(std, Tensor) else float(std)
     if np.any(np.asarray(s) < 0):
         raise ValueError("normal(): std must be non-negative")
     if tensors:
         if size is not None:
             raise TypeError("normal(): give size only when mean and std are numbers")
-        d = np.result_type(*(t.data for t in tensors)) if dtype is None else as_dtype(dtype)
-        if d.kind != "f":
-            raise TypeError(f"normal(): mean and std must be floating-point tensors, not {d}")
+        d = np.result_type(*(t._data for t in tensors)) if dtype is None else as_dtype(dtype)
+        if not is_float(d):
+            raise DTypeError(f"normal(): mean and std must be floating-point tensors, not {d}")
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     else:
         if size is None:
@@ -189,11 +193,11 @@ def bernoulli(
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli() needs a tensor, got {type(input).__name__}")
-    probs = input.data if p is None else np.full(input.data.shape, p, np.float64)
+    probs = input._data if p is None else np.full(input._data.shape, p, np.float64)
     if not ((probs >= 0) & (probs <= 1)).all():
         raise ValueError("bernoulli(): probabilities must be in [0, 1]")
-    draws = _numpy(generator).random(input.data.shape) < probs
-    return _leaf(draws.astype(input.data.dtype), False)
+    draws = _numpy(generator).random(input._data.shape) < probs
+    return _leaf(draws.astype(input._data.dtype), False)
 
 
 def multinomial(
@@ -216,11 +220,11 @@ def multinomial(
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"multinomial() needs a tensor, got {type(input).__name__}")
-    w = input.data
-    if w.dtype.kind not in FLOAT_KINDS:
-        raise TypeError(f"multinomial() needs floating-point weights, got dtype {w.dtype}")
+    w = input._data
+    if not is_float(w.dtype):
+        raise DTypeError(f"multinomial() needs floating-point weights, got dtype {w.dtype}")
     if w.ndim not in (1, 2):
-        raise ValueError(f"multinomial(): input must be 1-D or 2-D, got shape {w.shape}")
+        raise ShapeError(f"multinomial(): input must be 1-D or 2-D, got shape {w.shape}")
     n = _int(num_samples, "multinomial(): num_samples")
     if n <= 0:
         raise ValueError(f"multinomial(): cannot draw num_samples={n} <= 0 samples")
@@ -265,7 +269,7 @@ def _descending(keys: ndarray) -> ndarray:
 def _like_shape(input: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}() needs a tensor, got {type(input).__name__}")
-    return input.data.shape, input.data.dtype
+    return input._data.shape, input._data.dtype
 
 
 def rand_like(
@@ -311,8 +315,8 @@ method(bernoulli)
 def _fill_in_place(self: Tensor, values: ndarray, name: str) -> Tensor:
     """Write ``values`` into ``self`` under the rules of every in-place op (indexing's): not
     into a tensor that requires grad while graphs are recorded, counted as a version."""
-    if self.data.dtype.kind != "f":
-        raise TypeError(f"{name} fills floating-point tensors, this one is {self.data.dtype}")
+    if not is_float(self._data.dtype):
+        raise DTypeError(f"{name} fills floating-point tensors, this one is {self._data.dtype}")
     _inplace_target(self, name)[...] = values
     self._bump_version()
     return self
@@ -325,7 +329,7 @@ def normal_(
     """Fill in place with normal numbers of ``mean`` and ``std``; returns self."""
     if std < 0:
         raise ValueError(f"normal_(): std must be non-negative, got {std}")
-    z = _numpy(generator).standard_normal(self.data.shape)
+    z = _numpy(generator).standard_normal(self._data.shape)
     return _fill_in_place(self, mean + std * z, "normal_")
 
 
@@ -334,5 +338,5 @@ def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | Non
     """Fill in place with numbers drawn uniformly from [a, b); returns self."""
     if not a <= b:
         raise ValueError(f"uniform_(): expects a <= b, got a={a}, b={b}")
-    u = _numpy(generator).random(self.data.shape)
+    u = _numpy(generator).random(self._data.shape)
     return _fill_in_place(self, a + (b - a) * u, "uniform_")

@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max/min, amax/amin, argmax/argmin, var, std, prod.
+"""Reductions: sum, mean, max/min, amax/amin, argmax/argmin, var, std, prod, logsumexp; and
+the running sum, cumsum.
 
 PyTorch's signatures: ``dim`` is None (every dim), an int or a tuple of ints (max, min and
 prod take one int), negative dims count from the end, and ``keepdim`` keeps the reduced dims
@@ -16,9 +17,11 @@ import numpy as np
 
 from micrograd.tensors._shapes import alias, kept_shape, normalize_dim, reduce_dims
 from micrograd.tensors.conversion import in_float32
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
-from micrograd.tensors.dtypes import FLOAT_KINDS, bfloat16, float16, float32
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.dtypes import as_dtype, float16, float32, is_bfloat16, is_float
+from micrograd.tensors.errors import DTypeError
 from micrograd.tensors.grad_mode import _autocast
+from micrograd.tensors.ops import _float, _quiet
 
 Dim = int | tuple[int, ...] | list[int] | None
 
@@ -38,9 +41,9 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 
 def _float_only(self: Tensor, name: str) -> None:
-    if self.data.dtype.kind not in FLOAT_KINDS:
-        raise RuntimeError(
-            f"{name}(): needs a floating-point tensor, got {self.data.dtype} "
+    if not is_float(self._data.dtype):
+        raise DTypeError(
+            f"{name}(): needs a floating-point tensor, got {self._data.dtype} "
             "(convert it first, e.g. with .float() or .double())"
         )
 
@@ -59,10 +62,12 @@ def sum_(
 ) -> Tensor:
     """Sum over ``dim`` (every dim if None); integer and bool tensors sum to int64."""
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
-    dims = reduce_dims(dim, self.data.ndim)
-    x = self.data
-    if x.dtype is bfloat16:  # NumPy would add in bfloat16; PyTorch adds in float32, rounds once
-        return in_float32(Tensor.sum, bfloat16, self, dims, keepdim)
+    dims = reduce_dims(dim, self._data.ndim)
+    x = self._data
+    # kind "V" is bfloat16's (dtypes.is_bfloat16, read inline: sums are everywhere). NumPy
+    # would add in bfloat16; PyTorch adds in float32 and rounds once.
+    if x.dtype.kind == "V":
+        return in_float32(Tensor.sum, x.dtype, self, dims, keepdim)
     dtype = np.int64 if x.dtype.kind in "biu" else None
     return _result(
         x.sum(axis=dims, keepdims=keepdim, dtype=dtype),
@@ -83,6 +88,9 @@ def _sum_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["sum"] = (_sum_grad,)
+RULE_TEXT["sum"] = (
+    "np.ones_like(a) * grad if kept else np.ones_like(a) * np.expand_dims(grad, dims)",
+)
 
 
 @method
@@ -97,10 +105,10 @@ def mean(
     """Average over ``dim`` (every dim if None): the sum times 1/count (NaN if empty)."""
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
     _float_only(self, "mean")
-    dims = reduce_dims(dim, self.data.ndim)
-    if self.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
-        return in_float32(Tensor.mean, bfloat16, self, dims, keepdim)
-    count = _count(self.data.shape, dims)
+    dims = reduce_dims(dim, self._data.ndim)
+    if is_bfloat16(self._data.dtype):  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(Tensor.mean, self._data.dtype, self, dims, keepdim)
+    count = _count(self._data.shape, dims)
     return self.sum(dims, keepdim) * (1 / count if count else math.nan)
 
 
@@ -141,7 +149,7 @@ def min_(
 
 def _extreme(self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, name: str) -> Any:
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
-    x = self.data
+    x = self._data
     if dim is None:
         if keepdim:
             raise TypeError(f"{name}(): keepdim needs a dim")
@@ -176,6 +184,11 @@ def _select_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["select"] = (_select_grad,)
+RULE_TEXT["select"] = (
+    "one_hot(picked, n, d) * grad if kept"
+    " else one_hot(picked, n, d) * np.expand_dims(grad, d) if not scalar"
+    " else (one_hot(picked, n, d) * np.expand_dims(grad, d)).reshape(a.shape)",
+)
 
 
 @method
@@ -207,7 +220,7 @@ def amin(
 
 def _amax(self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, name: str) -> Tensor:
     dim, keepdim = _args(dim if dim != () else None, keepdim, axis, keepdims)
-    x = self.data
+    x = self._data
     dims = reduce_dims(dim, x.ndim)
     empty = [d for d in (range(x.ndim) if dims is None else dims) if x.shape[d] == 0]
     if empty:
@@ -230,6 +243,11 @@ def _amax_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["amax"] = (_amax_grad,)
+RULE_TEXT["amax"] = (  # the entries that tie for the max share grad
+    "(a == out) * grad / (a == out).sum(dims, keepdims=True) if kept"
+    " else (a == np.expand_dims(out, dims)) * np.expand_dims(grad, dims)"
+    " / (a == np.expand_dims(out, dims)).sum(dims, keepdims=True)",
+)
 
 
 @method
@@ -263,7 +281,7 @@ def _arg_extreme(
     self: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any, find: Any, name: str
 ) -> Tensor:
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
-    x = self.data
+    x = self._data
     if dim is None:
         if x.size == 0:
             raise RuntimeError(
@@ -305,10 +323,11 @@ def var(
         raise TypeError("var(): pass either unbiased= or correction=, not both")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    dims = reduce_dims(dim, self.data.ndim)
-    if self.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
-        return in_float32(Tensor.var, bfloat16, self, dims, keepdim=keepdim, correction=correction)
-    dof = _count(self.data.shape, dims) - correction
+    dims = reduce_dims(dim, self._data.ndim)
+    if is_bfloat16(self._data.dtype):  # in float32, rounded once, as PyTorch's CPU
+        dtype = self._data.dtype
+        return in_float32(Tensor.var, dtype, self, dims, keepdim=keepdim, correction=correction)
+    dof = _count(self._data.shape, dims) - correction
     diff = self - self.mean(dims, keepdim=True)
     if dof > 0:
         return (diff * diff).sum(dims, keepdim) * (1 / dof)
@@ -335,10 +354,10 @@ def std(
 ) -> Tensor:
     """Standard deviation: the square root of ``var`` (same arguments). Where it is 0 the
     gradient is taken as 0, as PyTorch does, rather than sqrt's infinite slope."""
-    if self.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
+    if is_bfloat16(self._data.dtype):  # in float32, rounded once, as PyTorch's CPU
         return in_float32(
             Tensor.std,
-            bfloat16,
+            self._data.dtype,
             self,
             dim,
             unbiased,
@@ -348,7 +367,7 @@ def std(
             keepdims=keepdims,
         )
     variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
-    data = np.sqrt(variance.data)
+    data = np.sqrt(variance._data)
     return _result(data, "std", (variance,), None, variance.requires_grad)
 
 
@@ -358,6 +377,7 @@ def _std_grad(g: ndarray, ans: ndarray, ctx: None) -> ndarray:
 
 
 VJPS["std"] = (_std_grad,)
+RULE_TEXT["std"] = ("np.where(out == 0, 0.0, grad / (2 * out))",)
 
 
 @method
@@ -373,11 +393,11 @@ def prod(
     gradient is exact where entries are 0 (no division by them). On PyTorch's CPU autocast
     list of float32 ops: under autocast a 16-bit tensor's product is float32."""
     dim, keepdim = _args(dim, keepdim, axis, keepdims)
-    x = self.data
-    if _autocast.enabled and x.dtype in (bfloat16, float16):
+    x = self._data
+    if _autocast.enabled and (x.dtype == float16 or is_bfloat16(x.dtype)):
         return self.to(float32).prod(dim, keepdim)
-    if x.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
-        return in_float32(Tensor.prod, bfloat16, self, dim, keepdim)
+    if is_bfloat16(x.dtype):  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(Tensor.prod, x.dtype, self, dim, keepdim)
     if dim is None:
         d = None
         if keepdim:
@@ -407,3 +427,77 @@ def _prod_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["prod"] = (_prod_grad,)
+RULE_TEXT["prod"] = (
+    "grad * prod_of_others(a, d) if kept else np.expand_dims(grad, d) * prod_of_others(a, d)",
+)
+
+
+# --------------------------------------------------------------------- cumsum, logsumexp
+
+
+@method
+def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sums along ``dim``: entry i is the sum of entries 0..i. Integer and bool
+    tensors sum to int64, as PyTorch; ``dtype`` casts the input first.
+
+    >>> Tensor([[1.0, 2.0, 3.0]]).cumsum(1).tolist()
+    [[1.0, 3.0, 6.0]]
+    """
+    x = self._data if dtype is None else self._data.astype(as_dtype(dtype))
+    d = normalize_dim(dim, x.ndim)
+    total = np.int64 if x.dtype.kind in "biu" else None
+    data = np.cumsum(x, axis=d if x.ndim else None, dtype=total)  # a 0-d x comes back 1-D
+    return _result(data.reshape(x.shape), "cumsum", (self,), d, self.requires_grad)
+
+
+def _cumsum_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
+    # entry i of the input is in every running sum from i on: its gradient is the sum of g
+    # over those, a running sum of g taken from the end
+    if g.ndim == 0:
+        return g
+    return np.flip(np.cumsum(np.flip(g, d), axis=d), d)
+
+
+VJPS["cumsum"] = (_cumsum_grad,)
+RULE_TEXT["cumsum"] = ("np.flip(np.cumsum(np.flip(grad, d), axis=d), d)",)
+
+
+@method
+def logsumexp(self, dim: Dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``dim`` (an int or a tuple), without forming exp of a large
+    number: computed as m + log(sum(exp(x - m))), m the largest entry. -inf for all -inf
+    entries (or none); integer tensors give floats, as in PyTorch.
+
+    Fused: one node whose rule is g * exp(x - ans), softmax times g.
+
+    >>> round(Tensor([1000.0, 1000.0]).logsumexp(0).item(), 4)
+    1000.6932
+    """
+    x = _float(self._data)
+    dims = reduce_dims(dim, x.ndim)
+    m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0)  # an all -inf (or an inf) row: no shift, no inf - inf
+    with _quiet():  # log(0) of an all -inf row is -inf, as PyTorch's
+        out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True))
+    out += m
+    if not keepdim:
+        out = out.reshape([n for i, n in enumerate(x.shape) if dims is not None and i not in dims])
+    return _result(out, "logsumexp", (self,), (x, dims, keepdim), self.requires_grad)
+
+
+def _logsumexp_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    x, dims, keepdim = ctx  # d/dx = exp(x - ans), the softmax over dims
+    if not (keepdim or dims is None):
+        kept = kept_shape(x.shape, dims)
+        g, ans = g.reshape(kept), ans.reshape(kept)
+    with _quiet():  # an all -inf row: -inf - -inf, nan as PyTorch's
+        grad = np.exp(x - ans)
+        grad *= g
+    return grad
+
+
+VJPS["logsumexp"] = (_logsumexp_grad,)
+RULE_TEXT["logsumexp"] = (
+    "np.exp(a - out) * grad if kept"
+    " else np.exp(a - np.expand_dims(out, dims)) * np.expand_dims(grad, dims)",
+)

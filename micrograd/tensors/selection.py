@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
 from micrograd.tensors.dtypes import result_type
+from micrograd.tensors.errors import DTypeError, ShapeError
 
 __all__ = ["argsort", "sort", "topk", "tril", "triu", "where"]
 
@@ -42,22 +43,22 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     [1.0, 0.0, 3.0]
     """
     condition = _tensor_arg(condition, "where")
-    if condition.data.dtype.kind != "b":
-        raise TypeError(
-            f"where() expects condition to be a boolean tensor, got dtype {condition.data.dtype}"
+    if condition._data.dtype.kind != "b":
+        raise DTypeError(
+            f"where() expects condition to be a boolean tensor, got dtype {condition._data.dtype}"
         )
     if input is None and other is None:
-        return tuple(_result(i, "", (), None, False) for i in np.nonzero(condition.data))
+        return tuple(_result(i, "", (), None, False) for i in np.nonzero(condition._data))
     if input is None or other is None:
         raise TypeError("where() takes condition alone, or condition, input and other")
-    a = input.data if isinstance(input, Tensor) else _number(input)
-    b = other.data if isinstance(other, Tensor) else _number(other)
+    a = input._data if isinstance(input, Tensor) else _number(input)
+    b = other._data if isinstance(other, Tensor) else _number(other)
     dtype = result_type(a, b)
-    cond = condition.data
+    cond = condition._data
     try:
         data = np.where(cond, a, b).astype(dtype, copy=False)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"where(): shapes do not broadcast: condition {cond.shape}, input "
             f"{np.shape(a)}, other {np.shape(b)}"
         ) from None
@@ -88,6 +89,9 @@ def _where_other(g: ndarray, ans: ndarray, cond: ndarray) -> ndarray:
 VJPS["where"] = (_where_input, _where_other)  # ctx = condition
 VJPS["where_input"] = (_where_input,)  # other was a number
 VJPS["where_other"] = (_where_other,)  # input was a number
+RULE_TEXT["where"] = ("np.where(cond, grad, 0)", "np.where(cond, 0, grad)")
+RULE_TEXT["where_input"] = ("np.where(cond, grad, 0)",)
+RULE_TEXT["where_other"] = ("np.where(cond, 0, grad)",)
 
 
 @method("where")
@@ -102,14 +106,14 @@ def where_method(self, condition: Tensor, other: Any) -> Tensor:
 def _triangle(input: Tensor, diagonal: int, lower: bool) -> Tensor:
     name = "tril" if lower else "triu"
     input = _tensor_arg(input, name)
-    if input.data.ndim < 2:
-        raise ValueError(
-            f"{name}(): input must have at least 2 dimensions, got shape {input.data.shape}"
+    if input._data.ndim < 2:
+        raise ShapeError(
+            f"{name}(): input must have at least 2 dimensions, got shape {input._data.shape}"
         )
     if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
         raise TypeError(f"{name}(): diagonal must be an int, got {diagonal!r}")
     k = int(diagonal)
-    data = np.tril(input.data, k) if lower else np.triu(input.data, k)
+    data = np.tril(input._data, k) if lower else np.triu(input._data, k)
     return _result(data, name, (input,), k, input.requires_grad)
 
 
@@ -124,6 +128,7 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 VJPS["tril"] = (lambda g, ans, k: np.tril(g, k),)  # the kept entries pass their gradient
+RULE_TEXT["tril"] = ("np.tril(grad, k)",)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -132,6 +137,7 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 VJPS["triu"] = (lambda g, ans, k: np.triu(g, k),)
+RULE_TEXT["triu"] = ("np.triu(grad, k)",)
 
 method(tril)
 method(triu)
@@ -152,7 +158,7 @@ def _order(x: ndarray, axis: int, descending: bool) -> ndarray:
 
 
 def _sorted(input: Tensor, dim: int, descending: bool, k: int | None, op: str) -> tuple:
-    x = input.data
+    x = input._data
     d = normalize_dim(dim, x.ndim)
     if x.ndim == 0:  # a 0-d tensor sorts as one element
         x = x.reshape(1)
@@ -160,10 +166,10 @@ def _sorted(input: Tensor, dim: int, descending: bool, k: int | None, op: str) -
     if k is not None:
         order = order[(slice(None),) * d + (slice(0, k),)]
     values = np.take_along_axis(x, order, axis=d)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         order, values = order.reshape(()), values.reshape(())
     records = input.requires_grad and op != ""  # argsort asks for no values node
-    out = _result(values, op, (input,), (input.data.shape, order, d), records)
+    out = _result(values, op, (input,), (input._data.shape, order, d), records)
     return out, _result(order.astype(np.int64, copy=False), "", (), None, False)
 
 
@@ -189,7 +195,7 @@ def topk(
     ([3.0, 2.0], [1, 2])
     """
     input = _tensor_arg(input, "topk")
-    size = input.data.shape[normalize_dim(dim, input.data.ndim)] if input.data.ndim else 1
+    size = input._data.shape[normalize_dim(dim, input._data.ndim)] if input._data.ndim else 1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"topk(): k must be an int, got {k!r}")
     if not 0 <= k <= size:
@@ -198,6 +204,7 @@ def topk(
 
 
 VJPS["topk"] = (_sorted_grad,)
+RULE_TEXT["topk"] = ("grad.copy() if scalar else scatter(np.zeros_like(a), d, order, grad)",)
 
 
 def sort(
@@ -215,6 +222,7 @@ def sort(
 
 
 VJPS["sort"] = (_sorted_grad,)
+RULE_TEXT["sort"] = ("grad.copy() if scalar else scatter(np.zeros_like(a), d, order, grad)",)
 
 
 def argsort(

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import normalize_dim
-from micrograd.tensors.core import VJPS, Tensor, _result, _view, method, ndarray
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, _view, method, ndarray
+from micrograd.tensors.errors import ShapeError
 
 
 def _shape_arg(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -48,22 +49,23 @@ def view(self, *shape: int | tuple[int, ...]) -> Tensor:
 
 def _reshaped(self: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
     try:
-        data = self.data.reshape(shape)
+        data = self._data.reshape(shape)
     except ValueError:
-        raise RuntimeError(
-            f"{name}(): shape {list(shape)} is invalid for input of size {self.data.size} "
-            f"(a tensor of shape {tuple(self.data.shape)})"
+        raise ShapeError(
+            f"{name}(): shape {list(shape)} is invalid for input of size {self._data.size} "
+            f"(a tensor of shape {tuple(self._data.shape)})"
         ) from None
-    return _view(data, "reshape", self, self.data.shape)
+    return _view(data, "reshape", self, self._data.shape)
 
 
 VJPS["reshape"] = (lambda g, ans, shape: g.reshape(shape),)  # ctx = a.shape
+RULE_TEXT["reshape"] = ("grad.reshape(a.shape)",)
 
 
 @method
 def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Dims ``start_dim`` to ``end_dim`` (inclusive) merged into one; a 0-d tensor becomes 1-D."""
-    shape = self.data.shape
+    shape = self._data.shape
     if not shape:
         return self.reshape(1)
     start, end = normalize_dim(start_dim, len(shape)), normalize_dim(end_dim, len(shape))
@@ -76,7 +78,7 @@ def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 @method
 def unsqueeze(self, dim: int) -> Tensor:
     """A new dim of length 1 at ``dim`` (in ``[-ndim - 1, ndim]``)."""
-    shape = self.data.shape
+    shape = self._data.shape
     d = normalize_dim(dim, len(shape) + 1)
     return self.reshape(shape[:d] + (1,) + shape[d:])
 
@@ -85,7 +87,7 @@ def unsqueeze(self, dim: int) -> Tensor:
 def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
     """Dims of length 1 removed: all of them, or those of ``dim`` (a dim of another length
     named in ``dim`` is left as it is, as in PyTorch)."""
-    shape = self.data.shape
+    shape = self._data.shape
     if dim is None:
         dims = set(range(len(shape)))
     else:
@@ -96,18 +98,19 @@ def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
 @method
 def contiguous(self) -> Tensor:
     """This tensor if its data is laid out row by row in memory (C order), else a copy that is."""
-    if self.data.flags.c_contiguous:
+    if self._data.flags.c_contiguous:
         return self
-    return _result(np.ascontiguousarray(self.data), "copy", (self,), None, self.requires_grad)
+    return _result(np.ascontiguousarray(self._data), "copy", (self,), None, self.requires_grad)
 
 
 @method
 def clone(self) -> Tensor:
     """A copy of the data in new memory, still in the graph (its gradient flows back)."""
-    return _result(self.data.copy(), "copy", (self,), None, self.requires_grad)
+    return _result(self._data.copy(), "copy", (self,), None, self.requires_grad)
 
 
 VJPS["copy"] = (lambda g, ans, ctx: g,)
+RULE_TEXT["copy"] = ("grad",)
 
 
 # --------------------------------------------------------------------- reordering dims
@@ -117,14 +120,15 @@ VJPS["copy"] = (lambda g, ans, ctx: g,)
 def transpose(self, dim0: int, dim1: int) -> Tensor:
     """Dims ``dim0`` and ``dim1`` swapped (negative dims count from the end):
     ``k.transpose(-2, -1)`` transposes a batch of matrices. A view."""
-    ndim = self.data.ndim
+    ndim = self._data.ndim
     d0, d1 = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
     if ndim == 0:
-        return _view(self.data.view(), "permute", self, ())
-    return _view(self.data.swapaxes(d0, d1), "transpose", self, (d0, d1))
+        return _view(self._data.view(), "permute", self, ())
+    return _view(self._data.swapaxes(d0, d1), "transpose", self, (d0, d1))
 
 
 VJPS["transpose"] = (lambda g, ans, dims: g.swapaxes(*dims),)  # the swap is its own inverse
+RULE_TEXT["transpose"] = ("grad.swapaxes(d0, d1)",)
 Tensor.swapaxes = Tensor.swapdims = Tensor.transpose  # type: ignore[attr-defined]
 
 
@@ -132,35 +136,36 @@ Tensor.swapaxes = Tensor.swapdims = Tensor.transpose  # type: ignore[attr-define
 def permute(self, *dims: int | tuple[int, ...]) -> Tensor:
     """The dims reordered: output dim i is input dim ``dims[i]`` (``t.permute(2, 0, 1)``)."""
     order = _shape_arg(dims, "permute")
-    ndim = self.data.ndim
+    ndim = self._data.ndim
     if len(order) != ndim:
         raise RuntimeError(
             f"permute(): the number of dims given ({len(order)}) does not match the tensor's "
-            f"({ndim}, shape {self.data.shape})"
+            f"({ndim}, shape {self._data.shape})"
         )
     order = tuple(normalize_dim(d, ndim) for d in order)
     if len(set(order)) != len(order):
         raise RuntimeError(f"permute(): duplicate dims are not allowed, got {dims}")
     inverse = tuple(np.argsort(order).tolist())
-    return _view(self.data.transpose(order), "permute", self, inverse)
+    return _view(self._data.transpose(order), "permute", self, inverse)
 
 
 VJPS["permute"] = (lambda g, ans, inverse: g.transpose(inverse),)  # None: reverse all
+RULE_TEXT["permute"] = ("grad.transpose(inverse)",)
 
 
 def _reversed_dims(self: Tensor) -> Tensor:
     """``t.T``: every dim reversed, the matrix transpose for 2-D (as PyTorch's ``T``)."""
-    return _view(self.data.T, "permute", self, None)
+    return _view(self._data.T, "permute", self, None)
 
 
 def _matrix_transpose(self: Tensor) -> Tensor:
     """``t.mT``: the last two dims swapped, a batch of matrices transposed."""
-    ndim = self.data.ndim
+    ndim = self._data.ndim
     if ndim < 2:
         raise RuntimeError(
             f"tensor.mT is only supported on matrices or batches of matrices; got {ndim}-D"
         )
-    return _view(self.data.swapaxes(-2, -1), "transpose", self, (ndim - 2, ndim - 1))
+    return _view(self._data.swapaxes(-2, -1), "transpose", self, (ndim - 2, ndim - 1))
 
 
 Tensor.T = property(_reversed_dims)  # type: ignore[attr-defined]
@@ -170,9 +175,9 @@ Tensor.mT = property(_matrix_transpose)  # type: ignore[attr-defined]
 @method
 def t(self) -> Tensor:
     """The transpose of a matrix; a 0-D or 1-D tensor is returned as it is."""
-    if self.data.ndim > 2:
+    if self._data.ndim > 2:
         raise RuntimeError(
-            f"t() expects a tensor with <= 2 dimensions, but self is {self.data.ndim}D"
+            f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D"
         )
     return _reversed_dims(self)
 
@@ -182,7 +187,7 @@ def expand(self, *sizes: int | tuple[int, ...]) -> Tensor:
     """A view with length-1 dims repeated to ``sizes`` (-1: keep that dim), and new leading
     dims in front; no copy (read-only). The gradient sums over the repeats."""
     target = list(_shape_arg(sizes, "expand"))
-    shape = self.data.shape
+    shape = self._data.shape
     lead = len(target) - len(shape)
     if lead < 0:
         raise RuntimeError(
@@ -203,16 +208,17 @@ def expand(self, *sizes: int | tuple[int, ...]) -> Tensor:
                 f"({shape[i - lead]}) at non-singleton dimension {i}. Target sizes: {list(sizes)}. "
                 f"Tensor sizes: {list(shape)}"
             )
-    return _view(np.broadcast_to(self.data, tuple(target)), "expand", self, None)
+    return _view(np.broadcast_to(self._data, tuple(target)), "expand", self, None)
 
 
 VJPS["expand"] = (lambda g, ans, ctx: g,)  # backward sums g back to the input's shape
+RULE_TEXT["expand"] = ("grad",)
 
 
 @method
 def expand_as(self, other: Tensor) -> Tensor:
     """``self.expand(other.size())``."""
-    return self.expand(other.data.shape)
+    return self.expand(other._data.shape)
 
 
 @method
@@ -225,15 +231,15 @@ def repeat(self, *sizes: int | tuple[int, ...]) -> Tensor:
     [[1, 2, 1, 2], [1, 2, 1, 2]]
     """
     reps = _shape_arg(sizes, "repeat")
-    shape = self.data.shape
+    shape = self._data.shape
     if len(reps) < len(shape):
-        raise RuntimeError(
+        raise ShapeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions "
             f"of tensor: repeat{reps} on a tensor of shape {tuple(shape)}"
         )
     if any(n < 0 for n in reps):
         raise RuntimeError(f"repeat(): the repeats must be >= 0, got {list(reps)}")
-    return _result(np.tile(self.data, reps), "repeat", (self,), (reps, shape), self.requires_grad)
+    return _result(np.tile(self._data, reps), "repeat", (self,), (reps, shape), self.requires_grad)
 
 
 def _repeat_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
@@ -245,6 +251,8 @@ def _repeat_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["repeat"] = (_repeat_grad,)
+# each dim of grad split into (copies, length): the copies summed
+RULE_TEXT["repeat"] = ("grad.reshape(tiles).sum(copies).reshape(a.shape)",)
 
 
 @method
@@ -252,13 +260,14 @@ def roll(self, shifts: int | tuple[int, ...], dims: int | tuple[int, ...] | None
     """Entries shifted cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)."""
     if dims is not None:
         many = isinstance(dims, (tuple, list))
-        ndim = self.data.ndim
+        ndim = self._data.ndim
         dims = tuple(normalize_dim(d, ndim) for d in dims) if many else normalize_dim(dims, ndim)
-    data = np.roll(self.data, shifts, axis=dims)
+    data = np.roll(self._data, shifts, axis=dims)
     return _result(data, "roll", (self,), (shifts, dims), self.requires_grad)
 
 
 VJPS["roll"] = (lambda g, ans, ctx: np.roll(g, np.negative(ctx[0]), axis=ctx[1]),)
+RULE_TEXT["roll"] = ("np.roll(grad, np.negative(shifts), axis=dims)",)
 
 
 # --------------------------------------------------------------------- splitting
@@ -268,7 +277,7 @@ VJPS["roll"] = (lambda g, ans, ctx: np.roll(g, np.negative(ctx[0]), axis=ctx[1])
 def split(self, split_size_or_sections: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
     """Consecutive pieces along ``dim``: of ``split_size`` entries each (the last may be
     shorter), or of the lengths listed. Each piece is a view with its own gradient path."""
-    shape = self.data.shape
+    shape = self._data.shape
     d = normalize_dim(dim, len(shape))
     if not shape:
         raise RuntimeError("split(): a 0-d tensor cannot be split")
@@ -299,9 +308,9 @@ def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     chunks = operator.index(chunks)
     if chunks <= 0:
         raise RuntimeError(f"chunk(): chunks must be greater than 0, got {chunks}")
-    if not self.data.shape:
+    if not self._data.shape:
         raise RuntimeError("chunk(): a 0-d tensor cannot be chunked")
-    n = self.data.shape[normalize_dim(dim, self.data.ndim)]
+    n = self._data.shape[normalize_dim(dim, self._data.ndim)]
     return self.split(max(-(-n // chunks), 1) if n else 0, dim)
 
 
@@ -309,8 +318,8 @@ def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, that dim removed: ``torch.cat(torch.unbind(emb, 1), 1)``
     lays an (N, T, C) batch out as (N, T*C). Each slice is a view with its own gradient path."""
-    if not self.data.shape:
+    if not self._data.shape:
         raise IndexError("unbind(): a 0-d tensor has no dimension to unbind")
-    d = normalize_dim(dim, self.data.ndim)
+    d = normalize_dim(dim, self._data.ndim)
     lead = (slice(None),) * d
-    return tuple(self[lead + (i,)] for i in range(self.data.shape[d]))
+    return tuple(self[lead + (i,)] for i in range(self._data.shape[d]))

@@ -1,7 +1,8 @@
 """``softmax`` and ``log_softmax``, the two activations PyTorch offers as ``Tensor`` methods
 that normalize along a dim; each one node, with its rule below it.
 
-Every forward keeps the input's floating dtype. The rows' max and sum go through ``_rows``
+Every forward keeps the input's floating dtype; integer input is refused, as PyTorch does
+(``dtype=`` casts it first). The rows' max and sum go through ``_rows``
 when the dim is the last (attention's scores, a classifier's logits): short rows, where
 NumPy's own row loop costs more than the arithmetic (benchmarks/README.md).
 """
@@ -13,28 +14,34 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
-from micrograd.tensors._shapes import normalize_dim
+from micrograd.tensors._shapes import alias, normalize_dim
 from micrograd.tensors.conversion import in_float32
-from micrograd.tensors.core import VJPS, Tensor, _result, method, ndarray
-from micrograd.tensors.dtypes import FLOAT_KINDS, as_dtype, bfloat16
+from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
+from micrograd.tensors.dtypes import as_dtype, is_bfloat16, is_float
+from micrograd.tensors.errors import DTypeError
+from micrograd.tensors.ops import _quiet
 
 
 def _softmax_dim(dim: Any, axis: Any, ndim: int) -> int:
-    """``dim`` (PyTorch's name) or ``axis`` (NumPy's, kept as an alias) as a non-negative int."""
-    if axis is not None:
-        if dim is not None and dim != axis:
-            raise TypeError(f"softmax got both dim={dim!r} and axis={axis!r}; pass one")
-        dim = axis
+    """``dim`` (PyTorch's name) or ``axis`` (NumPy's alias) as a non-negative int; -1 if
+    neither is given."""
+    dim = alias(dim, axis, "dim", "axis", None)
     return normalize_dim(-1 if dim is None else dim, ndim)
 
 
-def _in_dtype(x: ndarray, dtype: Any) -> ndarray:
-    """``x`` cast to ``dtype`` first, as PyTorch's ``dtype=`` argument of softmax does."""
+def _in_dtype(x: ndarray, dtype: Any, name: str) -> ndarray:
+    """``x`` cast to ``dtype`` first, as PyTorch's ``dtype=`` argument of softmax does; a
+    DTypeError for integer data, which PyTorch refuses too."""
     if dtype is None:
+        if not is_float(x.dtype):
+            raise DTypeError(
+                f"{name}() is not implemented for {x.dtype} tensors (nor in PyTorch): convert "
+                "the input first with .float() or .double(), or pass dtype=micrograd.float64"
+            )
         return x
     dtype = as_dtype(dtype)
-    if dtype.kind not in FLOAT_KINDS:
-        raise TypeError(f"softmax dtype must be a floating dtype, got {dtype}")
+    if not is_float(dtype):
+        raise DTypeError(f"{name} dtype must be a floating dtype, got {dtype}")
     return x.astype(dtype, copy=False)
 
 
@@ -64,25 +71,25 @@ def _dot_along(a: ndarray, b: ndarray, d: int) -> ndarray:
 def softmax(self, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
     """exp(x) / exp(x).sum(dim), along ``dim`` (any, negative counts from the end; -1 if
     not given, where PyTorch requires it; ``axis`` is an alias). ``dtype`` casts the input
-    first. Rows whose entries are all -inf give nan, as in PyTorch.
+    first. Rows whose entries are all -inf (or hold +inf) give nan, as in PyTorch.
 
     Fused: computed as exp(x - max) * (1 / sum), so stable for any finite logits (±1000
     included), in one node where the composite (exp of log_softmax) takes two and an extra
     pass; its rule is ans * (g - sum(g * ans)).
 
-    >>> Tensor([[0.0, 0.0], [0.0, 1000.0]]).softmax(dim=1).data
-    array([[0.5, 0.5],
-           [0. , 1. ]])
+    >>> Tensor([[0.0, 0.0], [0.0, 1000.0]]).softmax(dim=1).tolist()
+    [[0.5, 0.5], [0.0, 1.0]]
     """
-    if self.data.dtype is bfloat16 and dtype is None:  # in float32, rounded once (PyTorch's)
-        return in_float32(Tensor.softmax, bfloat16, self, dim, axis=axis)
-    x = _in_dtype(self.data, dtype)
+    if is_bfloat16(self._data.dtype) and dtype is None:  # in float32, rounded once (PyTorch's)
+        return in_float32(Tensor.softmax, self._data.dtype, self, dim, axis=axis)
+    x = _in_dtype(self._data, dtype, "softmax")
     d = _softmax_dim(dim, axis, x.ndim)
     if x.size == 0:
         return _result(x.copy(), "softmax", (self,), d, self.requires_grad)
-    e = x - _max_along(x, d)
-    np.exp(e, out=e)
-    e *= 1 / _sum_along(e, d)
+    with _quiet():  # inf - inf in a row holding inf: nan, quietly as PyTorch
+        e = x - _max_along(x, d)
+        np.exp(e, out=e)
+        e *= 1 / _sum_along(e, d)
     return _result(e, "softmax", (self,), d, self.requires_grad)
 
 
@@ -93,6 +100,7 @@ def _softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
 
 
 VJPS["softmax"] = (_softmax_grad,)
+RULE_TEXT["softmax"] = ("out * (grad - (grad * out).sum(d, keepdims=True))",)
 
 
 @method
@@ -104,14 +112,15 @@ def log_softmax(
     Fused: stable for any finite logits (±1000 included), and one node where the composite
     would need six.
     """
-    if self.data.dtype is bfloat16 and dtype is None:  # in float32, rounded once (PyTorch's)
-        return in_float32(Tensor.log_softmax, bfloat16, self, dim, axis=axis)
-    x = _in_dtype(self.data, dtype)
+    if is_bfloat16(self._data.dtype) and dtype is None:  # in float32, rounded once (PyTorch's)
+        return in_float32(Tensor.log_softmax, self._data.dtype, self, dim, axis=axis)
+    x = _in_dtype(self._data, dtype, "log_softmax")
     d = _softmax_dim(dim, axis, x.ndim)
     if x.size == 0:
         return _result(x.copy(), "log_softmax", (self,), d, self.requires_grad)
-    shifted = x - _max_along(x, d)
-    shifted -= np.log(_sum_along(np.exp(shifted), d))
+    with _quiet():  # inf - inf in a row holding inf: nan, quietly as PyTorch
+        shifted = x - _max_along(x, d)
+        shifted -= np.log(_sum_along(np.exp(shifted), d))
     return _result(shifted, "log_softmax", (self,), d, self.requires_grad)
 
 
@@ -122,3 +131,4 @@ def _log_softmax_grad(g: ndarray, ans: ndarray, d: int) -> ndarray:
 
 
 VJPS["log_softmax"] = (_log_softmax_grad,)
+RULE_TEXT["log_softmax"] = ("grad - np.exp(out) * grad.sum(d, keepdims=True)",)

@@ -431,22 +431,18 @@ def test_part3_batchnorm_network_trains_as_in_pytorch():
         _close(p, q)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a micrograd .grad and .data are NumPy arrays (a design decision, see the README): "
-    ".std() is NumPy's (ddof=0, PyTorch's is unbiased) and a NumPy float has no .log10()",
-)
 def test_part3_gradient_statistics_on_grad_and_data():
-    """The lecture's diagnostics read p.grad and p.data as tensors."""
+    """The lecture's diagnostics read p.grad and p.data as tensors: PyTorch's unbiased std,
+    a 0-d tensor's log10."""
 
     def run(torch, F):
         weights, batches = part3_weights(7), _batches(8, 1)
         return [p for p in part3_training(torch, F, weights, batches)[-1] if p.ndim == 2]
 
     ours, theirs = run(mg, mg.nn.functional), run(pt, pt.nn.functional)
-    # 'weight %10s | mean %+f | std %e | grad:data ratio %e': NumPy's std is the biased one
+    # 'weight %10s | mean %+f | std %e | grad:data ratio %e'
     assert ["%e" % p.grad.std() for p in ours] == ["%e" % p.grad.std() for p in theirs]  # noqa: UP031
-    # the update-to-data ratios, log10 of a 0-d tensor (a NumPy float has no log10)
+    # the update-to-data ratios, log10 of a 0-d tensor
     ratios = [((0.1 * p.grad).std() / p.data.std()).log10().item() for p in ours]
     _close(ratios, [((0.1 * p.grad).std() / p.data.std()).log10().item() for p in theirs])
 

@@ -6,8 +6,8 @@ MLP, RNN and GRU cells, bag of words, Transformer, ``generate()``) and of the GP
 same PyTorch API. Each factory takes the modules a learner imports (``torch``, ``torch.nn``,
 ``torch.nn.functional``) and is run once with PyTorch's and once with micrograd's. The two
 models start from the same weights (micrograd's state_dict, buffers included, loaded into
-PyTorch's float64 twin), see the same batches, and must give the same losses to 1e-9 over 10
-AdamW steps, the same parameters, and the same greedy samples.
+PyTorch's twin; both in float64), see the same batches, and must give the same losses to 1e-9
+over 10 AdamW steps, the same parameters, and the same greedy samples.
 """
 
 import math
@@ -35,9 +35,10 @@ def _one_pytorch_thread():
 
 
 @pytest.fixture(autouse=True)
-def _pytorch_in_float64():
-    """PyTorch's twin runs in float64, micrograd's default: torch.zeros(...) and
-    torch.tensor(losses) inside the programs then make float64 tensors on both sides."""
+def _both_in_float64(float64_default):
+    """Both twins run in float64 (the default dtype set in both libraries, for comparisons
+    to 1e-9): torch.zeros(...) and torch.tensor(losses) inside the programs then make float64
+    tensors on both sides."""
     default = pt.get_default_dtype()
     pt.set_default_dtype(pt.float64)
     yield

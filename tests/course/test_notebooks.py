@@ -87,7 +87,13 @@ def _no_stderr(nb: nbformat.NotebookNode) -> None:
 
 def test_notebooks_are_committed_without_outputs() -> None:
     names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-    assert names == ["demo.ipynb", "gpt.ipynb", "graph_tracing.ipynb", "tensor_digits.ipynb"]
+    assert names == [
+        "backprop_ninja.ipynb",
+        "demo.ipynb",
+        "gpt.ipynb",
+        "graph_tracing.ipynb",
+        "tensor_digits.ipynb",
+    ]
     for name in names:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         nbformat.validate(nb)
@@ -176,4 +182,21 @@ def test_gpt(tmp_path: Path) -> None:
     names = _text(_tagged(nb, "samples")).splitlines()
     assert len(names) == 20 and all(re.fullmatch(r"[a-z]*( \(new\))?", n) for n in names), names
     assert "same logits: True" in _text(_tagged(nb, "same-model"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_backprop_ninja(tmp_path: Path) -> None:
+    nb = _run("backprop_ninja.ipynb", tmp_path)
+    _no_stderr(nb)
+    assert "text/html" in _mimetypes(_tagged(nb, "answer-key"))  # the page, inline
+    rules = _text(_tagged(nb, "rules"))
+    assert re.search(r"W2\.grad \+= h\.T @ #24\.grad +\(64×32\) @ \(32×27\) → \(64×27\)", rules)
+    assert "hpreact.grad += h.grad * (1 - h ** 2)" in rules
+    rows = _text(_tagged(nb, "compare")).splitlines()
+    assert len(rows) == 26  # every tensor of the forward pass, from logprobs back to C
+    for row in rows:  # each manual gradient right, and the page's equal to backward's
+        assert "approximate: True" in row and row.endswith("page = backward: True"), row
+    rule = _text(_tagged(nb, "cross-entropy-rule"))
+    assert "logits.grad += (softmax(logits, 1) - one_hot(Yb, 27)) * loss_fast.grad / 32" in rule
+    assert "logits | approximate: True" in _text(_tagged(nb, "cross-entropy"))
     assert list(tmp_path.iterdir()) == []

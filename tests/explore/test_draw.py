@@ -162,11 +162,11 @@ def test_tensor_graph_shows_shapes_and_summaries():
     y.backward()
     nodes, edges = parse(draw_dot(y))
     labels = {label.split(" | ")[0][2:]: label for label, _ in nodes.values()}
-    w_grad = "float64 in [1.0000, 3.0000]"  # x, broadcast over w's rows
+    w_grad = "float32 in [1.0000, 3.0000]"  # x, broadcast over w's rows
     assert (
-        labels["w"] == f"{{ w | shape (2, 3) | data float64 in [-2.0000, 3.0000] | grad {w_grad} }}"
+        labels["w"] == f"{{ w | shape (2, 3) | data float32 in [-2.0000, 3.0000] | grad {w_grad} }}"
     )
-    assert labels["x"] == "{ x | shape (3,) | data float64 in [1.0000, 3.0000] | grad None }"
+    assert labels["x"] == "{ x | shape (3,) | data float32 in [1.0000, 3.0000] | grad None }"
     total = float((w.data @ x.data).sum())
     assert labels["y"] == f"{{ y | shape () | data {total:.4f} | grad 1.0000 }}"
     assert sorted(label for label, _ in nodes.values() if "{" not in label) == ["@", "sum"]

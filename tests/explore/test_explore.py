@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import micrograd
-from micrograd import Tensor, Value
+from micrograd import Value
 from micrograd.cli import main
 from micrograd.explore import GraphTooLarge, explore, layout_cost, local_grads, trace
 from micrograd.graph import topological_order
@@ -498,10 +498,10 @@ def test_a_value_reused_far_apart_is_refused_before_any_layout():
 
 
 def test_bad_arguments():
-    with pytest.raises(TypeError, match="expected a Value, got float"):
+    with pytest.raises(TypeError, match="expected a Value or a Tensor, got float"):
         explore(3.0)
-    with pytest.raises(TypeError, match="draw_dot"):
-        explore(Tensor([1.0, 2.0], requires_grad=True).sum())
+    with pytest.raises(TypeError, match="names= names the tensors of a Tensor graph"):
+        explore(Value(1.0), names={"x": Value(1.0)})
     for bad in (0, -1, 2.5, True, "9"):
         with pytest.raises(ValueError, match="max_nodes must be a positive integer or None"):
             explore(Value(1.0), max_nodes=bad)

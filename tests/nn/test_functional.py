@@ -54,7 +54,11 @@ def test_hypothesis_linear_against_torch(lead, nin, nout, bias, seed):
 
 
 def test_linear_is_one_node():
-    x, w, b = Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3)), True), Tensor(np.ones(4), True)
+    x, w, b = (
+        Tensor(np.ones((2, 3))),
+        Tensor(np.ones((4, 3)), requires_grad=True),
+        Tensor(np.ones(4), requires_grad=True),
+    )
     out = F.linear(x, w, b)
     assert out._op == "linear" and out._prev == (x, w, b)
     assert F.linear(x, w)._prev == (x, w)
@@ -104,7 +108,10 @@ def test_linear_keeps_float32(shape, bias):
 
 def test_linear_with_mixed_dtypes_promotes_like_the_composite():
     x = Tensor(RNG.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
-    w, b = Tensor(RNG.standard_normal((2, 3)), True), Tensor(RNG.standard_normal(2), True)
+    w, b = (
+        Tensor(RNG.standard_normal((2, 3)), requires_grad=True),
+        Tensor(RNG.standard_normal(2), requires_grad=True),
+    )
     out = F.linear(x, w, b)
     assert out.dtype == np.float64  # as x @ w.T + b would be
     np.testing.assert_allclose(out.data, x.data @ w.data.T + b.data, rtol=1e-12)
@@ -113,7 +120,11 @@ def test_linear_with_mixed_dtypes_promotes_like_the_composite():
 
 
 def test_linear_of_an_empty_batch():
-    x, w, b = Tensor(np.zeros((0, 3))), Tensor(np.ones((2, 3)), True), Tensor(np.ones(2), True)
+    x, w, b = (
+        Tensor(np.zeros((0, 3))),
+        Tensor(np.ones((2, 3)), requires_grad=True),
+        Tensor(np.ones(2), requires_grad=True),
+    )
     out = F.linear(x, w, b)
     assert out.shape == (0, 2)
     out.backward(np.zeros((0, 2)))

@@ -466,7 +466,7 @@ def test_dropout_masks_and_scales(monkeypatch):
     x = Tensor(RNG.standard_normal((200, 50)), requires_grad=True)
     assert F.dropout(x, 0.3, training=False) is x and F.dropout(x, 0.0) is x
     out = F.dropout(x, 0.3)
-    kept = out.data != 0
+    kept = out.detach().numpy() != 0
     assert 0.65 < kept.mean() < 0.75
     np.testing.assert_allclose(out.data[kept], x.data[kept] / 0.7, rtol=1e-12)
     out.backward(np.ones(x.shape))
@@ -526,7 +526,7 @@ def test_embedding_bad_input():
         F.embedding([0, 3], w)
     with pytest.raises(IndexError, match="index -1"):
         F.embedding(Tensor([-1]), w)
-    with pytest.raises(TypeError, match="integer indices, got dtype float64"):
+    with pytest.raises(TypeError, match="integer indices, got dtype float32"):
         F.embedding(Tensor([0.0]), w)
     with pytest.raises(ValueError, match=r"\(num_embeddings, embedding_dim\), got \(3,\)"):
         F.embedding([0], Tensor(np.zeros(3)))

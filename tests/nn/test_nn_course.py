@@ -102,6 +102,7 @@ def _both():
     ref = make_models(torch, torch.nn, torch.nn.functional)
     ours = make_models(micrograd, mnn, MF)
     for a, b in zip(ours, ref):
+        a.double()  # both built in float32, the default dtype, compared in float64
         b.double()
         assert list(a.state_dict()) == list(b.state_dict()) and repr(a) == repr(b)
         a.load_state_dict({k: v.numpy() for k, v in b.state_dict().items()})

@@ -178,7 +178,7 @@ def _params_with_grads(shapes, rng, dtype=np.float64):
     for shape in shapes:
         grad = np.asarray(rng.normal(size=shape) * rng.uniform(0.1, 10), dtype=dtype)
         p = mnn.Parameter(Tensor(np.zeros(shape, dtype)))
-        p.grad = grad.copy()
+        p.grad = Tensor(grad.copy())
         r = torch.zeros(shape, dtype=torch.from_numpy(grad).dtype, requires_grad=True)
         r.grad = torch.tensor(grad)
         ours.append(p)
@@ -216,7 +216,7 @@ def test_clip_grad_norm_edge_cases():
     assert mnn.utils.clip_grad_norm_([no_grad], 1.0).item() == 0.0
     assert mnn.utils.clip_grad_norm_(mnn.Linear(2, 2).parameters(), 1.0).item() == 0.0
     single, _ = _params_with_grads([(3,)], rng)
-    unchanged = single[0].grad.copy()
+    unchanged = single[0].grad.clone()
     big = mnn.utils.clip_grad_norm_(single[0], 1e9)  # a lone tensor; under the limit
     np.testing.assert_allclose(single[0].grad, unchanged, rtol=1e-15)
     assert big.item() == pytest.approx(np.linalg.norm(unchanged), rel=1e-15)

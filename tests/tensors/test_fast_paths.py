@@ -99,7 +99,7 @@ def test_split_pieces_and_reuse_accumulate_like_torch():
 
 def test_a_leaf_indexed_and_used_whole_accumulates_across_calls():
     x = Tensor(RNG.standard_normal((4, 3)), requires_grad=True)
-    ref = torch.tensor(x.data.copy(), requires_grad=True)
+    ref = torch.tensor(x.data.clone(), requires_grad=True)
     for t in (x, ref):
         for _ in range(2):  # leaves accumulate across backward calls
             (t[1:3].sum() * 2.0 + t[0, 1] * 3.0 + (t * t).sum()).backward()

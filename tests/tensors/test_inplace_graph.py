@@ -206,7 +206,7 @@ def test_parameter_scaled_in_place_stays_the_parameter_the_optimizer_holds():
     layer = mg.nn.Linear(3, 2)
     optimizer = mg.optim.SGD(layer.parameters(), lr=0.5)
     weight = layer.weight
-    before = weight.data.copy()
+    before = weight.data.clone()
     with mg.no_grad():
         layer.weight *= 0.1
         layer.bias -= 1.0
@@ -248,7 +248,7 @@ def test_bad_writes_raise_and_leave_the_tensor_as_it_was():
     with pytest.raises(RuntimeError, match="shares its memory with another tensor"):
         h[0] = h[1] * 2
     d = x * 2
-    snapshot, node = d.data.copy(), (d._op, d._prev)
+    snapshot, node = d.data.clone(), (d._op, d._prev)
     with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
         d += mg.ones(2, 4, 5)
     with pytest.raises(RuntimeError, match="cannot be broadcast"):

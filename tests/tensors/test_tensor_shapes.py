@@ -155,7 +155,7 @@ def test_contiguous_and_clone_are_in_the_graph():
     t = Tensor(x)
     assert t.contiguous() is t
     c = t.T.contiguous()
-    assert c.data.flags.c_contiguous and not np.shares_memory(c.data, t.data)
+    assert c.numpy().flags.c_contiguous and not np.shares_memory(c, t)
 
 
 def test_views_share_memory_copies_do_not():
@@ -167,7 +167,7 @@ def test_views_share_memory_copies_do_not():
         t.clone()[0] = -1.0
     assert t.tolist() == [10.0, 11.0, 2.0, 3.0, 4.0, 60.0]
     x = Tensor(np.zeros((2, 2)))
-    assert x[0, 1].data.base is not None  # a 0-d view, as PyTorch's
+    assert x[0, 1].numpy().base is not None  # a 0-d view, as PyTorch's
     x[0, 1].fill_(5.0)
     assert x.tolist() == [[0.0, 5.0], [0.0, 0.0]]
 
@@ -276,7 +276,7 @@ def test_bool_mask_tensor_and_embedding_lookup():
 
 def test_bad_indices():
     a = Tensor(randn((3, 4)))
-    with pytest.raises(IndexError, match="integer or bool tensors, got dtype float64"):
+    with pytest.raises(IndexError, match="integer or bool tensors, got dtype float32"):
         a[Tensor([0.0, 1.0])]
     with pytest.raises(IndexError, match="got float"):
         a[1.0]

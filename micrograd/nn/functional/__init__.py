@@ -8,14 +8,16 @@ entered in the engine's rule table ``VJPS`` right below it. One file per kind:
 
 - ``linear``: ``linear``
 - ``activations``: ``relu tanh sigmoid softmax log_softmax`` (the engine's, checked) and the
-  fused ``gelu silu leaky_relu elu softplus``
+  fused ``gelu silu leaky_relu elu softplus hardtanh``
 - ``dropout``: ``dropout``
 - ``sparse``: ``embedding one_hot``
 - ``padding``: ``pad``
 - ``normalization``: ``layer_norm batch_norm normalize``
 - ``attention``: ``scaled_dot_product_attention``
+- ``distance``: ``cosine_similarity``
 - ``losses``: ``cross_entropy nll_loss``; ``pointwise_losses``: ``mse_loss l1_loss
-  binary_cross_entropy binary_cross_entropy_with_logits hinge_loss``
+  smooth_l1_loss huber_loss binary_cross_entropy binary_cross_entropy_with_logits
+  hinge_loss``
 - ``_args``: the argument checks they share
 
 Where PyTorch would modify a tensor in place (``inplace=True``), the result is the same
@@ -27,12 +29,13 @@ values in a new tensor: returning it is what the course's code uses.
 >>> loss = cross_entropy(logits, np.array([0, 1]))
 >>> loss.backward()
 >>> round(loss.item(), 4), logits.grad.shape
-(0.0849, (2, 3))
+(0.0849, Size([2, 3]))
 """
 
 from micrograd.nn.functional.activations import (
     elu,
     gelu,
+    hardtanh,
     leaky_relu,
     log_softmax,
     relu,
@@ -43,6 +46,7 @@ from micrograd.nn.functional.activations import (
     tanh,
 )
 from micrograd.nn.functional.attention import scaled_dot_product_attention
+from micrograd.nn.functional.distance import cosine_similarity
 from micrograd.nn.functional.dropout import dropout
 from micrograd.nn.functional.linear import linear
 from micrograd.nn.functional.losses import cross_entropy, nll_loss
@@ -52,8 +56,10 @@ from micrograd.nn.functional.pointwise_losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     hinge_loss,
+    huber_loss,
     l1_loss,
     mse_loss,
+    smooth_l1_loss,
 )
 from micrograd.nn.functional.sparse import embedding, one_hot
 
@@ -67,6 +73,7 @@ __all__ = [
     "leaky_relu",
     "elu",
     "softplus",
+    "hardtanh",
     "softmax",
     "log_softmax",
     "dropout",
@@ -81,6 +88,9 @@ __all__ = [
     "nll_loss",
     "mse_loss",
     "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cosine_similarity",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "hinge_loss",

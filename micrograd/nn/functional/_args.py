@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.tensors import Tensor
+from micrograd.tensors import Tensor, dtypes
 from micrograd.tensors.conversion import in_float32
-from micrograd.tensors.dtypes import bfloat16, float16, float32
+from micrograd.tensors.dtypes import float16, float32, is_bfloat16, is_float
+from micrograd.tensors.errors import DTypeError
 from micrograd.tensors.generator import numpy_generator
 from micrograd.tensors.grad_mode import _autocast
 
@@ -23,12 +24,26 @@ def tensor_arg(x: Any, name: str) -> Tensor:
     return x
 
 
+def float_arg(x: Any, name: str) -> Tensor:
+    """``x`` itself if it is a floating-point Tensor; a TypeError naming the argument if it
+    is no Tensor, a DTypeError naming its dtype if it holds integers or bools (the network
+    ops PyTorch implements for floats only: activations, normalizations, losses)."""
+    tensor_arg(x, name)
+    if x._data.dtype.kind != "f" and not is_float(x._data.dtype):  # is_float: bfloat16
+        raise DTypeError(
+            f"{name} must be a floating-point tensor, got {x._data.dtype} (PyTorch refuses it "
+            "too): convert it first with .float() or .double()"
+        )
+    return x
+
+
 def needs_float32(x: Tensor) -> bool:
     """Whether a loss must first take ``x`` up to float32: bfloat16 always (NumPy would sum it
     in bfloat16, keeping 8 bits), float16 under autocast (PyTorch's CPU autocast runs the
     losses in float32)."""
-    dtype = x.data.dtype
-    return dtype is bfloat16 or (dtype is float16 and _autocast.enabled)
+    dtype = x._data.dtype
+    # kind "V" is bfloat16's (dtypes.is_bfloat16, read inline: cross_entropy's path stays short)
+    return dtype.kind == "V" or (_autocast.enabled and dtype == float16)
 
 
 def float32_loss(loss: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
@@ -38,11 +53,11 @@ def float32_loss(loss: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tens
     loss in float32 and rounds). Each cast is a node, so gradients flow back through it."""
     if _autocast.enabled:
         return loss(*(_up(x) for x in args), **kwargs)
-    return in_float32(loss, bfloat16, *args, **kwargs)
+    return in_float32(loss, dtypes.bfloat16, *args, **kwargs)
 
 
 def _up(x: Any) -> Any:
-    if isinstance(x, Tensor) and x.data.dtype in (bfloat16, float16):
+    if isinstance(x, Tensor) and (x._data.dtype == float16 or is_bfloat16(x._data.dtype)):
         return x.to(float32)
     return x
 
@@ -50,9 +65,9 @@ def _up(x: Any) -> Any:
 def index_array(x: Any, name: str) -> np.ndarray:
     """Integer indices (a Tensor, array or nested list of ints) as an ndarray; a TypeError
     naming the dtype for anything else (floats, booleans, strings)."""
-    array = x.data if isinstance(x, Tensor) else np.asarray(x)
+    array = x._data if isinstance(x, Tensor) else np.asarray(x)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer indices, got dtype {array.dtype}")
+        raise DTypeError(f"{name} must hold integer indices, got dtype {array.dtype}")
     return array
 
 

@@ -1,6 +1,6 @@
 """The activations of ``nn.functional``: those ``Tensor`` has as methods (relu, tanh, sigmoid,
 softmax, log_softmax) checked and passed on, and the fused ones only ``nn.functional`` has
-(gelu, silu, leaky_relu, elu, softplus): one node each where the composite takes two to
+(gelu, silu, leaky_relu, elu, softplus, hardtanh): one node each where the composite takes two to
 eight, each keeping what its rule reuses from the forward (sigmoid, tanh, the normal CDF), so
 the rule only finishes the derivative.
 """
@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.nn.functional._args import tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.nn.functional._args import float_arg, tensor_arg
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import _result, ndarray
-from micrograd.tensors.dtypes import bfloat16
+from micrograd.tensors.dtypes import is_bfloat16
 from micrograd.tensors.grad_mode import is_grad_enabled
 
 _tensor = tensor_arg
@@ -43,38 +43,57 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (``'tanh'``, the GELU of
     GPT-2 and makemore). One fused node either way.
 
-    >>> gelu(Tensor([-1.0, 0.0, 1.0])).data.round(4)
-    array([-0.1587,  0.    ,  0.8413])
+    >>> [round(v, 4) for v in gelu(Tensor([-1.0, 0.0, 1.0])).tolist()]
+    [-0.1587, 0.0, 0.8413]
     """
-    _tensor(input, "gelu input")
+    float_arg(input, "gelu input")
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu approximate must be 'none' or 'tanh', got {approximate!r}")
-    if input.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU
-        return in_float32(_gelu, bfloat16, input, approximate)
+    if is_bfloat16(input._data.dtype):  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(gelu, input._data.dtype, input, approximate)
+    if input.ndim == 0:  # computed in place (out=), which NumPy's 0-d scalars cannot take
+        return _gelu(input.reshape(1), approximate).reshape(())
     return _gelu(input, approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (the swish), elementwise."""
-    return _silu(_tensor(input, "silu input"))
+    return _silu(float_arg(input, "silu input"))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    return _leaky_relu(_tensor(input, "leaky_relu input"), float(negative_slope))
+    return _leaky_relu(float_arg(input, "leaky_relu input"), float(negative_slope))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    return _elu(_tensor(input, "elu input"), float(alpha))
+    float_arg(input, "elu input")
+    if input.ndim == 0:  # computed in place (out=), which NumPy's 0-d scalars cannot take
+        return _elu(input.reshape(1), float(alpha)).reshape(())
+    return _elu(input, float(alpha))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-    _tensor(input, "softplus input")
+    float_arg(input, "softplus input")
     if beta == 0:
         raise ValueError("softplus beta must be nonzero")
     return _softplus(input, float(beta), float(threshold))
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """x clipped to [min_val, max_val], elementwise; the gradient is 1 strictly inside, 0 at
+    and past the bounds, as PyTorch's (``clamp``'s counts the bounds in). Integer tensors
+    stay integer."""
+    _tensor(input, "hardtanh input")
+    if min_val > max_val:
+        raise ValueError(
+            f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+        )
+    return _hardtanh(input, float(min_val), float(max_val))
 
 
 def _implicit_dim(name: str, ndim: int) -> int:
@@ -203,7 +222,7 @@ def _gelu(input: Tensor, approximate: str) -> Tensor:
     gradient will be needed, the forward also forms the derivative from its intermediates
     (x^2, tanh, Phi) while they are at hand, and the rule is one product, g * derivative.
     """
-    x = input.data
+    x = input._data
     needs_grad = input.requires_grad and is_grad_enabled()
     square = x * x
     if approximate == "tanh":
@@ -243,13 +262,18 @@ def _gelu(input: Tensor, approximate: str) -> Tensor:
 
 
 VJPS["gelu"] = (lambda g, ans, deriv: g * deriv,)
+RULE_TEXT["gelu"] = (
+    "grad * (Phi(a) + a * np.exp(-(a**2) / 2) / math.sqrt(2 * math.pi)) if exact"
+    " else grad * (0.5 * (1 + t) + 0.5 * a * (1 - t**2) * math.sqrt(2 / math.pi)"
+    " * (1 + 3 * 0.044715 * a**2))",
+)
 
 
 def _sigmoid(x: ndarray) -> ndarray:
     """1 / (1 + exp(-x)), a fresh array: exp overflows to inf for x < -88 (float32) or -709,
     giving the right 0 (its warning silenced); no branch per element (see _ndtr_float32)."""
     with np.errstate(over="ignore"):
-        s = np.exp(-x)
+        s = np.exp(-x, out=np.empty(np.shape(x), x.dtype))  # an array also for a 0-d x
     s += 1
     return np.reciprocal(s, out=s)
 
@@ -259,7 +283,7 @@ def _silu(input: Tensor) -> Tensor:
 
     Fused: one node instead of two; the rule reuses sigmoid: s (1 + x (1 - s)).
     """
-    x = input.data
+    x = input._data
     s = _sigmoid(x)
     return _result(x * s, "silu", (input,), (x, s), input.requires_grad)
 
@@ -275,6 +299,24 @@ def _silu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarra
 
 
 VJPS["silu"] = (_silu_grad,)
+RULE_TEXT["silu"] = ("grad * sigmoid(a) * (1 + a * (1 - sigmoid(a)))",)
+
+
+def _hardtanh(input: Tensor, low: float, high: float) -> Tensor:
+    """x clipped to [low, high]. One node: its rule lets g through where low < x < high (and
+    at NaN, which is past neither bound), as PyTorch's hardtanh_backward."""
+    x = input._data
+    out = np.clip(x, low, high).astype(x.dtype, copy=False)
+    return _result(out, "hardtanh", (input,), (x, low, high), input.requires_grad)
+
+
+def _hardtanh_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
+    x, low, high = ctx
+    return np.where((x <= low) | (x >= high), 0, g)
+
+
+VJPS["hardtanh"] = (_hardtanh_grad,)
+RULE_TEXT["hardtanh"] = ("grad * ((a > lo) & (a < hi))",)
 
 
 def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
@@ -282,7 +324,7 @@ def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
 
     One node: the output and the rule are both the input times one factor array.
     """
-    x = input.data
+    x = input._data
     factor = (x > 0).astype(x.dtype)
     factor *= 1 - negative_slope
     factor += negative_slope
@@ -290,6 +332,7 @@ def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
 
 
 VJPS["leaky_relu"] = (lambda g, ans, factor: g * factor,)
+RULE_TEXT["leaky_relu"] = ("grad * np.where(a > 0, 1, slope)",)
 
 
 def _elu(input: Tensor, alpha: float) -> Tensor:
@@ -298,7 +341,7 @@ def _elu(input: Tensor, alpha: float) -> Tensor:
     Both pieces vanish on the other's side, so the output is their sum: no branch per
     element (see _ndtr_float32).
     """
-    x = input.data
+    x = input._data
     neg = np.minimum(x, 0)
     np.expm1(neg, out=neg)
     neg *= alpha  # 0 where x > 0
@@ -318,6 +361,7 @@ def _elu_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray, float]) -> 
 
 
 VJPS["elu"] = (_elu_grad,)
+RULE_TEXT["elu"] = ("grad * np.where(a > 0, 1, out + alpha)",)
 
 
 def _softplus(input: Tensor, beta: float, threshold: float) -> Tensor:
@@ -326,7 +370,7 @@ def _softplus(input: Tensor, beta: float, threshold: float) -> Tensor:
     Computed as logaddexp(0, beta x), which never overflows; the rule is sigmoid(beta x)
     (1 past the threshold).
     """
-    x = input.data
+    x = input._data
     z = x * beta if beta != 1 else x
     out = np.logaddexp(0, z)
     if beta != 1:
@@ -344,3 +388,4 @@ def _softplus_grad(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> nd
 
 
 VJPS["softplus"] = (_softplus_grad,)
+RULE_TEXT["softplus"] = ("grad * np.where(linear, 1, sigmoid(beta * a))",)

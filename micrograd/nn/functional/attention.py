@@ -10,7 +10,7 @@ The checks of query, key, value and mask, the forward and the rule, in one place
 >>> from micrograd import Tensor
 >>> q = Tensor(np.ones((2, 3, 4)))
 >>> scaled_dot_product_attention(q, q, Tensor(np.ones((2, 3, 5))), is_causal=True).shape
-(2, 3, 5)
+Size([2, 3, 5])
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ import numpy as np
 
 from micrograd.nn.functional._args import _uniform
 from micrograd.nn.functional._args import tensor_arg as _tensor
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors._rows import as_rows, row_dot, row_max, row_sum
 from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import _result, ndarray
-from micrograd.tensors.dtypes import bfloat16
+from micrograd.tensors.dtypes import is_bfloat16
+from micrograd.tensors.errors import DTypeError, ShapeError
 from micrograd.tensors.grad_mode import _autocast, lower_precision
 
 
@@ -52,13 +53,13 @@ def scaled_dot_product_attention(
     """
     for t, name in ((query, "query"), (key, "key"), (value, "value")):
         if _tensor(t, f"scaled_dot_product_attention {name}").ndim < 2:
-            raise ValueError(
+            raise ShapeError(
                 f"scaled_dot_product_attention {name} needs at least 2 dims (..., L, E), "
                 f"got {t.shape}"
             )
     q, k, v = query.shape, key.shape, value.shape
     if q[-1] != k[-1] or k[-2] != v[-2]:
-        raise ValueError(
+        raise ShapeError(
             f"scaled_dot_product_attention: query {q}, key {k} and value {v} do not fit: "
             "query and key need the same last dim, key and value the same second-to-last"
         )
@@ -70,7 +71,7 @@ def scaled_dot_product_attention(
     try:
         lead = np.broadcast_shapes(q[:-2], k[:-2], v[:-2])
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"scaled_dot_product_attention: the leading dims of query {q}, key {k} and "
             f"value {v} do not broadcast"
         ) from None
@@ -81,8 +82,8 @@ def scaled_dot_product_attention(
     if dropout_p > 0:
         keep = _uniform((*lead, q[-2], k[-2])) >= dropout_p
     factor = 1 / math.sqrt(q[-1]) if scale is None else float(scale)
-    arrays = (query.data, key.data, value.data)
-    if _autocast.enabled or any(x.dtype is bfloat16 for x in arrays):
+    arrays = (query._data, key._data, value._data)
+    if _autocast.enabled or any(is_bfloat16(x.dtype) for x in arrays):
         low = lower_precision(*arrays)
         if low is not None:
             return in_float32(
@@ -101,15 +102,15 @@ def _attention_mask(mask: Any, is_causal: bool, shape: tuple[int, ...], dtype: A
     if mask is None:
         return None
     if isinstance(mask, Tensor) and mask.requires_grad:
-        array, keep_tensor = mask.data, True
+        array, keep_tensor = mask._data, True
     else:
-        array, keep_tensor = np.asarray(mask.data if isinstance(mask, Tensor) else mask), False
-    if array.dtype.kind not in "bfV":  # "V": bfloat16
-        raise TypeError(f"attn_mask must be boolean or floating point, got dtype {array.dtype}")
+        array, keep_tensor = np.asarray(mask._data if isinstance(mask, Tensor) else mask), False
+    if array.dtype.kind not in "bf" and not is_bfloat16(array.dtype):
+        raise DTypeError(f"attn_mask must be boolean or floating point, got dtype {array.dtype}")
     try:
         np.broadcast_shapes(array.shape, shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"attn_mask of shape {array.shape} does not broadcast to the attention weights' "
             f"shape {shape}"
         ) from None
@@ -139,13 +140,13 @@ def _attention(
     (a boolean array of the weights' shape, or None) drops weights for dropout, the kept ones
     scaled by 1 / (1 - dropout_p).
     """
-    q, k, v = input.data, key.data, value.data
+    q, k, v = input._data, key._data, value._data
     scores = q @ k.swapaxes(-1, -2)
     scores *= scale
     prev: tuple = (input, key, value)
     if isinstance(mask, Tensor):
         prev += (mask,)
-        scores = scores + mask.data
+        scores = scores + mask._data
     elif mask is not None and mask.dtype == np.bool_:
         shape = np.broadcast_shapes(scores.shape, mask.shape)
         if shape != scores.shape:
@@ -220,3 +221,16 @@ def _attention_grad_mask(g: ndarray, ans: ndarray, ctx: list) -> ndarray:
 
 VJPS["attention"] = (_attention_grad_q, _attention_grad_k, _attention_grad_v)
 VJPS["attention_mask"] = VJPS["attention"] + (_attention_grad_mask,)
+RULE_TEXT["attention"] = (  # (q, k, v): out = softmax(q @ k.T * scale + mask) @ v
+    "scale * softmax_backward(weights, grad @ c.swapaxes(-1, -2)) @ b if no_dropout"
+    " else scale * softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep) @ b",
+    "scale * softmax_backward(weights, grad @ c.swapaxes(-1, -2)).swapaxes(-1, -2) @ a"
+    " if no_dropout"
+    " else scale * softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep)"
+    ".swapaxes(-1, -2) @ a",
+    "weights.swapaxes(-1, -2) @ grad if no_dropout else (weights * keep).swapaxes(-1, -2) @ grad",
+)
+RULE_TEXT["attention_mask"] = RULE_TEXT["attention"] + (  # a float mask, added to the scores
+    "softmax_backward(weights, grad @ c.swapaxes(-1, -2)) if no_dropout"
+    " else softmax_backward(weights, (grad @ c.swapaxes(-1, -2)) * keep)",
+)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from micrograd.nn.functional._args import _uniform, tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.nn.functional._args import _uniform, float_arg, tensor_arg
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 _tensor = tensor_arg
@@ -17,6 +17,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
+    float_arg(input, "dropout input")  # only now: PyTorch passes integers through unchanged
     if p == 1:
         return input * 0.0
     return _dropout(input, float(p), _uniform(input.shape) >= p)
@@ -27,10 +28,11 @@ def _dropout(input: Tensor, p: float, keep: ndarray) -> Tensor:
 
     Fused: one node whose rule is g times the same scaled mask, kept in the input's dtype.
     """
-    x = input.data
+    x = input._data
     mask = keep.astype(x.dtype)
     mask *= 1 / (1 - p)
     return _result(x * mask, "dropout", (input,), mask, input.requires_grad)
 
 
 VJPS["dropout"] = (lambda g, ans, mask: g * mask,)
+RULE_TEXT["dropout"] = ("grad * mask",)

@@ -25,14 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from micrograd.nn.functional._args import (
-    check_reduction,
-    float32_loss,
-    needs_float32,
-    tensor_arg,
-)
-from micrograd.tensors import VJPS, Tensor
+from micrograd.nn.functional._args import check_reduction, float32_loss, float_arg, needs_float32
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import DTypeError, ShapeError
 
 # --------------------------------------------------------------------- argument checks
 
@@ -48,7 +44,7 @@ def _target(target: Any, name: str, like: Tensor) -> Tensor | np.ndarray:
                 f"{name} must be a Tensor or an array of numbers, got {type(target).__name__}"
             ) from None
     if target.shape != like.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name} has shape {tuple(target.shape)} but the input has shape {like.shape}; "
             "they must match (reshape one of them)"
         )
@@ -62,23 +58,23 @@ def _constant(x: Any, name: str, like: Tensor, shape: tuple[int, ...]) -> np.nda
     if isinstance(x, Tensor):
         if x.requires_grad:
             raise ValueError(f"{name} must not require grad: its gradient is not computed")
-        x = x.data
+        x = x._data
     array = np.asarray(x, dtype=like.dtype)
     try:
         fits = np.broadcast_shapes(array.shape, shape) == shape
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"{name} of shape {array.shape} does not broadcast to shape {shape}")
+        raise ShapeError(f"{name} of shape {array.shape} does not broadcast to shape {shape}")
     return array
 
 
 def _classes(x: Tensor, name: str) -> int:
     if x.ndim == 0:
-        raise ValueError(f"{name} expects an input of shape (N, C, ...) or (C,), got ()")
+        raise ShapeError(f"{name} expects an input of shape (N, C, ...) or (C,), got ()")
     classes = x.shape[1] if x.ndim > 1 else x.shape[0]
     if classes == 0:
-        raise ValueError(f"{name} input of shape {x.shape} has no classes (dim 1 is empty)")
+        raise ShapeError(f"{name} input of shape {x.shape} has no classes (dim 1 is empty)")
     return classes
 
 
@@ -88,15 +84,15 @@ def _class_indices(
     """``target`` as an integer array of the input's shape less its class dim, each entry a
     class in [0, classes) or ``ignore_index``; and ``ignore_index`` if some entry holds it,
     None if none does (so the loss can skip masking)."""
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(
+        raise DTypeError(
             f"{name} target must hold integer class indices (or class probabilities of the "
             f"input's shape {x.shape}), got dtype {t.dtype} and shape {t.shape}"
         )
     expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
     if t.shape != expected:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: target of shape {t.shape} does not fit an input of shape {x.shape}: "
             f"expected target shape {expected}"
         )
@@ -136,10 +132,10 @@ def cross_entropy(
     and ``label_smoothing``. One fused node whose rule is softmax minus the (smoothed,
     weighted) one-hot; stable for logits of any size.
 
-    >>> float(cross_entropy(Tensor([[0.0, 0.0], [5.0, 0.0]]), [0, -1], ignore_index=-1).data)
-    0.6931471805599453
+    >>> round(cross_entropy(Tensor([[0.0, 0.0], [5.0, 0.0]]), [0, -1], ignore_index=-1).item(), 6)
+    0.693147
     """
-    x = tensor_arg(input, "cross_entropy input")
+    x = float_arg(input, "cross_entropy input")
     if needs_float32(x):
         return float32_loss(
             cross_entropy,
@@ -158,8 +154,8 @@ def cross_entropy(
     classes = _classes(x, "cross_entropy")
     w = _constant(weight, "cross_entropy weight", x, (classes,))
     if w is not None and w.shape != (classes,):
-        raise ValueError(f"cross_entropy weight must have shape ({classes},), got {w.shape}")
-    t = target.data if isinstance(target, Tensor) else target
+        raise ShapeError(f"cross_entropy weight must have shape ({classes},), got {w.shape}")
+    t = target._data if isinstance(target, Tensor) else target
     if getattr(t, "dtype", None) is not None and t.dtype.kind in "fV" and t.shape == x.shape:
         if ignore_index >= 0:
             raise ValueError("cross_entropy: ignore_index is not supported for probability targets")
@@ -183,7 +179,7 @@ def nll_loss(
     ``ignore_index`` and ``reduction``; 'mean' divides by the summed weights counted).
     ``nll_loss(log_softmax(x, 1), t)`` equals ``cross_entropy(x, t)``.
     """
-    x = tensor_arg(input, "nll_loss input")
+    x = float_arg(input, "nll_loss input")
     if needs_float32(x):
         return float32_loss(
             nll_loss, x, target, weight, size_average, ignore_index, reduce, reduction
@@ -192,7 +188,7 @@ def nll_loss(
     classes = _classes(x, "nll_loss")
     w = _constant(weight, "nll_loss weight", x, (classes,))
     if w is not None and w.shape != (classes,):
-        raise ValueError(f"nll_loss weight must have shape ({classes},), got {w.shape}")
+        raise ShapeError(f"nll_loss weight must have shape ({classes},), got {w.shape}")
     t, ignored = _class_indices(target, x, classes, ignore_index, "nll_loss")
     return _nll_loss(x, t, w, ignored, reduction)
 
@@ -272,7 +268,7 @@ def _cross_entropy(
     not ignored (nan if there are none). The rule is softmax minus the smoothed one-hot,
     weighted; the forward computes exp(x - max) once and keeps it for the rule.
     """
-    x = _classes_last(input.data)
+    x = _classes_last(input._data)
     t = target.reshape(-1)
     rows = np.arange(len(t))
     valid = None
@@ -304,7 +300,7 @@ def _cross_entropy(
         out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
-    ctx = (e, s, rows, t, wt, valid, weight, label_smoothing, scale, input.data.shape)
+    ctx = (e, s, rows, t, wt, valid, weight, label_smoothing, scale, input._data.shape)
     return _result(out, "cross_entropy", (input,), ctx, input.requires_grad)
 
 
@@ -327,6 +323,10 @@ def _cross_entropy_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["cross_entropy"] = (_cross_entropy_grad,)
+RULE_TEXT["cross_entropy"] = (  # softmax minus the one-hot of the targets
+    "(softmax(a, 1) - one_hot(target, classes)) * grad / n if plain"
+    " else (softmax(a, cdim) * y.sum(cdim, keepdims=True) - y) * grad.reshape(gshape) * scale",
+)
 
 
 def _cross_entropy_probs(
@@ -341,8 +341,8 @@ def _cross_entropy_probs(
     number of entries (not by the weights), as PyTorch.
     """
     target = _operand(target)
-    x = _classes_last(input.data)
-    y = _classes_last(target.data)
+    x = _classes_last(input._data)
+    y = _classes_last(target._data)
     classes = x.shape[1]
     logp = x - x.max(axis=1, keepdims=True)
     logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
@@ -350,9 +350,9 @@ def _cross_entropy_probs(
     if weight is not None:
         yw = yw * weight
     loss = -(logp * yw).sum(axis=1)
-    lead = input.data.shape[:1] + input.data.shape[2:] if input.data.ndim > 1 else ()
+    lead = input._data.shape[:1] + input._data.shape[2:] if input._data.ndim > 1 else ()
     out, scale = _reduce(_per_row(loss, lead, reduction), reduction)
-    ctx = (logp, yw, weight, label_smoothing, scale, input.data.shape)
+    ctx = (logp, yw, weight, label_smoothing, scale, input._data.shape)
     return _result(out, "cross_entropy_probs", (input, target), ctx, _needs_grad(input, target))
 
 
@@ -376,6 +376,12 @@ def _cross_entropy_probs_grad_y(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray
 
 
 VJPS["cross_entropy_probs"] = (_cross_entropy_probs_grad_x, _cross_entropy_probs_grad_y)
+RULE_TEXT["cross_entropy_probs"] = (
+    "(softmax(a, cdim) * b.sum(cdim, keepdims=True) - b) * grad.reshape(gshape) * scale if plain"
+    " else (softmax(a, cdim) * yw.sum(cdim, keepdims=True) - yw) * grad.reshape(gshape) * scale",
+    "-log_softmax(a, cdim) * grad.reshape(gshape) * scale * weight if no_smoothing"
+    " else -(1 - smoothing) * log_softmax(a, cdim) * grad.reshape(gshape) * scale * weight",
+)
 
 
 def _nll_loss(
@@ -386,7 +392,7 @@ def _nll_loss(
     'mean' divides by the summed w[t] of the entries not ignored. Its rule scatters -w[t] g
     into zeros.
     """
-    x = _classes_last(input.data)
+    x = _classes_last(input._data)
     t = target.reshape(-1)
     wt = weight
     if ignore_index is not None:  # as in _cross_entropy
@@ -402,7 +408,7 @@ def _nll_loss(
         out, scale = _mean(np.add.reduce(loss), wt.sum() if wt is not None else len(t))
     else:
         out, scale = _reduce(_per_row(loss, target.shape, reduction), reduction)
-    ctx = (t, wt, scale, x.shape, input.data.shape)
+    ctx = (t, wt, scale, x.shape, input._data.shape)
     return _result(out, "nll_loss", (input,), ctx, input.requires_grad)
 
 
@@ -415,3 +421,7 @@ def _nll_loss_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["nll_loss"] = (_nll_loss_grad,)
+RULE_TEXT["nll_loss"] = (
+    "-one_hot(target, classes) * grad / n if plain"
+    " else -one_hot(target, classes, cdim) * wt * grad.reshape(gshape) * scale",
+)

@@ -11,8 +11,8 @@ n entries and gx = d(loss)/d(xhat),
 d(loss)/dx = rstd * (gx - mean(gx) - xhat * mean(gx * xhat)).
 
 >>> from micrograd import Tensor
->>> normalize(Tensor([[3.0, 4.0]])).data
-array([[0.6, 0.8]])
+>>> [round(v, 6) for v in normalize(Tensor([[3.0, 4.0]]))[0].tolist()]
+[0.6, 0.8]
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.nn.functional._args import float_arg
 from micrograd.nn.functional._args import tensor_arg as _tensor
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors._rows import col_sum, row_dot, row_sum
 from micrograd.tensors._shapes import normalize_dim
 from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import _result, ndarray
-from micrograd.tensors.dtypes import bfloat16
+from micrograd.tensors.dtypes import is_bfloat16
+from micrograd.tensors.errors import ShapeError
 
 
 def layer_norm(
@@ -43,25 +45,26 @@ def layer_norm(
     added to the variance), then ``* weight + bias`` (both of shape normalized_shape).
     One fused node with the exact rule.
 
-    >>> layer_norm(Tensor([[1.0, 3.0]]), (2,)).data.round(4)
-    array([[-1.,  1.]])
+    >>> [round(v, 4) for v in layer_norm(Tensor([[1.0, 3.0]]), (2,))[0].tolist()]
+    [-1.0, 1.0]
     """
-    _tensor(input, "layer_norm input")
+    float_arg(input, "layer_norm input")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.shape[input.ndim - k :] != shape or k > input.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: normalized_shape={list(shape)} expects an input of shape "
             f"(*, {', '.join(map(str, shape))}), got {input.shape}"
         )
     for t, name in ((weight, "weight"), (bias, "bias")):
         if t is not None and _tensor(t, f"layer_norm {name}").shape != shape:
-            raise ValueError(
+            raise ShapeError(
                 f"layer_norm {name} must have shape normalized_shape={shape}, got {t.shape}"
             )
-    if input.data.dtype is bfloat16:  # in float32, rounded once, as PyTorch's CPU (a float32
+    if is_bfloat16(input._data.dtype):  # in float32, rounded once, as PyTorch's CPU (a float32
         # weight and bias, passed by keyword, are used as they are)
-        return in_float32(_layer_norm, bfloat16, input, k, weight=weight, bias=bias, eps=eps)
+        dtype = input._data.dtype
+        return in_float32(_layer_norm, dtype, input, k, weight=weight, bias=bias, eps=eps)
     return _layer_norm(input, k, weight, bias, float(eps))
 
 
@@ -79,9 +82,9 @@ def batch_norm(
     ``* weight + bias`` (C,). Training: with the batch's statistics, updating the running
     ones in place (momentum, unbiased variance) as PyTorch; evaluation: with the running ones.
     """
-    _tensor(input, "batch_norm input")
+    float_arg(input, "batch_norm input")
     if input.ndim < 2:
-        raise ValueError(f"batch_norm expects an input of shape (N, C, ...), got {input.shape}")
+        raise ShapeError(f"batch_norm expects an input of shape (N, C, ...), got {input.shape}")
     channels = input.shape[1]
     stats = []
     for t, name in (
@@ -91,13 +94,13 @@ def batch_norm(
         (bias, "bias"),
     ):
         if t is not None and _tensor(t, f"batch_norm {name}").shape != (channels,):
-            raise ValueError(
+            raise ShapeError(
                 f"batch_norm {name} must have shape ({channels},) for an input of shape "
                 f"{input.shape}, got {t.shape}"
             )
-        stats.append(None if t is None else t.data)
+        stats.append(None if t is None else t._data)
     if training:
-        if input.data.size // channels <= 1:
+        if input._data.size // channels <= 1:
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size "
                 f"{input.shape}"
@@ -113,7 +116,7 @@ def normalize(
     input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
 ) -> Tensor:
     """input / max(||input||_p, eps) along ``dim``: unit p-norm vectors (p >= 1, finite)."""
-    _tensor(input, "normalize input")
+    float_arg(input, "normalize input")
     if out is not None:
         raise TypeError("normalize: out= is not supported; use the returned tensor")
     if not (math.isfinite(p) and p >= 1):
@@ -176,7 +179,7 @@ def _layer_norm(
     memory no longer in the cache, which costs more than a pass over data that is), and the
     rule forms the normalized rows again where it writes its own gradients.
     """
-    x = input.data
+    x = input._data
     lead = x.ndim - k
     x2 = x.reshape(math.prod(x.shape[:lead]), math.prod(x.shape[lead:]))
     inv_n = 1 / x2.shape[1] if x2.shape[1] else math.nan
@@ -190,11 +193,11 @@ def _layer_norm(
     out *= rstd
     # The weight in x's dtype, so the output and the rules (which write into float arrays of
     # x's dtype where they can) compute in one dtype whatever the parameters' dtype.
-    w = None if weight is None else weight.data.reshape(-1).astype(out.dtype, copy=False)
+    w = None if weight is None else weight._data.reshape(-1).astype(out.dtype, copy=False)
     if w is not None:
         out *= w
     if bias is not None:
-        out += bias.data.reshape(-1)
+        out += bias._data.reshape(-1)
     prev, needs_grad = _operands(input, weight, bias)
     op = _LAYER_NORM_OPS[weight is not None, bias is not None]
     ctx = _NormRows(x2, mean, rstd, w, x.shape[lead:])
@@ -263,6 +266,19 @@ VJPS["layer_norm"] = (_layer_norm_grad_x,)
 VJPS["layer_norm_w"] = (_layer_norm_grad_x, _layer_norm_grad_w)
 VJPS["layer_norm_b"] = (_layer_norm_grad_x, _layer_norm_grad_b)
 VJPS["layer_norm_wb"] = (_layer_norm_grad_x, _layer_norm_grad_w, _layer_norm_grad_b)
+# The normalization rule (module docstring) with gx the gradient of the normalized input.
+_LAYER_NORM_X = (
+    "rstd * (grad - grad.mean(dims, keepdims=True)"
+    " - xhat * (grad * xhat).mean(dims, keepdims=True))"
+)
+_LAYER_NORM_WX = (  # gx = grad * weight
+    "rstd * (grad * b - (grad * b).mean(dims, keepdims=True)"
+    " - xhat * (grad * b * xhat).mean(dims, keepdims=True))"
+)
+RULE_TEXT["layer_norm"] = (_LAYER_NORM_X,)
+RULE_TEXT["layer_norm_w"] = (_LAYER_NORM_WX, "(grad * xhat).sum(lead)")
+RULE_TEXT["layer_norm_b"] = (_LAYER_NORM_X, "grad.sum(lead)")
+RULE_TEXT["layer_norm_wb"] = (_LAYER_NORM_WX, "(grad * xhat).sum(lead)", "grad.sum(lead)")
 
 
 # --------------------------------------------------------------------- batch norm
@@ -286,7 +302,7 @@ def _batch_norm(
     momentum * batch``, the variance unbiased (n / (n - 1)). Evaluation: with the running
     statistics, so each channel is one affine map.
     """
-    x = input.data
+    x = input._data
     axes = (0,) + tuple(range(2, x.ndim))
     kept = tuple(n if i == 1 else 1 for i, n in enumerate(x.shape))
     if training:
@@ -310,8 +326,8 @@ def _batch_norm(
         rstd = np.sqrt(var + eps).astype(x.dtype, copy=False)
     np.divide(1, rstd, out=rstd)
     xhat *= rstd
-    w = None if weight is None else weight.data.reshape(kept)
-    b = None if bias is None else bias.data.reshape(kept)
+    w = None if weight is None else weight._data.reshape(kept)
+    b = None if bias is None else bias._data.reshape(kept)
     prev, needs_grad = _operands(input, weight, bias)
     op = _BATCH_NORM_OPS[weight is not None, bias is not None]
     return _result(_scale_shift(xhat, w, b), op, prev, (xhat, rstd, w, axes, training), needs_grad)
@@ -345,6 +361,21 @@ VJPS["batch_norm"] = (_batch_norm_grad_x,)
 VJPS["batch_norm_w"] = (_batch_norm_grad_x, _batch_norm_grad_w)
 VJPS["batch_norm_b"] = (_batch_norm_grad_x, _batch_norm_grad_b)
 VJPS["batch_norm_wb"] = (_batch_norm_grad_x, _batch_norm_grad_w, _batch_norm_grad_b)
+# Training: the normalization rule, the batch's statistics depending on x; evaluation: the
+# statistics are constants, an affine map. gx = grad * weight, the weight along the channels.
+_BATCH_NORM_X = (
+    "rstd * (grad - grad.mean(axes, keepdims=True)"
+    " - xhat * (grad * xhat).mean(axes, keepdims=True)) if training else grad * rstd"
+)
+_BATCH_NORM_WX = (
+    "rstd * (grad * b.reshape(kept) - (grad * b.reshape(kept)).mean(axes, keepdims=True)"
+    " - xhat * (grad * b.reshape(kept) * xhat).mean(axes, keepdims=True))"
+    " if training else grad * b.reshape(kept) * rstd"
+)
+RULE_TEXT["batch_norm"] = (_BATCH_NORM_X,)
+RULE_TEXT["batch_norm_w"] = (_BATCH_NORM_WX, "(grad * xhat).sum(axes)")
+RULE_TEXT["batch_norm_b"] = (_BATCH_NORM_X, "grad.sum(axes)")
+RULE_TEXT["batch_norm_wb"] = (_BATCH_NORM_WX, "(grad * xhat).sum(axes)", "grad.sum(axes)")
 
 
 # --------------------------------------------------------------------- Lp normalization
@@ -355,7 +386,7 @@ def _normalize(input: Tensor, p: float, dim: int, eps: float) -> Tensor:
     ``normalize``. One node, where the composite (abs, pow, sum, pow, clamp, divide) takes
     six; p = 2 takes the sum of squares directly.
     """
-    x = input.data
+    x = input._data
     if p == 2:
         norm = np.sqrt(np.add.reduce(x * x, axis=dim, keepdims=True))
     elif p == 1:
@@ -386,3 +417,10 @@ def _normalize_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["normalize"] = (_normalize_grad,)
+RULE_TEXT["normalize"] = (  # d/dx of x / max(||x||_p, eps), by p
+    "(grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * out) / denom if p_is_2"
+    " else (grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * np.sign(a)) / denom"
+    " if p_is_1"
+    " else (grad - (grad * out).sum(dim, keepdims=True) * (norm >= eps) * np.sign(a)"
+    " * (np.abs(a) / np.where(norm > 0, norm, 1)) ** (p - 1)) / denom",
+)

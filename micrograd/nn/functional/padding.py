@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from micrograd.nn.functional._args import tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 _tensor = tensor_arg
@@ -20,8 +20,8 @@ def pad(
     (before, after) pairs starting from the last dim, as PyTorch. ``mode='constant'`` fills
     with ``value`` (0); 'reflect', 'replicate' and 'circular' repeat the input's own entries.
 
-    >>> pad(Tensor([[1.0, 2.0]]), (1, 2)).data
-    array([[0., 1., 2., 0., 0.]])
+    >>> pad(Tensor([[1.0, 2.0]]), (1, 2)).tolist()
+    [[0.0, 1.0, 2.0, 0.0, 0.0]]
     """
     _tensor(input, "pad input")
     pad = tuple(int(n) for n in pad)
@@ -63,7 +63,7 @@ def _pad(input: Tensor, widths: tuple[tuple[int, int], ...], mode: str, value: f
     the other modes gather along each padded dim with an index map (np.pad of arange) and
     their rule scatter-adds along the same maps, last dim first.
     """
-    x = input.data
+    x = input._data
     if mode == "constant":
         src = tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, widths))
         dst = tuple(
@@ -101,3 +101,5 @@ def _pad_gather_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 VJPS["pad"] = (_pad_grad,)
 VJPS["pad_gather"] = (_pad_gather_grad,)
+RULE_TEXT["pad"] = ("index_put(np.zeros_like(a), src, grad[dst])",)
+RULE_TEXT["pad_gather"] = ("unpad(grad, maps, a.shape)",)

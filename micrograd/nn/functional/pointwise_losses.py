@@ -1,6 +1,7 @@
 """The losses taken entry by entry: each entry's loss from that entry of the input and of the
-target (``mse_loss``, ``l1_loss``, binary cross-entropy on probabilities or on logits, the
-original demo's ``hinge_loss``), each its checks, its forward and its rule in one place.
+target (``mse_loss``, ``l1_loss``, ``smooth_l1_loss``, ``huber_loss``, binary cross-entropy
+on probabilities or on logits, the original demo's ``hinge_loss``), each its checks, its
+forward and its rule in one place.
 
 As in ``losses`` (whose docstring says what ``reduction`` and ``scale`` mean, and whose
 checks and reduction these share), each is one fused node from the input to the reduced
@@ -17,13 +18,15 @@ import numpy as np
 from micrograd.nn.functional._args import (
     check_reduction,
     float32_loss,
+    float_arg,
     needs_float32,
     tensor_arg,
 )
 from micrograd.nn.functional.activations import _sigmoid
 from micrograd.nn.functional.losses import _constant, _needs_grad, _operand, _reduce, _target
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
+from micrograd.tensors.errors import ShapeError
 
 # --------------------------------------------------------------------- pointwise losses
 
@@ -33,7 +36,7 @@ def _weighted_mean(per_entry: Tensor, weight: Any, reduction: str, name: str) ->
     then 'mean' divides by weight.sum(); composed, so a weight Tensor gets its gradient."""
     w = weight if isinstance(weight, Tensor) else np.asarray(weight, dtype=per_entry.dtype)
     if tuple(w.shape) != per_entry.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name} weight has shape {tuple(w.shape)} but the input has shape "
             f"{per_entry.shape}; they must match"
         )
@@ -54,7 +57,7 @@ def mse_loss(
     weight: Any = None,
 ) -> Tensor:
     """(input - target)**2 per entry, reduced; shapes must match. Both may require grad."""
-    x = tensor_arg(input, "mse_loss input")
+    x = float_arg(input, "mse_loss input")
     if needs_float32(x):
         return float32_loss(mse_loss, x, target, size_average, reduce, reduction, weight)
     reduction = check_reduction(reduction, size_average, reduce)
@@ -73,7 +76,7 @@ def l1_loss(
     weight: Any = None,
 ) -> Tensor:
     """|input - target| per entry, reduced; shapes must match. Both may require grad."""
-    x = tensor_arg(input, "l1_loss input")
+    x = float_arg(input, "l1_loss input")
     if needs_float32(x):
         return float32_loss(l1_loss, x, target, size_average, reduce, reduction, weight)
     reduction = check_reduction(reduction, size_average, reduce)
@@ -81,6 +84,54 @@ def l1_loss(
     if weight is not None:
         return _weighted_mean(_l1_loss(x, y, "none"), weight, reduction, "l1_loss")
     return _l1_loss(x, y, reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """Per entry, with d = input - target: 0.5 d**2 / beta where |d| < beta, else
+    |d| - 0.5 beta (the l1 loss for beta = 0), reduced; shapes must match.
+
+    >>> smooth_l1_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="none").tolist()
+    [0.125, 2.5]
+    """
+    x = float_arg(input, "smooth_l1_loss input")
+    reduction = check_reduction(reduction, size_average, reduce)
+    y = _target(target, "smooth_l1_loss target", x)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    if beta == 0:  # PyTorch's choice: no quadratic part left
+        return _l1_loss(x, y, reduction)
+    return _huber(x, y, reduction, float(beta), 1 / beta, "smooth_l1_loss")
+
+
+def huber_loss(
+    input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0, weight: Any = None
+) -> Tensor:
+    """Per entry, with d = input - target: 0.5 d**2 where |d| < delta, else
+    delta (|d| - 0.5 delta), reduced; shapes must match. It is ``delta`` times
+    ``smooth_l1_loss`` with beta = delta.
+
+    >>> huber_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="none").tolist()
+    [0.125, 2.5]
+    """
+    x = float_arg(input, "huber_loss input")
+    reduction = check_reduction(reduction, None, None)
+    y = _target(target, "huber_loss target", x)
+    if not delta > 0:
+        raise ValueError(f"huber_loss does not support non-positive values for delta, got {delta}")
+    if weight is not None:  # each entry weighed; 'mean' is then the plain mean, as PyTorch's
+        per_entry = _huber(x, y, "none", float(delta), 1.0, "huber_loss")
+        weighted = _weighted_mean(per_entry, weight, "none", "huber_loss")
+        if reduction == "none":
+            return weighted
+        return weighted.sum() if reduction == "sum" else weighted.mean()
+    return _huber(x, y, reduction, float(delta), 1.0, "huber_loss")
 
 
 def binary_cross_entropy(
@@ -93,14 +144,14 @@ def binary_cross_entropy(
 ) -> Tensor:
     """-weight * (y log p + (1 - y) log(1 - p)) per entry for probabilities p = ``input`` in
     [0, 1] and targets y of the same shape; each log is clamped at -100, as PyTorch."""
-    x = tensor_arg(input, "binary_cross_entropy input")
+    x = float_arg(input, "binary_cross_entropy input")
     if needs_float32(x):
         return float32_loss(
             binary_cross_entropy, x, target, weight, size_average, reduce, reduction
         )
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "binary_cross_entropy target", x)
-    p = x.data
+    p = x._data
     if p.size and not (
         np.minimum.reduce(p, axis=None) >= 0 and np.maximum.reduce(p, axis=None) <= 1
     ):
@@ -126,7 +177,7 @@ def binary_cross_entropy_with_logits(
     (1 - y) log(1 - sigmoid(x))). ``weight`` broadcasts to the input, ``pos_weight`` (C,)
     along its last dim. One fused node; its rule is sigmoid(x) - y without pos_weight.
     """
-    x = tensor_arg(input, "binary_cross_entropy_with_logits input")
+    x = float_arg(input, "binary_cross_entropy_with_logits input")
     if needs_float32(x):
         return float32_loss(
             binary_cross_entropy_with_logits,
@@ -153,7 +204,7 @@ def hinge_loss(scores: Tensor, y: Any) -> Tensor:
     """
     tensor_arg(scores, "hinge_loss scores")
     labels = _target(y, "hinge_loss labels", scores)
-    if scores.data.size == 0:
+    if scores._data.size == 0:
         raise ValueError("hinge_loss of an empty batch")
     return _hinge(scores, labels)
 
@@ -164,7 +215,7 @@ def hinge_loss(scores: Tensor, y: Any) -> Tensor:
 def _mse_loss(input: Tensor, target: Tensor | ndarray, reduction: str) -> Tensor:
     """(input - target)**2 per entry, reduced; the two tensors have the same shape."""
     target = _operand(target)
-    diff = input.data - target.data
+    diff = input._data - target._data
     out, scale = _reduce(diff * diff, reduction)
     return _result(out, "mse_loss", (input, target), (diff, scale), _needs_grad(input, target))
 
@@ -180,12 +231,13 @@ VJPS["mse_loss"] = (
     lambda g, ans, ctx: _mse_grad(g, ans, ctx, 1.0),
     lambda g, ans, ctx: _mse_grad(g, ans, ctx, -1.0),
 )
+RULE_TEXT["mse_loss"] = ("2 * (a - b) * grad * scale", "-2 * (a - b) * grad * scale")
 
 
 def _l1_loss(input, target: Tensor | ndarray, reduction: str) -> Tensor:
     """|input - target| per entry, reduced; the derivative at 0 is 0, as PyTorch's sign."""
     target = _operand(target)
-    diff = input.data - target.data
+    diff = input._data - target._data
     out, scale = _reduce(np.abs(diff), reduction)
     return _result(out, "l1_loss", (input, target), (diff, scale), _needs_grad(input, target))
 
@@ -202,6 +254,43 @@ VJPS["l1_loss"] = (
     lambda g, ans, ctx: _l1_grad(g, ans, ctx, 1.0),
     lambda g, ans, ctx: _l1_grad(g, ans, ctx, -1.0),
 )
+RULE_TEXT["l1_loss"] = ("np.sign(a - b) * grad * scale", "-np.sign(a - b) * grad * scale")
+
+
+def _huber(
+    input: Tensor, target: Tensor | ndarray, reduction: str, delta: float, factor: float, op: str
+) -> Tensor:
+    """``factor`` times the Huber loss per entry, reduced: 0.5 d**2 where |d| < delta, else
+    delta (|d| - 0.5 delta), d = input - target. huber_loss has factor 1, smooth_l1_loss
+    1 / beta (with delta = beta). Its rule is factor * clip(d, -delta, delta): d inside,
+    ±delta outside, continuous at |d| = delta."""
+    target = _operand(target)
+    diff = input._data - target._data
+    a = np.abs(diff)
+    loss = np.where(a < delta, 0.5 * diff * diff, delta * (a - 0.5 * delta))
+    if factor != 1:
+        loss *= factor
+    out, scale = _reduce(loss, reduction)
+    ctx = (diff, delta, factor, scale)
+    return _result(out, "huber", (input, target), ctx, _needs_grad(input, target))
+
+
+def _huber_grad(g: ndarray, ans: ndarray, ctx: tuple, sign: float) -> ndarray:
+    diff, delta, factor, scale = ctx
+    grad = np.clip(diff, -delta, delta)
+    grad *= g
+    grad *= sign * factor * scale
+    return grad
+
+
+VJPS["huber"] = (
+    lambda g, ans, ctx: _huber_grad(g, ans, ctx, 1.0),
+    lambda g, ans, ctx: _huber_grad(g, ans, ctx, -1.0),
+)
+RULE_TEXT["huber"] = (
+    "factor * np.clip(a - b, -delta, delta) * grad * scale",
+    "-factor * np.clip(a - b, -delta, delta) * grad * scale",
+)
 
 
 def _binary_cross_entropy(
@@ -210,7 +299,7 @@ def _binary_cross_entropy(
     """-w (y log p + (1 - y) log(1 - p)) per entry for probabilities p = input in [0, 1] and
     targets y, each log clamped at -100 as PyTorch (so p = 0 or 1 gives a finite loss)."""
     target = _operand(target)
-    p, y = input.data, target.data
+    p, y = input._data, target._data
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), -100)
         log_q = np.maximum(np.log1p(-p), -100)
@@ -251,6 +340,10 @@ _BCE_EPS = float(np.float32(1e-12))  # PyTorch's EPSILON is the float32 nearest 
 
 
 VJPS["binary_cross_entropy"] = (_bce_grad_p, _bce_grad_y)
+RULE_TEXT["binary_cross_entropy"] = (
+    "(a - b) / np.maximum(a * (1 - a), eps) * grad * scale * weight",
+    "(np.maximum(np.log1p(-a), -100) - np.maximum(np.log(a), -100)) * grad * scale * weight",
+)
 
 
 def _bce_with_logits(
@@ -266,7 +359,7 @@ def _bce_with_logits(
     sigmoid(x) - y without pos_weight.
     """
     target = _operand(target)
-    x, y = input.data, target.data
+    x, y = input._data, target._data
     softplus = np.log1p(np.exp(-np.abs(x)))  # exp of a non-positive number: never overflows
     softplus += np.maximum(-x, 0)  # softplus(-x)
     loss = (1 - y) * x
@@ -302,6 +395,12 @@ def _bce_logits_grad_y(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["bce_with_logits"] = (_bce_logits_grad_x, _bce_logits_grad_y)
+RULE_TEXT["bce_with_logits"] = (
+    "(1 - b - sigmoid(-a)) * grad * scale * weight if no_pos_weight"
+    " else (1 - b - ((pos_weight - 1) * b + 1) * sigmoid(-a)) * grad * scale * weight",
+    "-a * grad * scale * weight if no_pos_weight"
+    " else ((pos_weight - 1) * softplus(-a) - a) * grad * scale * weight",
+)
 
 
 def _hinge(input: Tensor, labels: Tensor | ndarray) -> Tensor:
@@ -312,7 +411,7 @@ def _hinge(input: Tensor, labels: Tensor | ndarray) -> Tensor:
     a sixth of the original demo's step; this rule is -labels * [margin > 0] / n.
     """
     labels = _operand(labels)
-    y, s = labels.data, input.data
+    y, s = labels._data, input._data
     margin = 1 - y * s
     loss = np.maximum(margin, 0).sum() / margin.size  # .mean()'s arithmetic, not its overhead
     return _result(
@@ -337,4 +436,8 @@ def _hinge_grad(g: ndarray, margin: ndarray, factor: ndarray) -> ndarray:
 VJPS["hinge"] = (  # operands (s, y), ctx = (1 - y * s, y, s)
     lambda g, ans, ctx: _hinge_grad(g, ctx[0], ctx[1]),
     lambda g, ans, ctx: _hinge_grad(g, ctx[0], ctx[2]),
+)
+RULE_TEXT["hinge"] = (
+    "(1 - b * a > 0) * b * grad * (-1 / a.size)",
+    "(1 - b * a > 0) * a * grad * (-1 / a.size)",
 )

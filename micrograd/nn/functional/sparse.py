@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from micrograd.nn.functional._args import index_array, tensor_arg
-from micrograd.tensors import VJPS, Tensor
+from micrograd.tensors import RULE_TEXT, VJPS, Tensor
 from micrograd.tensors.core import _result, ndarray
 
 _tensor = tensor_arg
@@ -28,7 +28,7 @@ def embedding(
     PyTorch); ``sparse=True`` gives the same gradient, dense.
 
     >>> embedding(Tensor([[0, 2]]), Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])).shape
-    (1, 2, 2)
+    Size([1, 2, 2])
     """
     _tensor(weight, "embedding weight")
     if weight.ndim != 2:
@@ -48,7 +48,7 @@ def embedding(
             raise ValueError(f"embedding padding_idx {padding_idx} must be within [-{num}, {num})")
         padding_idx = int(padding_idx) % num
     if max_norm is not None:
-        _renorm_rows(weight.data, indices, float(max_norm), float(norm_type))
+        _renorm_rows(weight._data, indices, float(max_norm), float(norm_type))
     return _embedding(weight, indices, padding_idx, bool(scale_grad_by_freq))
 
 
@@ -65,7 +65,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """Integer class indices (any shape) as one-hot rows: an int64 tensor of shape
     tensor.shape + (num_classes,); num_classes=-1 takes the largest index + 1.
 
-    >>> one_hot(Tensor([0, 2])).data.tolist()
+    >>> one_hot(Tensor([0, 2])).tolist()
     [[1, 0, 0], [0, 0, 1]]
     """
     indices = index_array(tensor, "one_hot input")
@@ -100,7 +100,7 @@ def _embedding(
     Fused: a gather whose rule is one scatter-add of every looked-up row's gradient into a
     table of zeros, the row ``padding_idx`` left at zero.
     """
-    w = input.data
+    w = input._data
     out = w.take(indices, axis=0)
     return _result(
         out,
@@ -134,3 +134,8 @@ def _embedding_grad(g: ndarray, ans: ndarray, ctx: tuple) -> ndarray:
 
 
 VJPS["embedding"] = (_embedding_grad,)
+RULE_TEXT["embedding"] = (
+    "add_at(np.zeros_like(a), index, grad) if plain"
+    " else index_put(add_at(np.zeros_like(a), index, grad / freq), padding_idx, 0) if padded"
+    " else add_at(np.zeros_like(a), index, grad / freq)",
+)

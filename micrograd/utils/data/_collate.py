@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
-import micrograd
 from micrograd.tensors import Tensor
+from micrograd.tensors.creation import as_tensor, tensor
+from micrograd.tensors.dtypes import float64
+from micrograd.tensors.joining import stack
 
 __all__ = ["default_collate", "default_convert"]
 
@@ -43,19 +45,19 @@ def default_collate(batch: Sequence[Any]) -> Any:
     """One batch from a list of examples; see the module's docstring for the types."""
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return micrograd.stack(list(batch), 0)
+        return stack(list(batch), 0)
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in _NOT_NUMBERS:
             raise _error(elem.dtype)
-        return default_collate([micrograd.as_tensor(array) for array in batch])
+        return default_collate([as_tensor(array) for array in batch])
     # before float: NumPy's float64 is a Python float too. One array first, so the scalars'
     # dtype is kept (float32 scalars give a float32 tensor, as in PyTorch).
     if isinstance(elem, (np.bool_, np.number)):
-        return micrograd.as_tensor(np.asarray(batch))
+        return as_tensor(np.asarray(batch))
     if isinstance(elem, float):
-        return micrograd.tensor(list(batch), dtype=micrograd.float64)
+        return tensor(list(batch), dtype=float64)
     if isinstance(elem, int):  # bools too: they give a bool tensor
-        return micrograd.tensor(list(batch))
+        return tensor(list(batch))
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, Mapping):
@@ -74,9 +76,9 @@ def default_convert(data: Any) -> Any:
     """One example as a loader with ``batch_size=None`` gives it: NumPy arrays and scalars
     become tensors (inside dicts, tuples and lists too); everything else is left as it is."""
     if isinstance(data, np.ndarray):
-        return data if data.dtype.kind in _NOT_NUMBERS else micrograd.as_tensor(data)
+        return data if data.dtype.kind in _NOT_NUMBERS else as_tensor(data)
     if isinstance(data, (np.bool_, np.number)):
-        return micrograd.as_tensor(data)
+        return as_tensor(data)
     if isinstance(data, Mapping):
         return _same_mapping(data, {key: default_convert(data[key]) for key in data})
     if isinstance(data, tuple) and hasattr(data, "_fields"):

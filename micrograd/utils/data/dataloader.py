@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import micrograd
+from micrograd.tensors.generator import Generator
 from micrograd.utils.data._collate import default_collate, default_convert
 from micrograd.utils.data.dataset import Dataset
 from micrograd.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -70,7 +70,7 @@ class DataLoader:
         pin_memory: bool = False,
         drop_last: bool = False,
         *,
-        generator: micrograd.Generator | None = None,
+        generator: Generator | None = None,
     ) -> None:
         if not isinstance(num_workers, int) or isinstance(num_workers, bool):
             raise TypeError(f"num_workers should be an int, got {type(num_workers).__name__}")

@@ -22,8 +22,9 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-import micrograd
 from micrograd.tensors import Tensor
+from micrograd.tensors.generator import Generator
+from micrograd.tensors.random import randperm
 
 __all__ = ["Dataset", "Subset", "TensorDataset", "random_split"]
 
@@ -81,7 +82,7 @@ class Subset(Dataset[T_co]):
 def random_split(
     dataset: Dataset[T_co],
     lengths: Sequence[int | float],
-    generator: micrograd.Generator | None = None,
+    generator: Generator | None = None,
 ) -> list[Subset[T_co]]:
     """Split ``dataset`` into non-overlapping random ``Subset``s of the given ``lengths``.
 
@@ -113,6 +114,6 @@ def random_split(
             )
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    order = micrograd.randperm(n, generator=generator).tolist()
+    order = randperm(n, generator=generator).tolist()
     ends = itertools.accumulate(lengths)
     return [Subset(dataset, order[end - length : end]) for end, length in zip(ends, lengths)]

@@ -20,7 +20,8 @@ import itertools
 from collections.abc import Iterable, Iterator, Sized
 from typing import Generic, TypeVar
 
-import micrograd
+from micrograd.tensors.generator import Generator
+from micrograd.tensors.random import randint, randperm
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler"]
 
@@ -70,7 +71,7 @@ class RandomSampler(Sampler[int]):
     numbers the training loop draws between batches (as in PyTorch; PCG64's numbers, though,
     not PyTorch's).
 
-    >>> g = micrograd.Generator().manual_seed(0)
+    >>> g = Generator().manual_seed(0)
     >>> sorted(RandomSampler(range(5), generator=g))
     [0, 1, 2, 3, 4]
     >>> len(RandomSampler(range(5), replacement=True, num_samples=int(1e10)))
@@ -82,7 +83,7 @@ class RandomSampler(Sampler[int]):
         data_source: Sized,
         replacement: bool = False,
         num_samples: int | None = None,
-        generator: micrograd.Generator | None = None,
+        generator: Generator | None = None,
     ) -> None:
         self.data_source = data_source
         self.replacement = replacement
@@ -107,18 +108,18 @@ class RandomSampler(Sampler[int]):
         n = len(self.data_source)
         generator = self.generator
         if generator is None:
-            seed = micrograd.randint(0, 2**63 - 1, (1,)).item()
-            generator = micrograd.Generator().manual_seed(seed)
+            seed = randint(0, 2**63 - 1, (1,)).item()
+            generator = Generator().manual_seed(seed)
         if self.replacement:
             full_chunks, rest = divmod(self.num_samples, _CHUNK)
             for size in itertools.chain(itertools.repeat(_CHUNK, full_chunks), [rest]):
-                yield from micrograd.randint(0, n, (size,), generator=generator).tolist()
+                yield from randint(0, n, (size,), generator=generator).tolist()
         else:
             full_passes, rest = divmod(self.num_samples, n)
             for _ in range(full_passes):
-                yield from micrograd.randperm(n, generator=generator).tolist()
+                yield from randperm(n, generator=generator).tolist()
             if rest:
-                yield from micrograd.randperm(n, generator=generator).tolist()[:rest]
+                yield from randperm(n, generator=generator).tolist()[:rest]
 
     def __len__(self) -> int:
         return self.num_samples

@@ -28,7 +28,7 @@ def is_tensor(obj: Any) -> bool:
 
 def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
     """The dtype PyTorch's promotion gives an op on the two (tensors or numbers)."""
-    return _result_type(*(x.data if isinstance(x, Tensor) else x for x in (tensor1, tensor2)))
+    return _result_type(*(x._data if isinstance(x, Tensor) else x for x in (tensor1, tensor2)))
 
 
 def softmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -47,7 +47,7 @@ def log_softmax(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 def _arrays(input: Any, other: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The two operands' data. A NumPy array is taken as a tensor: a micrograd ``grad`` is
     one, and the lectures check gradients with ``torch.allclose(dt, t.grad)``."""
-    return tuple(x if isinstance(x, np.ndarray) else _tensor(x, name).data for x in (input, other))
+    return tuple(x if isinstance(x, np.ndarray) else _tensor(x, name)._data for x in (input, other))
 
 
 def isclose(

@@ -1,5 +1,6 @@
 """The tensor operations as functions of their input, PyTorch's ``torch.exp(x)`` and
-``torch.sum(x, dim=1)`` spellings: each calls the Tensor method of the same name.
+``torch.sum(x, dim=1)`` spellings: each calls the Tensor method of the same name. Part of
+PyTorch's surface above the engine (``toplevel`` has the functions that are no method).
 
 ``pow`` also takes a number as base (``torch.pow(2, t)``).
 """
@@ -14,6 +15,7 @@ from micrograd.tensors import (  # noqa: F401
     compare,
     elementwise,
     indexing,
+    norms,
     ops,
     power,
     reductions,
@@ -32,6 +34,7 @@ __all__ = [
     "chunk",
     "clamp",
     "clip",
+    "cumsum",
     "eq",
     "exp",
     "flatten",
@@ -42,6 +45,7 @@ __all__ = [
     "log",
     "log10",
     "logical_not",
+    "logsumexp",
     "lt",
     "masked_fill",
     "matmul",
@@ -51,6 +55,7 @@ __all__ = [
     "min",
     "minimum",
     "ne",
+    "norm",
     "numel",
     "permute",
     "pow",
@@ -111,6 +116,7 @@ argmin = _function("argmin")
 chunk = _function("chunk")
 clamp = _function("clamp")
 clip = _function("clip")
+cumsum = _function("cumsum")
 eq = _function("eq")
 exp = _function("exp")
 flatten = _function("flatten")
@@ -121,6 +127,7 @@ le = _function("le")
 log = _function("log")
 log10 = _function("log10")
 logical_not = _function("logical_not")
+logsumexp = _function("logsumexp")
 lt = _function("lt")
 masked_fill = _function("masked_fill")
 matmul = _function("matmul")
@@ -130,6 +137,7 @@ mean = _function("mean")
 min = _function("min")  # noqa: A001
 minimum = _function("minimum")
 ne = _function("ne")
+norm = _function("norm")
 numel = _function("numel")
 permute = _function("permute")
 prod = _function("prod")

@@ -40,26 +40,21 @@ refused with :class:`GraphTooLarge`; the README's Benchmarks section has the mea
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from micrograd._files import write_atomically
-from micrograd.explore_page import layout_cost, render
+from micrograd.explore.page import Explorer, GraphTooLarge
+from micrograd.explore.scalar_page import layout_cost, render
 from micrograd.graph import topological_order
 
-__all__ = ["Contribution", "Explorer", "GraphTooLarge", "Step", "Trace", "explore", "trace"]
+__all__ = ["Contribution", "Step", "Trace", "explore_values", "trace"]
 
 # Past these, the layout takes seconds and the page is too big to follow; both were picked by
 # measuring (benchmarks/bench_explore.py; the numbers are in the README's Benchmarks).
 DEFAULT_MAX_NODES = 2000  # values: the original demo's network on one sample has 1,009
-MAX_LAYOUT_COST = 10_000_000  # see explore_page.layout_cost
-
-
-class GraphTooLarge(ValueError):
-    """The graph is too big (or too tangled) to lay out and step through quickly."""
+MAX_LAYOUT_COST = 10_000_000  # see scalar_page.layout_cost
 
 
 @dataclass(frozen=True)
@@ -255,51 +250,15 @@ def _num(x: float) -> str:
 
 def _check_root(root: Any, caller: str) -> None:
     if not (hasattr(root, "_prev") and hasattr(root, "grad") and hasattr(root, "data")):
-        raise TypeError(f"{caller}: expected a Value, got {type(root).__name__}")
+        raise TypeError(f"{caller}: expected a Value or a Tensor, got {type(root).__name__}")
     if isinstance(root.data, bool) or not isinstance(root.data, (int, float)):
         raise TypeError(
             f"{caller}: steps through a graph of scalar Values; got a node holding "
-            f"{type(root.data).__name__} (draw a Tensor's graph with draw_dot)"
+            f"{type(root.data).__name__}"
         )
 
 
-class Explorer:
-    """The page ``explore`` made: ``.html`` (the file's text), ``.trace``, ``.path`` (where it
-    was written, or None). Shows inline in Jupyter, in a sandboxed iframe."""
-
-    def __init__(self, page: str, trace: Trace, path: str | None = None) -> None:
-        self.html, self.trace, self.path = page, trace, path
-
-    def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path``, whole or not at all (:func:`micrograd._files.
-        write_atomically`); returns ``path``. A folder, or a file in a missing folder, is
-        refused naming ``path``."""
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            example = os.path.join(path, "backward.html")
-            raise IsADirectoryError(
-                f"explore: cannot write {path}: it is a folder; give the page's file name, "
-                f"such as {example}"
-            )
-        if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-            raise FileNotFoundError(f"explore: cannot write {path}: its folder does not exist")
-        self.path = write_atomically(path, self.html.encode("utf-8"))
-        return self.path
-
-    def _repr_html_(self) -> str:
-        return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
-            'style="width: 100%; height: 640px; border: 1px solid #ccc"></iframe>'
-        )
-
-    def __repr__(self) -> str:
-        where = f", written to {self.path}" if self.path else ""
-        return (
-            f"<Explorer: {len(self.trace.steps)} steps over {len(self.trace.nodes)} values{where}>"
-        )
-
-
-def explore(
+def explore_values(
     root: Any,
     path: str | os.PathLike[str] | None = None,
     *,
@@ -313,7 +272,7 @@ def explore(
 
     >>> from micrograd import Value
     >>> x = Value(2.0, label="x"); y = x * x; y.label = "y"
-    >>> page = explore(y)
+    >>> page = explore_values(y)
     >>> for step in page.trace.steps:
     ...     for c in step.contributions:
     ...         print(c.text)
