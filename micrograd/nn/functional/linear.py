@@ -85,13 +85,15 @@ def _linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     )
 
 
-# The weight's rule, as the forward, folds every leading (batch) axis into one, so it is one
+# The rules, as the forward, fold every leading (batch) axis into one, so each is one
 # 2-D BLAS product. The bias's rule hands g on: the walk sums it over the batch (unbroadcast).
 
 
 def _linear_grad_x(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
     w = ctx[1]  # ans = x @ w.T + b, so d/dx = g @ w: (..., out) @ (out, in)
-    return g.dot(w) if g.ndim <= 2 else g @ w  # (dot: @ without matmul's dispatch, in 2-D)
+    if g.ndim <= 2:
+        return g.dot(w)  # (ndarray.dot: @ without matmul's dispatch)
+    return g.reshape(-1, g.shape[-1]).dot(w).reshape(*g.shape[:-1], w.shape[1])
 
 
 def _linear_grad_w(g: ndarray, ans: ndarray, ctx: tuple[ndarray, ndarray]) -> ndarray:
