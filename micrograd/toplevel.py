@@ -1,6 +1,6 @@
 """PyTorch's top-level functions that are not the function form of one Tensor method:
 ``is_tensor``, ``result_type``, ``allclose``, ``isclose``, ``equal``; and ``softmax`` /
-``log_softmax`` (methods of ``nn_ops``) in function form.
+``log_softmax`` (methods from ``tensors.softmax``) in function form.
 """
 
 from __future__ import annotations
