@@ -2,6 +2,7 @@
 dtype (PyTorch's float32 for every test, float64 where a module asks for it)."""
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,6 +24,21 @@ def _default_dtype_restored():
     """Every test starts with PyTorch's default dtype, float32, whatever the last one set."""
     yield
     micrograd.set_default_dtype(micrograd.float32)
+
+
+@pytest.fixture(autouse=True)
+def _matmul_precision_restored():
+    """Every test starts with both libraries' float32 matmul precision as the last one found
+    it. The scripts' tests ask PyTorch itself for build-nanogpt's 'high'; left set, it mixes
+    with a later test's legacy ``allow_tf32`` switches, and PyTorch then refuses to say its
+    precision (the tests ran in either order under pytest-xdist)."""
+    torch = sys.modules.get("torch")
+    saved = torch.get_float32_matmul_precision() if torch else None
+    ours = micrograd.get_float32_matmul_precision()
+    yield
+    micrograd.set_float32_matmul_precision(ours)
+    if torch is not None:
+        torch.set_float32_matmul_precision(saved)
 
 
 @pytest.fixture
