@@ -11,11 +11,13 @@ equal to the first's before timing.
   reduction over axis 0 (``tensors/_rows.py``);
 - row sums: ``np.add.reduce`` against a BLAS product with a vector of ones;
 - a choice between two arrays on a mask that follows the data's signs: ``np.where``
-  against arithmetic on a 0/1 mask (``_ndtr_float32``, elu, sigmoid);
+  against arithmetic on a 0/1 mask (elu, sigmoid); and gelu's own choice, Phi(x) from
+  Phi(-|x|) by the sign of x: ``np.where``, ``np.copysign`` and the 0/1 mask
+  (``_ndtr_float32``);
 - the embedding's gradient: ``np.add.at`` against a one-hot BLAS product and a sort with
   one segmented sum (``np.add.reduceat``), for a small and a larger table;
 - the normal CDF of gelu: SciPy's ``ndtr`` against the float32 polynomial
-  (``tensors/activations.py``), with torch's whole gelu for scale.
+  (``nn/functional/activations.py``), with torch's whole gelu for scale.
 """
 
 from __future__ import annotations
@@ -129,6 +131,30 @@ def main() -> None:
 
     best_of(
         {"np.where(x >= 0, x, y)": lambda: np.where(positive, x, y), "mask arithmetic": arithmetic},
+        **run,
+    )
+
+    print("Phi(x) from q = Phi(-|x|) by the sign of x, (512, 256) float32 (gelu's)")
+    q = np.abs(y) * 0.1
+
+    def copysign() -> np.ndarray:  # 1/2 + sign(x) (1/2 - q)
+        out = np.subtract(0.5, q)
+        np.copysign(out, x, out=out)
+        out += 0.5
+        return out
+
+    def mask_join() -> np.ndarray:  # q + [x >= 0] (1 - 2q)
+        out = positive.astype(np.float32)
+        out *= 1 - 2 * q
+        out += q
+        return out
+
+    best_of(
+        {
+            "np.where(x >= 0, 1 - q, q)": lambda: np.where(positive, 1 - q, q),
+            "np.copysign": copysign,
+            "mask arithmetic": mask_join,
+        },
         **run,
     )
 

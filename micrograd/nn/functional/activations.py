@@ -146,23 +146,10 @@ _GELU_CUBIC = 0.044715  # the tanh approximation's coefficient (Hendrycks & Gimp
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
-# ln(erfcx(z) / t) + ln(1/2) as a polynomial in t = 1 / (1 + z / 2), highest power first:
-# fitted here (least squares reweighted towards the least maximum error, z in [0, 30]) to
-# SciPy's erfcx. The form, erfc(z) = t exp(-z^2 + P(t)), is that of Numerical Recipes'
-# erfcc. In float32 arithmetic it gives Phi within 2.3e-7 absolute everywhere and 1.3e-6
-# relative for |x| < 8 (tests/nn/test_functional_course.py checks both against SciPy).
-_HALF_ERFC_POLY = (
-    0.17375026520180398,
-    -0.8353455712308006,
-    1.513703237431109,
-    -1.161037504671397,
-    0.2941350995819655,
-    -0.19141559365576707,
-    0.09765016877708453,
-    0.374054559501363,
-    1.0000170819147887,
-    -1.9586588491751131,
-)
+# Abramowitz & Stegun 7.1.26: for z >= 0, erf(z) = 1 - t P(t) exp(-z^2) with t = 1 / (1 + p z)
+# and P(t) = a1 + a2 t + a3 t^2 + a4 t^3 + a5 t^4, within 1.5e-7 of erf everywhere.
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)  # a1 ... a5
 
 
 def _ndtr(x: ndarray) -> tuple[ndarray, ndarray | None]:
@@ -171,9 +158,8 @@ def _ndtr(x: ndarray) -> tuple[ndarray, ndarray | None]:
     NumPy has no erf. Float64 (and float16) take SciPy's ``special.ndtr``, accurate to ~1e-16
     relative in both tails (it never forms 1 + erf(x) for x < 0); SciPy comes with
     scikit-learn, a dependency, and is imported on first use, so ``import micrograd`` does not
-    pay for it. A NumPy erf that accurate would take 30-40 passes over the data, no faster.
-    Float32, which needs 7 digits, takes ``_ndtr_float32``: ~30 float32 passes, several times
-    faster than SciPy's (which computes in float64 one element at a time).
+    pay for it. SciPy computes in float64 one element at a time, float32 input included, so
+    float32 takes ``_ndtr_float32``: ~20 float32 passes, several times faster.
     """
     if x.dtype == np.float32:
         return _ndtr_float32(x)
@@ -185,32 +171,33 @@ def _ndtr(x: ndarray) -> tuple[ndarray, ndarray | None]:
 def _ndtr_float32(x: ndarray) -> tuple[ndarray, ndarray]:
     """Phi(x) and exp(-x^2 / 2) for float32 x, in float32 arithmetic throughout.
 
-    q = Phi(-|x|) = erfc(|x| / sqrt 2) / 2 = t exp(-x^2 / 2 + P(t)), t = 1 / (1 + |x| / sqrt 8);
-    Phi(x) = q for x < 0 (its left tail kept to full relative precision), 1 - q otherwise.
-    The two branches are joined by arithmetic on a 0/1 mask: np.where on a mask that follows
-    the data's signs mispredicts a branch per element and costs ~10 passes.
+    With z = x / sqrt 2: Phi(-|x|) = erfc(|z|) / 2 = t P(t) exp(-z^2) / 2 by Abramowitz &
+    Stegun 7.1.26 (above), and Phi(x) = Phi(-|x|) where x < 0, 1 - Phi(-|x|) where x >= 0.
+    Within 3.1e-7 of Phi everywhere: an absolute accuracy, as PyTorch's float32 gelu has (it
+    forms 1 + erf, so for x below about -5.4 both give a Phi that is only absolutely small).
+    The two halves are joined by arithmetic on a 0/1 mask: np.where, np.copysign and np.sign
+    each cost several passes here (benchmarks/README.md, "NumPy's fastest way").
+    Tests: tests/nn/test_functional_course.py, against SciPy and PyTorch's float32 gelu.
     """
-    t = np.abs(x)
-    t *= 1 / math.sqrt(8)
-    t += 1
-    np.reciprocal(t, out=t)
-    q = t * _HALF_ERFC_POLY[0]
-    for c in _HALF_ERFC_POLY[1:-1]:
-        q += c
-        q *= t
-    q += _HALF_ERFC_POLY[-1]
-    np.exp(q, out=q)
-    q *= t
-    density = x * x
+    with np.errstate(over="ignore"):  # x^2 = inf past 1.8e19 gives the right exp(-inf) = 0
+        density = x * x
     density *= -0.5
-    np.exp(density, out=density)
-    q *= density  # Phi(-|x|)
-    # Phi = q + [x >= 0] (1 - 2q): q where x < 0 exactly, 1 - q (to an ulp) where x >= 0
+    np.exp(density, out=density)  # exp(-x^2 / 2) = exp(-z^2)
+    t = np.abs(x)
+    t *= _ERF_P / math.sqrt(2)
+    t += 1
+    np.divide(1, t, out=t)  # t = 1 / (1 + p |z|)
+    tail = t * _ERF_A[-1]
+    for a in reversed(_ERF_A[:-1]):  # Horner: t P(t)
+        tail += a
+        tail *= t
+    tail *= density
+    tail *= 0.5  # Phi(-|x|)
     cdf = (x >= 0).astype(x.dtype)
-    np.multiply(q, -2, out=t)
+    np.multiply(tail, -2, out=t)
     t += 1
     cdf *= t
-    cdf += q
+    cdf += tail  # Phi(-|x|) + [x >= 0] (1 - 2 Phi(-|x|))
     return cdf, density
 
 
@@ -224,8 +211,8 @@ def _gelu(input: Tensor, approximate: str) -> Tensor:
     """
     x = input._data
     needs_grad = input.requires_grad and is_grad_enabled()
-    square = x * x
     if approximate == "tanh":
+        square = x * x
         t = square * (_GELU_CUBIC * _SQRT_2_OVER_PI)
         t += _SQRT_2_OVER_PI
         t *= x  # sqrt(2/pi) (x + 0.044715 x^3)
@@ -249,12 +236,12 @@ def _gelu(input: Tensor, approximate: str) -> Tensor:
         out = x * cdf
         if not needs_grad:
             return _result(out, "gelu", (input,), None, False)
-        deriv = square  # d/dx = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+        # d/dx = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
         if density is None:
-            deriv *= -0.5
-            np.exp(deriv, out=deriv)
-        else:
-            deriv = density
+            density = x * x
+            density *= -0.5
+            np.exp(density, out=density)
+        deriv = density
         deriv *= x
         deriv *= _INV_SQRT_2PI
         deriv += cdf
