@@ -15,8 +15,8 @@ Each (library, seed) run is a process of its own on one thread; the seeds altern
 of the two. Reported: the median of makemore's own step time (``t1 - t0`` around loading the
 batch, forward, backward and the step; the first 10 steps left out as warm-up), the
 micrograd / PyTorch ratio per seed, and the step-500 test loss per seed with each library's
-seed-to-seed spread. ``--default-dtype float32`` (the default) gives micrograd PyTorch's
-default dtype; ``library`` leaves each library's own.
+seed-to-seed spread. ``--default-dtype library`` (the default) leaves each library its own
+default dtype (float32 on both); ``float32`` has micrograd's run set it explicitly first.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ from pathlib import Path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 NAMES = HERE.parent / "micrograd" / "datasets" / "names.txt"
+
+
+WARMUP = 10  # steps left out of the step time
 
 
 def run(torch, steps: int, seed: int) -> dict:
@@ -114,10 +117,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[3407, 0, 1, 2, 3])
     parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--default-dtype", choices=["float32", "library"], default="float32")
+    parser.add_argument("--default-dtype", choices=["float32", "library"], default="library")
     parser.add_argument("--worker", choices=["torch", "micrograd"], help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.steps <= WARMUP:
+        parser.error(f"--steps must be more than {WARMUP}: the first {WARMUP} are warm-up")
     if args.worker:
         if args.worker == "torch":
             import torch
@@ -143,21 +148,21 @@ def main() -> None:
             if done.returncode:
                 sys.exit(f"{lib} seed {seed} failed:\n{done.stderr}")
             r = results[lib][seed] = json.loads(done.stdout.strip().splitlines()[-1])
-            ms = 1000 * statistics.median(r["step_times"][10:])
+            ms = 1000 * statistics.median(r["step_times"][WARMUP:])
             loss, at = r["test_loss"], f"step-{args.steps}"
             print(f"  {lib:9s} seed {seed:4d}: {ms:5.2f} ms/step, {at} test loss {loss:.4f}")
 
     print("\n            ms/step (median)   test loss: mean  [min, max]")
     for lib, by_seed in results.items():
         ms = statistics.median(
-            1000 * statistics.median(r["step_times"][10:]) for r in by_seed.values()
+            1000 * statistics.median(r["step_times"][WARMUP:]) for r in by_seed.values()
         )
         losses = [r["test_loss"] for r in by_seed.values()]
         spread = f"[{min(losses):.4f}, {max(losses):.4f}]"
         print(f"{lib:10s} {ms:10.2f}          {statistics.mean(losses):.4f}  {spread}")
     ratios = [
-        statistics.median(results["micrograd"][s]["step_times"][10:])
-        / statistics.median(results["torch"][s]["step_times"][10:])
+        statistics.median(results["micrograd"][s]["step_times"][WARMUP:])
+        / statistics.median(results["torch"][s]["step_times"][WARMUP:])
         for s in args.seeds
     ]
     print(f"micrograd / torch, step time: {statistics.median(ratios):.2f}x (per seed: "

@@ -26,9 +26,10 @@ order from seed to seed, so both libraries meet the same machine. Reported per l
   character, lower is more corpus-like; the corpus itself and uniformly random characters
   give the two ends), with the mean line length beside the corpus's.
 
-``--default-dtype float32`` (the default here) sets micrograd's default dtype to float32,
-PyTorch's default, as the user of a library with PyTorch's defaults would have it;
-``--default-dtype library`` leaves each library's own default.
+``--default-dtype library`` (the default) runs the user's code as written, each library
+with its own default dtype: float32 on both, micrograd's default being PyTorch's.
+``--default-dtype float32`` has micrograd's run call ``set_default_dtype(float32)`` first
+(how the runs made before float32 was micrograd's default were made).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def main() -> None:
     parser.add_argument("--max-iters", type=int, default=2000)
     parser.add_argument("--eval-interval", type=int, default=250)
     parser.add_argument("--text", type=Path, default=DEFAULT_TEXT)
-    parser.add_argument("--default-dtype", choices=["float32", "library"], default="float32")
+    parser.add_argument("--default-dtype", choices=["float32", "library"], default="library")
     parser.add_argument("--json", type=Path, help="write every run's results here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--lib", help=argparse.SUPPRESS)
