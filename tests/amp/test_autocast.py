@@ -60,6 +60,8 @@ def cases(lib, fn):
         "nll_loss": lambda: fn.nll_loss(fn.log_softmax(logits, -1), t),
         "mse_loss": lambda: fn.mse_loss(logits, logits * 0.5),
         "l1_loss": lambda: fn.l1_loss(logits, logits * 0.5),
+        "smooth_l1_loss": lambda: fn.smooth_l1_loss(logits, logits * 0.5, beta=0.5),
+        "huber_loss": lambda: fn.huber_loss(logits, logits * 0.5, delta=0.5),
         "binary_cross_entropy": lambda: fn.binary_cross_entropy(fn.sigmoid(logits), p),
         "bce_with_logits": lambda: fn.binary_cross_entropy_with_logits(logits, p),
         "prod": lambda: (logits[:, :3] * 0.5).prod(),
@@ -99,7 +101,8 @@ def test_each_op_gives_pytorchs_dtype_and_values_under_cpu_autocast(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["matmul", "linear", "attention", "cross_entropy", "softmax of bfloat16"]
+    "name",
+    ["matmul", "linear", "attention", "cross_entropy", "softmax of bfloat16", "huber_loss"],
 )
 def test_float16_autocast_as_pytorch(name):
     with torch.autocast(device_type="cpu", dtype=torch.float16):

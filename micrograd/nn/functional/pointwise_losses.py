@@ -101,6 +101,8 @@ def smooth_l1_loss(
     [0.125, 2.5]
     """
     x = float_arg(input, "smooth_l1_loss input")
+    if needs_float32(x):
+        return float32_loss(smooth_l1_loss, x, target, size_average, reduce, reduction, beta)
     reduction = check_reduction(reduction, size_average, reduce)
     y = _target(target, "smooth_l1_loss target", x)
     if beta < 0:
@@ -121,6 +123,8 @@ def huber_loss(
     [0.125, 2.5]
     """
     x = float_arg(input, "huber_loss input")
+    if needs_float32(x):
+        return float32_loss(huber_loss, x, target, reduction, delta, weight)
     reduction = check_reduction(reduction, None, None)
     y = _target(target, "huber_loss target", x)
     if not delta > 0:
