@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from micrograd.tensors._shapes import kept_shape, reduce_dims
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import RULE_TEXT, VJPS, Tensor, _result, method, ndarray
-from micrograd.tensors.dtypes import as_dtype
+from micrograd.tensors.dtypes import as_dtype, is_bfloat16
 from micrograd.tensors.errors import DTypeError
 from micrograd.tensors.ops import _quiet
 
@@ -51,6 +52,9 @@ def norm(
     """
     order = _order(p)
     x = self._data if dtype is None else self._data.astype(as_dtype(dtype))
+    if is_bfloat16(x.dtype):  # summed in float32 and rounded once, as PyTorch's CPU does
+        source = self if dtype is None else self.to(x.dtype)
+        return in_float32(Tensor.norm, x.dtype, source, p, dim, keepdim)
     if x.dtype.kind != "f":
         raise DTypeError(
             f"norm() needs a floating-point tensor, got {x.dtype} (PyTorch refuses it too): "

@@ -108,6 +108,22 @@ def test_norm_refuses_what_pytorch_refuses():
     assert mg.tensor([3, 4]).norm(dtype=mg.float64).item() == 5.0
 
 
+@pytest.mark.parametrize("p, dim", [(2, None), ("fro", None), (1, 1), (math.inf, 0)])
+def test_norm_of_bfloat16_as_pytorch(p, dim):
+    """A bfloat16 norm (``p.grad.norm()`` of a ``model.bfloat16()``) is summed in float32
+    and rounded once, as PyTorch's CPU does; the gradient comes back in bfloat16."""
+    a = RNG.standard_normal((5, 7)).astype(np.float32)
+    x = mg.tensor(a).to(mg.bfloat16).requires_grad_()
+    t = torch.tensor(a).to(torch.bfloat16).requires_grad_()
+    out, ref = x.norm(p, dim), t.norm(p, dim)
+    out.sum().backward()
+    ref.float().sum().backward()
+    assert out.dtype == mg.bfloat16 and x.grad.dtype == mg.bfloat16
+    np.testing.assert_array_equal(out.float().detach().numpy(), ref.float().detach().numpy())
+    grad, expected = x.grad.float().numpy(), t.grad.float().numpy()
+    np.testing.assert_allclose(grad, expected, rtol=2**-7, atol=1e-6)
+
+
 # --------------------------------------------------------------------- logsumexp
 
 
