@@ -81,6 +81,13 @@ def scores(model: Module, X: np.ndarray) -> np.ndarray:
 EVAL_ROWS = 4096
 
 
+def _rows(model: Module, X: np.ndarray) -> Tensor:
+    """Rows of data in the dtype of the model's parameters, as a PyTorch user converts them
+    (``torch.tensor(X, dtype=torch.float32)``): the data sets are float64, and float32
+    layers fed float64 rows would compute in float64."""
+    return Tensor(np.asarray(X, dtype=model.parameters()[0]._data.dtype))
+
+
 def _scores(model: Module, X: np.ndarray, engine: str) -> np.ndarray:
     X = np.asarray(X, dtype=float)
     if len(X) == 0:
@@ -88,7 +95,8 @@ def _scores(model: Module, X: np.ndarray, engine: str) -> np.ndarray:
     if engine == "tensor":
         with no_grad():
             parts = [
-                model(Tensor(X[i : i + EVAL_ROWS])).numpy() for i in range(0, len(X), EVAL_ROWS)
+                model(_rows(model, X[i : i + EVAL_ROWS])).numpy()
+                for i in range(0, len(X), EVAL_ROWS)
             ]
         out = np.concatenate(parts)
     else:
@@ -141,10 +149,10 @@ def _tensor_loss(
     model: Module, Xb: np.ndarray, yb: np.ndarray, loss: str, l2: float
 ) -> tuple[Tensor, np.ndarray]:
     """Loss of a batch on the tensor engine, and the batch's output scores."""
-    out = model(Tensor(Xb))
+    out = model(_rows(model, Xb))
     if loss == "hinge":
         out = out.reshape(-1)
-        total = F.hinge_loss(out, Tensor(datasets.signs(yb)))
+        total = F.hinge_loss(out, Tensor(datasets.signs(yb).astype(out._data.dtype)))
     else:
         total = F.cross_entropy(out, yb)
     if l2:

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+import micrograd as mg
 from micrograd import data, plots, training
 from micrograd.engine import Value
 from micrograd.nn.build import build_mlp
@@ -59,6 +60,23 @@ def test_value_and_tensor_engines_train_identically(loss):
     np.testing.assert_allclose(
         training.scores(scalar, X), training.scores(tensor, X), rtol=1e-9, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("loss, nout", [("hinge", 1), ("cross_entropy", 2)])
+def test_tensor_models_compute_in_their_parameters_dtype(loss, nout, monkeypatch):
+    """The data sets are float64; a float32 model (the default) gets float32 rows, as a
+    PyTorch user converts them, so its forward, loss and scores stay float32."""
+    X, y = data.moons(n_samples=40, noise=0.1, seed=0)
+    model = build_mlp("tensor", 2, [8], nout, seed=0)
+    seen = []
+    forward = type(model).forward
+    monkeypatch.setattr(
+        type(model), "forward", lambda self, x: seen.append(x.dtype) or forward(self, x)
+    )
+    total, _ = training._tensor_loss(model, X, y, loss, 1e-4)
+    assert total.dtype == model.parameters()[0].dtype == mg.float32
+    assert training.scores(model, X).dtype == np.float32
+    assert set(seen) == {mg.float32}
 
 
 def test_hinge_loss_is_the_original_demo_formula():
