@@ -235,7 +235,11 @@ def _run(
 ) -> int:
     """Train (unless ``--sample-only``), sample, report."""
     if not args.sample_only:
-        seconds, written = _train(model, train, test, args, folder, description, progress)
+        # A diverging run overflows inside the products before its loss turns nan: the loop
+        # checks the loss at every step and stops saying so (_finite), so NumPy's warnings
+        # from deep inside would only print the same news in worse words before it.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            seconds, written = _train(model, train, test, args, folder, description, progress)
         summary.update(
             steps=args.max_steps,
             train_loss=progress.history.train_loss[-1],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -583,10 +584,13 @@ def _strict_json(text):
 
 def test_a_diverging_run_stops_naming_the_step_and_the_learning_rate(words_file, tmp_path, capsys):
     out = tmp_path / "out"
-    status, stdout, stderr = _run(
-        capsys, "--type", "mlp", "--input", words_file, "--out", out, *TINY, "--batch-size", 4,
-        "--max-steps", 30, "--eval-interval", 1, "--learning-rate", 1e6, "--json",
-    )  # fmt: skip
+    with warnings.catch_warnings():  # the overflow on the way there prints no NumPy warning
+        warnings.simplefilter("error", RuntimeWarning)
+        status, stdout, stderr = _run(
+            capsys, "--type", "mlp", "--input", words_file, "--out", out, *TINY,
+            "--batch-size", 4, "--max-steps", 30, "--eval-interval", 1, "--learning-rate", 1e6,
+            "--json",
+        )  # fmt: skip
     assert status == 1 and stdout == ""
     error = stderr.strip().splitlines()[-1]
     assert error.startswith("micrograd: error: training diverged: the loss is nan at step 5;")
