@@ -22,9 +22,14 @@ def fill_template(name: str, parts: dict[str, str]) -> str:
     """The template ``name`` (beside this module) with each ``{{key}}`` replaced by
     ``parts[key]``, in one pass over the template alone: what is filled in is never read
     again, so a label that holds ``{{data}}`` stays that text (chained ``str.replace`` would
-    fill it in too)."""
-    template = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
+    fill it in too). ``{{controls}}`` is the stepping controls' script both pages share
+    (controls.js, beside the templates)."""
+    parts = {"controls": _read("controls.js"), **parts}
+    return PLACEHOLDER.sub(lambda m: parts[m.group(1)], _read(name))
+
+
+def _read(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
 class Explorer:
