@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd.tensors.conversion import in_float32
 from micrograd.tensors.core import (
     RULE_TEXT,
     VJPS,
@@ -23,6 +24,7 @@ from micrograd.tensors.core import (
     method,
     ndarray,
 )
+from micrograd.tensors.dtypes import is_bfloat16
 from micrograd.tensors.errors import broadcast_error
 from micrograd.tensors.ops import Operand, _float, _promoted, _quiet, _refused, _wrap
 
@@ -154,6 +156,8 @@ def sigmoid(self) -> Tensor:
     below never exponentiates a positive number, so it cannot overflow.
     """
     x = _float(self._data)
+    if is_bfloat16(x.dtype):  # computed in float32 and rounded once, as PyTorch's CPU does
+        return in_float32(Tensor.sigmoid, x.dtype, self)
     e = np.exp(-np.abs(x))  # in (0, 1]
     r = 1 / (1 + e)
     return _result(np.where(x >= 0, r, e * r), "sigmoid", (self,), None, self.requires_grad)
@@ -174,6 +178,8 @@ def clamp(self, min: Operand | None = None, max: Operand | None = None) -> Tenso
         return _clamp_by_tensors(self, min, max)
     lo, hi = (None if b is None else _bound(b) for b in (min, max))
     data = np.clip(self._data, lo, hi)
+    if is_bfloat16(self._data.dtype):  # np.clip gives float32 for bfloat16 and a number
+        data = data.astype(self._data.dtype)
     return _result(data, "clamp", (self,), (self._data, lo, hi), self.requires_grad)
 
 

@@ -58,12 +58,18 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (the swish), elementwise."""
-    return _silu(float_arg(input, "silu input"))
+    x = float_arg(input, "silu input")
+    if is_bfloat16(x._data.dtype):  # in float32, rounded once, as PyTorch's CPU
+        return in_float32(silu, x._data.dtype, x)
+    return _silu(x)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    return _leaky_relu(float_arg(input, "leaky_relu input"), float(negative_slope))
+    x = float_arg(input, "leaky_relu input")
+    if is_bfloat16(x._data.dtype):  # the slope not rounded to bfloat16 first, as PyTorch's
+        return in_float32(leaky_relu, x._data.dtype, x, negative_slope)
+    return _leaky_relu(x, float(negative_slope))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
