@@ -51,10 +51,11 @@ def norm(
     [5.0, 1.0]
     """
     order = _order(p)
-    x = self._data if dtype is None else self._data.astype(as_dtype(dtype))
+    if dtype is not None:
+        return self.to(as_dtype(dtype)).norm(p, dim, keepdim)
+    x = self._data
     if is_bfloat16(x.dtype):  # summed in float32 and rounded once, as PyTorch's CPU does
-        source = self if dtype is None else self.to(x.dtype)
-        return in_float32(Tensor.norm, x.dtype, source, p, dim, keepdim)
+        return in_float32(Tensor.norm, x.dtype, self, p, dim, keepdim)
     if x.dtype.kind != "f":
         raise DTypeError(
             f"norm() needs a floating-point tensor, got {x.dtype} (PyTorch refuses it too): "
